@@ -1,0 +1,75 @@
+//! The apigw console: Leptos pages rendered on the server and hydrated in the
+//! browser, the server functions behind them, and the types both sides share.
+
+pub mod auth;
+pub mod components;
+pub mod error;
+pub mod layout;
+pub mod pages;
+/// The contract between server functions and the `server` crate.
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::auth::{LoginPage, SetupPage};
+use crate::layout::ConsoleLayout;
+use crate::pages::{
+    apis::ApisPage, dashboards::DashboardsPage, keys::KeysPage, not_found::NotFoundPage,
+    settings::SettingsPage, usage_plans::UsagePlansPage,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The console's routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/apigw.css" />
+        <Title formatter=|t: String| if t.is_empty() { "apigw".to_string() } else { format!("{t} · apigw") } />
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/setup") view=SetupPage />
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("") view=ConsoleLayout>
+                    <Route path=path!("") view=|| view! { <Redirect path="/apis" /> } />
+                    <Route path=path!("apis") view=ApisPage />
+                    <Route path=path!("keys") view=KeysPage />
+                    <Route path=path!("usage-plans") view=UsagePlansPage />
+                    <Route path=path!("dashboards") view=DashboardsPage />
+                    <Route path=path!("settings") view=SettingsPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Browser entry point: attach to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,8 @@
+//! One module per console section.
+
+pub mod apis;
+pub mod dashboards;
+pub mod keys;
+pub mod not_found;
+pub mod settings;
+pub mod usage_plans;

@@ -1,0 +1,92 @@
+//! The seam between the console's server functions and the real work, which
+//! lives in the `server` crate. Server functions stay thin: find the service,
+//! check the session, call it.
+
+use std::sync::Arc;
+
+use crate::auth::SessionUser;
+use crate::error::AppError;
+
+/// A session cookie value the server just issued, with how long it lives.
+#[derive(Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub max_age_secs: u64,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession").field("token", &"<redacted>").finish()
+    }
+}
+
+/// Everything the console needs from the server. Implemented in `server`,
+/// handed to Leptos with `provide_context`.
+#[async_trait::async_trait]
+pub trait ConsoleService: Send + Sync + 'static {
+    /// True until the first admin exists.
+    async fn needs_setup(&self) -> Result<bool, AppError>;
+    /// Creates the first admin and signs them in. Refused once any admin exists.
+    async fn setup_admin(&self, username: &str, password: &str) -> Result<NewSession, AppError>;
+    /// Checks a password (with lockout) and opens a session.
+    async fn login(&self, username: &str, password: &str) -> Result<NewSession, AppError>;
+    /// Ends the session whose cookie value is `token`.
+    async fn logout(&self, token: &str) -> Result<(), AppError>;
+    /// Addresses and storage of this server, for the settings page.
+    async fn server_info(&self) -> Result<crate::pages::settings::ServerInfo, AppError>;
+}
+
+/// The service, as provided by the server for this request.
+pub fn service() -> Result<Arc<dyn ConsoleService>, AppError> {
+    leptos::prelude::use_context::<Arc<dyn ConsoleService>>()
+        .ok_or_else(|| AppError::Internal("console service missing from context".into()))
+}
+
+/// The signed-in user of this request, put there by the server's session middleware.
+pub fn current_user() -> Option<SessionUser> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
+}
+
+/// The signed-in user, or `Unauthorized`. Every protected server function starts here.
+pub fn require_user() -> Result<SessionUser, AppError> {
+    current_user().ok_or(AppError::Unauthorized)
+}
+
+/// The raw value of a cookie on this request.
+pub fn request_cookie(name: &str) -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Finishes a server function: on failure, sets the HTTP status that matches
+/// the error (400, 401, 403, 404, 409, 429, 500) so scripts see a meaningful
+/// code. Plain HTML form posts keep Leptos' redirect-back behaviour.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    use http::StatusCode;
+    if let Err(e) = &result {
+        let accepts_html = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| p.headers.get(http::header::ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+            .unwrap_or(false);
+        if let (false, Some(res)) = (accepts_html, leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
+            res.set_status(match e {
+                AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            });
+        }
+    }
+    result
+}

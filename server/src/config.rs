@@ -1,0 +1,77 @@
+//! Command-line flags and environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// apigw: a self-hosted API gateway with a browser console, in one binary.
+///
+/// With no subcommand, `serve` runs: the console (and control API) on one
+/// listener, API traffic on the other, both backed by one SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "apigw", version, about, long_about = None)]
+pub struct Cli {
+    /// SQLite database file; created, with its directory, on first start.
+    #[arg(long, env = "APIGW_DB", default_value = "data/apigw.db", global = true)]
+    pub db: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the console and the gateway (the default).
+    Serve(ServeArgs),
+    /// Administrative tasks run against the database, without a running server.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Where the two listeners bind.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address of the console, its server functions and the control API.
+    #[arg(long, env = "APIGW_CONSOLE_ADDR", default_value = "127.0.0.1:3000")]
+    pub console_addr: SocketAddr,
+
+    /// Address that serves API traffic to deployed stages.
+    #[arg(long, env = "APIGW_GATEWAY_ADDR", default_value = "127.0.0.1:8080")]
+    pub gateway_addr: SocketAddr,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            console_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            gateway_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a console user. The password comes from APIGW_ADMIN_PASSWORD, or
+    /// a prompt when that is not set.
+    CreateUser {
+        /// The new user's sign-in name.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serve_is_default_and_db_is_global() {
+        let cli = Cli::try_parse_from(["apigw", "admin", "create-user", "--username", "a", "--db", "x.db"]).unwrap();
+        assert_eq!(cli.db, PathBuf::from("x.db"));
+        let cli = Cli::try_parse_from(["apigw"]).unwrap();
+        assert!(cli.command.is_none());
+        let cli = Cli::try_parse_from(["apigw", "serve", "--console-addr", "127.0.0.1:0"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Serve(a)) if a.console_addr.port() == 0));
+    }
+}

@@ -1,0 +1,193 @@
+//! The console listener: the Leptos console, its server functions, and the
+//! session gate in front of them.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use apigw_app::auth::{SessionUser, SESSION_COOKIE};
+use apigw_app::error::AppError;
+use apigw_app::pages::settings::ServerInfo;
+use apigw_app::service::{ConsoleService, NewSession};
+use apigw_app::{shell, App};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::auth::{internal, Auth};
+use crate::store::Store;
+
+/// What the console needs at hand for every request.
+pub struct Console {
+    pub store: Store,
+    pub auth: Auth,
+    /// Becomes true once the first admin exists and never goes back, so the
+    /// gate does not ask the database on every request.
+    has_admin: AtomicBool,
+    info: ServerInfo,
+}
+
+impl Console {
+    pub async fn new(store: Store, info: ServerInfo) -> Result<Arc<Self>, crate::store::StoreError> {
+        let has_admin = store.user_count().await? > 0;
+        Ok(Arc::new(Self {
+            auth: Auth::new(store.clone()),
+            store,
+            has_admin: AtomicBool::new(has_admin),
+            info,
+        }))
+    }
+
+    fn has_admin(&self) -> bool {
+        self.has_admin.load(Ordering::Acquire)
+    }
+}
+
+#[async_trait::async_trait]
+impl ConsoleService for Console {
+    async fn needs_setup(&self) -> Result<bool, AppError> {
+        Ok(!self.has_admin())
+    }
+
+    async fn setup_admin(&self, username: &str, password: &str) -> Result<NewSession, AppError> {
+        if self.has_admin() {
+            return Err(AppError::Forbidden(
+                "An administrator already exists. Setup can only be done once; sign in instead.".into(),
+            ));
+        }
+        let id = self.auth.create_user(username, password, true).await?;
+        self.has_admin.store(true, Ordering::Release);
+        tracing::info!(username, "first administrator created");
+        self.auth.open_session(id).await
+    }
+
+    async fn login(&self, username: &str, password: &str) -> Result<NewSession, AppError> {
+        self.auth.login(username, password).await
+    }
+
+    async fn logout(&self, token: &str) -> Result<(), AppError> {
+        self.auth.logout(token).await
+    }
+
+    async fn server_info(&self) -> Result<ServerInfo, AppError> {
+        Ok(self.info.clone())
+    }
+}
+
+/// Paths anyone may load: the sign-in pages, their server functions, static files, health.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/healthz" | "/login" | "/setup" | "/api/login" | "/api/setup" | "/favicon.ico")
+        || path.starts_with("/pkg/")
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A state-changing request whose Origin names another site. SameSite=Strict
+/// already keeps the cookie off such requests; this refuses them outright.
+fn is_cross_site(req: &Request) -> bool {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return false;
+    }
+    let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST))
+    else {
+        return false;
+    };
+    let origin = origin.to_str().unwrap_or("");
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+    origin_host != host.to_str().unwrap_or("")
+}
+
+fn unauthorized_fn() -> Response {
+    // The body is `AppError::Unauthorized` in the server-function encoding,
+    // so the page shows "sign in again" rather than a decoding error.
+    let body = serde_json::to_string(&AppError::Unauthorized).unwrap_or_default();
+    (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The session gate: resolves the cookie to a user, sends a first visit to
+/// setup, keeps setup closed once an admin exists, and refuses every page and
+/// server function except the public ones without a session.
+async fn session_gate(State(console): State<Arc<Console>>, mut req: Request, next: Next) -> Response {
+    if is_cross_site(&req) {
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+    }
+    let path = req.uri().path().to_owned();
+    let user = match cookie_value(req.headers(), SESSION_COOKIE) {
+        Some(token) if !token.is_empty() => match console.auth.session_user(token).await {
+            Ok(u) => u,
+            Err(e) => return internal_response(e),
+        },
+        _ => None,
+    };
+    let is_fn = path.starts_with("/api/");
+    let is_page = !is_fn && !path.starts_with("/pkg/") && path != "/healthz" && path != "/favicon.ico";
+
+    if !console.has_admin() {
+        if is_page && path != "/setup" {
+            return Redirect::to("/setup").into_response();
+        }
+    } else if path == "/setup" || (path == "/login" && user.is_some()) {
+        return Redirect::to(if user.is_some() { "/apis" } else { "/login" }).into_response();
+    }
+
+    match user {
+        Some(u) => {
+            req.extensions_mut().insert::<SessionUser>(u);
+        }
+        None if is_public(&path) => {}
+        None if is_fn => return unauthorized_fn(),
+        None => return Redirect::to("/login").into_response(),
+    }
+    next.run(req).await
+}
+
+fn internal_response(e: impl std::fmt::Display) -> Response {
+    let _ = internal(e);
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log").into_response()
+}
+
+/// The console's router: Leptos pages and server functions behind the session gate.
+pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let service: Arc<dyn ConsoleService> = console.clone();
+    let context = move || provide_context(service.clone());
+    let shell_options = leptos_options.clone();
+    Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, context.clone(), move || {
+            shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<LeptosOptions, _>(
+            context,
+            shell,
+        ))
+        .with_state(leptos_options)
+        .layer(middleware::from_fn_with_state(console, session_gate))
+        .route("/healthz", get(|| async { "ok" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_parsing_finds_the_session() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=1; apigw_session=abc; b=2".parse().unwrap());
+        assert_eq!(cookie_value(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie_value(&h, "missing"), None);
+    }
+}

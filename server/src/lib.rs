@@ -1,0 +1,177 @@
+//! apigw's server: the console listener (Leptos console, server functions,
+//! control API), the gateway listener, and the SQLite store behind both.
+//! `main.rs` only parses flags and calls into here, so tests can start the
+//! same server on port 0.
+
+/// Console sign-in: passwords, lockout, sessions.
+pub mod auth;
+/// Flags and environment variables.
+pub mod config;
+/// The console listener and its session gate.
+pub mod console;
+/// The gateway listener.
+pub mod gateway;
+/// The SQLite store.
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use apigw_app::pages::settings::ServerInfo;
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+
+use crate::store::Store;
+
+/// What `serve` needs to start.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub db: PathBuf,
+    pub console_addr: SocketAddr,
+    pub gateway_addr: SocketAddr,
+}
+
+/// A server whose listeners are bound and whose store is open, ready to run.
+pub struct Server {
+    store: Store,
+    console_listener: TcpListener,
+    gateway_listener: TcpListener,
+    console_addr: SocketAddr,
+    gateway_addr: SocketAddr,
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source} (is another apigw or program using that port? pick another with --console-addr / --gateway-addr)")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Server {
+    /// Opens the store (applying migrations) and binds both listeners.
+    pub async fn bind(opts: &ServeOptions) -> Result<Self, ServeError> {
+        let store = Store::open(&opts.db).await?;
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })
+        };
+        let console_listener = bind(opts.console_addr).await?;
+        let gateway_listener = bind(opts.gateway_addr).await?;
+        Ok(Self {
+            store,
+            console_addr: console_listener.local_addr()?,
+            gateway_addr: gateway_listener.local_addr()?,
+            console_listener,
+            gateway_listener,
+        })
+    }
+
+    /// Where the console actually listens (useful with port 0).
+    pub fn console_addr(&self) -> SocketAddr {
+        self.console_addr
+    }
+
+    /// Where the gateway actually listens.
+    pub fn gateway_addr(&self) -> SocketAddr {
+        self.gateway_addr
+    }
+
+    /// Serves both listeners until `shutdown` completes, then lets in-flight
+    /// requests finish and closes the store.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+        let info = ServerInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            console_url: format!("http://{}", self.console_addr),
+            gateway_url: format!("http://{}", self.gateway_addr),
+            database_path: self.store.path().display().to_string(),
+            username: String::new(),
+        };
+        let console = console::Console::new(self.store.clone(), info).await?;
+        let console_app = console::router(console, leptos_options(self.console_addr));
+        let gateway_app = gateway::router();
+
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        tokio::spawn(purge_sessions_periodically(self.store.clone(), stop_rx.clone()));
+
+        let console_srv = axum::serve(self.console_listener, console_app)
+            .with_graceful_shutdown(stopped(stop_rx.clone()));
+        let gateway_srv = axum::serve(self.gateway_listener, gateway_app)
+            .with_graceful_shutdown(stopped(stop_rx));
+        let (c, g) = tokio::join!(console_srv, gateway_srv);
+        c?;
+        g?;
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn purge_sessions_periodically(store: Store, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(e) = store.purge_expired_sessions().await {
+                    tracing::warn!(error = %e, "could not purge expired sessions");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Leptos' options with built-in defaults, so the binary serves its console
+/// without cargo-leptos' environment; each is overridable by the usual
+/// `LEPTOS_*` variable.
+pub fn leptos_options(console_addr: SocketAddr) -> LeptosOptions {
+    let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME", "apigw"))
+        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(console_addr)
+        .build()
+}
+
+/// Resolves when the process receives SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// `apigw admin create-user`: adds a console user directly in the database.
+pub async fn admin_create_user(db: &std::path::Path, username: &str, password: &str) -> Result<(), String> {
+    let store = Store::open(db).await.map_err(|e| e.to_string())?;
+    let auth = auth::Auth::new(store.clone());
+    let result = auth.create_user(username, password, false).await.map_err(|e| e.to_string());
+    store.close().await;
+    result.map(|_| ())
+}

@@ -1,0 +1,89 @@
+//! The `apigw` binary: parses flags and starts the server or an admin task.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use apigw_server::config::{AdminCommand, Cli, Command, ServeArgs};
+use apigw_server::{admin_create_user, shutdown_signal, ServeOptions, Server};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let mut cli = Cli::parse();
+    if cli.command.is_none() {
+        // `serve` is the default: parse again as if it had been typed, so its
+        // flags' environment variables and defaults apply.
+        cli = Cli::parse_from(std::env::args_os().chain(["serve".into()]));
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => Err("no command".to_string()),
+            Some(Command::Serve(args)) => serve(&cli.db, args).await,
+            Some(Command::Admin(AdminCommand::CreateUser { username })) => {
+                let password = read_password()?;
+                admin_create_user(&cli.db, &username, &password).await?;
+                println!("Created console user '{username}' in {}", cli.db.display());
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
+    let opts = ServeOptions {
+        db: db.to_owned(),
+        console_addr: args.console_addr,
+        gateway_addr: args.gateway_addr,
+    };
+    let server = Server::bind(&opts).await.map_err(|e| e.to_string())?;
+    println!("apigw {}", env!("CARGO_PKG_VERSION"));
+    println!("  console: http://{}", server.console_addr());
+    println!("  gateway: http://{}", server.gateway_addr());
+    println!("  database: {}", db.display());
+    tracing::info!(console = %server.console_addr(), gateway = %server.gateway_addr(), "listening");
+    server.run(shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+/// The new user's password: APIGW_ADMIN_PASSWORD, else a prompt (hidden on a
+/// terminal, one line from standard input otherwise).
+fn read_password() -> Result<String, String> {
+    if let Ok(p) = std::env::var("APIGW_ADMIN_PASSWORD") {
+        return Ok(p);
+    }
+    if std::io::stdin().is_terminal() {
+        let p = rpassword::prompt_password("Password (at least 12 characters): ")
+            .map_err(|e| format!("cannot read password: {e}"))?;
+        let again = rpassword::prompt_password("Password again: ")
+            .map_err(|e| format!("cannot read password: {e}"))?;
+        if p != again {
+            return Err("the two passwords do not match".into());
+        }
+        Ok(p)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read password from standard input: {e}"))?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
