@@ -5,7 +5,9 @@ pub mod auth;
 pub mod components;
 pub mod error;
 pub mod layout;
+pub mod model;
 pub mod pages;
+pub mod rules;
 /// The contract between server functions and the `server` crate.
 #[cfg(feature = "ssr")]
 pub mod service;

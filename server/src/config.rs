@@ -59,6 +59,16 @@ pub enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// Create a control-API access key for a console user and print it as
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY lines (the secret is shown only now).
+    CreateAccessKey {
+        /// The user the key acts as.
+        #[arg(long)]
+        username: String,
+        /// A note saying what the key is for.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
 }
 
 #[cfg(test)]

@@ -19,13 +19,18 @@ use leptos::prelude::provide_context;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
+use crate::access_keys::AccessKeys;
+use crate::apis::Apis;
 use crate::auth::{internal, Auth};
+use crate::secrets::ServerKey;
 use crate::store::Store;
 
 /// What the console needs at hand for every request.
 pub struct Console {
     pub store: Store,
     pub auth: Auth,
+    pub apis: Apis,
+    pub access_keys: AccessKeys,
     /// Becomes true once the first admin exists and never goes back, so the
     /// gate does not ask the database on every request.
     has_admin: AtomicBool,
@@ -33,10 +38,12 @@ pub struct Console {
 }
 
 impl Console {
-    pub async fn new(store: Store, info: ServerInfo) -> Result<Arc<Self>, crate::store::StoreError> {
+    pub async fn new(store: Store, key: ServerKey, info: ServerInfo) -> Result<Arc<Self>, crate::store::StoreError> {
         let has_admin = store.user_count().await? > 0;
         Ok(Arc::new(Self {
             auth: Auth::new(store.clone()),
+            apis: Apis::new(store.clone()),
+            access_keys: AccessKeys::new(store.clone(), key),
             store,
             has_admin: AtomicBool::new(has_admin),
             info,
@@ -85,7 +92,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -98,7 +105,7 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A state-changing request whose Origin names another site. SameSite=Strict
 /// already keeps the cookie off such requests; this refuses them outright.
-fn is_cross_site(req: &Request) -> bool {
+pub fn is_cross_site(req: &Request) -> bool {
     if req.method() == Method::GET || req.method() == Method::HEAD {
         return false;
     }
@@ -166,7 +173,7 @@ pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
     let service: Arc<dyn ConsoleService> = console.clone();
     let context = move || provide_context(service.clone());
     let shell_options = leptos_options.clone();
-    Router::new()
+    let pages = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), move || {
             shell(shell_options.clone())
         })
@@ -175,7 +182,10 @@ pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
             shell,
         ))
         .with_state(leptos_options)
-        .layer(middleware::from_fn_with_state(console, session_gate))
+        .layer(middleware::from_fn_with_state(console.clone(), session_gate));
+    Router::new()
+        .merge(crate::control::router(console))
+        .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
 }
 

@@ -3,10 +3,20 @@
 //! `main.rs` only parses flags and calls into here, so tests can start the
 //! same server on port 0.
 
+/// Control-API access keys.
+pub mod access_keys;
+/// API configuration rules: one implementation for console and control API.
+pub mod apis;
 /// Console sign-in: passwords, lockout, sessions.
 pub mod auth;
+/// Sealing of secrets at rest with the server key.
+pub mod secrets;
+/// AWS Signature V4 verification.
+pub mod sigv4;
 /// Flags and environment variables.
 pub mod config;
+/// The AWS-compatible control API.
+pub mod control;
 /// The console listener and its session gate.
 pub mod console;
 /// The gateway listener.
@@ -48,6 +58,8 @@ pub enum ServeError {
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source} (is another apigw or program using that port? pick another with --console-addr / --gateway-addr)")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot read or create the server key file: {0}")]
+    Key(std::io::Error),
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -90,7 +102,8 @@ impl Server {
             database_path: self.store.path().display().to_string(),
             username: String::new(),
         };
-        let console = console::Console::new(self.store.clone(), info).await?;
+        let key = secrets::ServerKey::load_or_create(&secrets::key_path_for(self.store.path())).map_err(ServeError::Key)?;
+        let console = console::Console::new(self.store.clone(), key, info).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
         let gateway_app = gateway::router();
 
@@ -174,4 +187,25 @@ pub async fn admin_create_user(db: &std::path::Path, username: &str, password: &
     let result = auth.create_user(username, password, false).await.map_err(|e| e.to_string());
     store.close().await;
     result.map(|_| ())
+}
+
+/// `apigw admin create-access-key`: makes a control-API key for an existing user.
+pub async fn admin_create_access_key(
+    db: &std::path::Path,
+    username: &str,
+    description: &str,
+) -> Result<access_keys::NewAccessKey, String> {
+    let store = Store::open(db).await.map_err(|e| e.to_string())?;
+    let result = async {
+        let user = store
+            .user_by_name(username)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no console user named '{username}'; create one with `apigw admin create-user` or the setup page"))?;
+        let key = secrets::ServerKey::load_or_create(&secrets::key_path_for(db)).map_err(|e| format!("server key: {e}"))?;
+        access_keys::AccessKeys::new(store.clone(), key).create(user.id, description).await.map_err(|e| e.to_string())
+    }
+    .await;
+    store.close().await;
+    result
 }

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use apigw_server::config::{AdminCommand, Cli, Command, ServeArgs};
-use apigw_server::{admin_create_user, shutdown_signal, ServeOptions, Server};
+use apigw_server::{admin_create_access_key, admin_create_user, shutdown_signal, ServeOptions, Server};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -35,6 +35,13 @@ fn main() -> ExitCode {
                 let password = read_password()?;
                 admin_create_user(&cli.db, &username, &password).await?;
                 println!("Created console user '{username}' in {}", cli.db.display());
+                Ok(())
+            }
+            Some(Command::Admin(AdminCommand::CreateAccessKey { username, description })) => {
+                let key = admin_create_access_key(&cli.db, &username, &description).await?;
+                eprintln!("Access key for '{username}'. The secret is shown only now; store it safely.");
+                println!("AWS_ACCESS_KEY_ID={}", key.access_key_id);
+                println!("AWS_SECRET_ACCESS_KEY={}", key.secret_access_key);
                 Ok(())
             }
         }

@@ -1,6 +1,8 @@
 //! Test harness: starts the real apigw server on port 0 with a temporary
 //! SQLite file, and gives tests HTTP clients that talk to it.
 
+pub mod aws;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,8 @@
 //! The SQLite store: opening the database, migrations, and the queries the
 //! rest of the server uses. Every query lives in a submodule here.
 
+pub mod access_keys;
+pub mod apis;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,218 @@
+//! The rules API configuration must follow. Pure functions, compiled for both
+//! the server (which enforces them) and the browser (which shows them inline
+//! before a round trip); one implementation for both.
+
+use crate::error::AppError;
+use crate::model::{HTTP_METHODS, INTEGRATION_TYPES, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
+
+/// What a path part is, once it has passed the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPartKind {
+    /// A fixed segment such as `pets`.
+    Literal,
+    /// `{name}`: one segment, captured.
+    Param,
+    /// `{name+}`: the rest of the path, one or more segments.
+    Greedy,
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+/// Checks a resource path part and says what kind it is.
+pub fn path_part(part: &str) -> Result<PathPartKind, AppError> {
+    const FIELD: &str = "pathPart";
+    if part.is_empty() {
+        return Err(AppError::invalid(FIELD, "pathPart must not be empty."));
+    }
+    if part.len() > 128 {
+        return Err(AppError::invalid(FIELD, "pathPart must be at most 128 characters long."));
+    }
+    if let Some(inner) = part.strip_prefix('{') {
+        let Some(inner) = inner.strip_suffix('}') else {
+            return Err(AppError::invalid(FIELD, format!(
+                "pathPart '{part}' opens '{{' but does not end with '}}'. Use {{name}} or {{name+}}."
+            )));
+        };
+        let (name, kind) = match inner.strip_suffix('+') {
+            Some(n) => (n, PathPartKind::Greedy),
+            None => (inner, PathPartKind::Param),
+        };
+        if name.is_empty() || !name.chars().all(is_name_char) {
+            return Err(AppError::invalid(FIELD, format!(
+                "pathPart '{part}': a parameter name must be non-empty and use only a-z, A-Z, 0-9, '.', '_' and '-'."
+            )));
+        }
+        return Ok(kind);
+    }
+    if !part.chars().all(is_name_char) {
+        return Err(AppError::invalid(FIELD, format!(
+            "pathPart '{part}' may use only a-z, A-Z, 0-9, '.', '_' and '-', or be a parameter {{name}} or a greedy {{name+}}. It must not contain '/'."
+        )));
+    }
+    Ok(PathPartKind::Literal)
+}
+
+/// The parameter names in a resource path, in order: `/pets/{id}` gives `["id"]`.
+pub fn path_params(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|n| n.trim_end_matches('+').to_string())
+        .collect()
+}
+
+/// An HTTP verb for a method, upper-cased; `ANY` included.
+pub fn http_method(method: &str, field: &str) -> Result<String, AppError> {
+    let up = method.trim().to_ascii_uppercase();
+    if HTTP_METHODS.contains(&up.as_str()) {
+        Ok(up)
+    } else {
+        Err(AppError::invalid(field, format!(
+            "{field} '{method}' is not a method this gateway serves. Use one of {}.",
+            HTTP_METHODS.join(", ")
+        )))
+    }
+}
+
+/// The backend verb of an integration: a real verb, not `ANY`... except that
+/// AWS allows `ANY` for HTTP_PROXY, meaning "the caller's verb".
+pub fn integration_method(method: &str) -> Result<String, AppError> {
+    http_method(method, "integrationHttpMethod")
+}
+
+/// An integration type this gateway runs.
+pub fn integration_type(kind: &str) -> Result<String, AppError> {
+    if INTEGRATION_TYPES.contains(&kind) {
+        Ok(kind.to_string())
+    } else {
+        Err(AppError::invalid("type", format!(
+            "type '{kind}' is not supported. Use one of {}.",
+            INTEGRATION_TYPES.join(", ")
+        )))
+    }
+}
+
+/// An integration timeout in milliseconds.
+pub fn timeout_ms(ms: i64) -> Result<i64, AppError> {
+    if (TIMEOUT_MIN_MS..=TIMEOUT_MAX_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(AppError::invalid("timeoutInMillis", format!(
+            "timeoutInMillis must be between {TIMEOUT_MIN_MS} and {TIMEOUT_MAX_MS} milliseconds; {ms} is not."
+        )))
+    }
+}
+
+/// An integration endpoint: an absolute http(s) URL. `{param}` path
+/// placeholders and `${stageVariables.name}` are allowed anywhere.
+pub fn endpoint_uri(uri: &str) -> Result<(), AppError> {
+    const FIELD: &str = "uri";
+    let rest = uri
+        .strip_prefix("http://")
+        .or_else(|| uri.strip_prefix("https://"))
+        .ok_or_else(|| AppError::invalid(FIELD, format!(
+            "uri '{uri}' must be an absolute URL starting with http:// or https://, e.g. http://backend.internal/pets/{{id}}."
+        )))?;
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(AppError::invalid(FIELD, "uri must not contain spaces or control characters."));
+    }
+    if uri.len() > 2048 {
+        return Err(AppError::invalid(FIELD, "uri must be at most 2048 characters long."));
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err(AppError::invalid(FIELD, format!("uri '{uri}' has no host after the scheme.")));
+    }
+    // Every ${…} must be a stage variable reference.
+    let mut s = uri;
+    while let Some(start) = s.find("${") {
+        let after = &s[start + 2..];
+        let end = after.find('}').ok_or_else(|| {
+            AppError::invalid(FIELD, "uri has a '${' without a closing '}'.")
+        })?;
+        let var = &after[..end];
+        let ok = var
+            .strip_prefix("stageVariables.")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        if !ok {
+            return Err(AppError::invalid(FIELD, format!(
+                "uri placeholder '${{{var}}}' is not allowed; only ${{stageVariables.name}} (letters, digits, '_') is."
+            )));
+        }
+        s = &after[end + 1..];
+    }
+    Ok(())
+}
+
+/// A REST API's name.
+pub fn api_name(name: &str) -> Result<String, AppError> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(AppError::invalid("name", "name is required."));
+    }
+    if n.chars().count() > 128 {
+        return Err(AppError::invalid("name", "name must be at most 128 characters long."));
+    }
+    Ok(n.to_string())
+}
+
+/// A REST API's description.
+pub fn api_description(d: &str) -> Result<String, AppError> {
+    if d.chars().count() > 1024 {
+        return Err(AppError::invalid("description", "description must be at most 1024 characters long."));
+    }
+    Ok(d.to_string())
+}
+
+/// A response status code: three digits, 100 to 599.
+pub fn status_code(code: &str) -> Result<String, AppError> {
+    match code.parse::<u16>() {
+        Ok(n) if (100..=599).contains(&n) && code.len() == 3 => Ok(code.to_string()),
+        _ => Err(AppError::invalid("statusCode", format!(
+            "statusCode '{code}' must be a three-digit HTTP status between 100 and 599."
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parts() {
+        assert_eq!(path_part("pets").unwrap(), PathPartKind::Literal);
+        assert_eq!(path_part("{id}").unwrap(), PathPartKind::Param);
+        assert_eq!(path_part("{proxy+}").unwrap(), PathPartKind::Greedy);
+        for bad in ["", "a/b", "{id", "{}", "{+}", "p ets", "{a b}", "é"] {
+            let e = path_part(bad).unwrap_err();
+            assert_eq!(e.field(), Some("pathPart"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn uris() {
+        for ok in [
+            "http://example.com",
+            "https://backend:8080/pets/{id}",
+            "http://${stageVariables.host}/x",
+            "http://h/${stageVariables.v1_x}/{proxy}",
+        ] {
+            assert!(endpoint_uri(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ftp://x", "/relative", "http://", "http://a b", "http://h/${env.x}", "http://h/${stageVariables.x"] {
+            assert_eq!(endpoint_uri(bad).unwrap_err().field(), Some("uri"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn timeouts_methods_and_params() {
+        assert!(timeout_ms(50).is_ok() && timeout_ms(29_000).is_ok());
+        assert!(timeout_ms(49).is_err() && timeout_ms(29_001).is_err());
+        assert_eq!(http_method("get", "httpMethod").unwrap(), "GET");
+        assert!(http_method("FETCH", "httpMethod").is_err());
+        assert_eq!(path_params("/pets/{id}/toys/{proxy+}"), vec!["id", "proxy"]);
+        assert!(status_code("200").is_ok());
+        assert!(status_code("2000").is_err() && status_code("099").is_err());
+    }
+}

@@ -1,0 +1,344 @@
+//! The rules of API configuration, in one place: the control API and the
+//! console's server functions both call these, never the store directly.
+
+use std::collections::BTreeMap;
+
+use apigw_app::error::AppError;
+use apigw_app::model::{
+    CreateRestApiInput, Integration, IntegrationResponse, Method, MethodResponse, PatchOperation,
+    PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput, PutMethodResponseInput, Resource,
+    RestApi, TIMEOUT_MAX_MS,
+};
+use apigw_app::rules::{self, PathPartKind};
+
+use crate::auth::internal;
+use crate::store::apis::IntegrationRow;
+use crate::store::{Store, StoreError};
+
+/// Most APIs one gateway holds, resources per API (AWS's limit).
+pub const MAX_RESOURCES_PER_API: usize = 300;
+
+fn not_found(what: &str) -> impl Fn(StoreError) -> AppError + '_ {
+    move |e| match e {
+        StoreError::NotFound => AppError::NotFound(format!("Invalid {what} identifier specified")),
+        StoreError::Conflict(m) => AppError::Conflict(m),
+        other => internal(other),
+    }
+}
+
+fn patch_bool(op: &PatchOperation) -> Result<bool, AppError> {
+    match op.value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        _ => Err(AppError::invalid(
+            op.path.trim_start_matches('/'),
+            format!("{} must be 'true' or 'false'.", op.path),
+        )),
+    }
+}
+
+fn only_replace(op: &PatchOperation) -> Result<(), AppError> {
+    if op.op == "replace" {
+        Ok(())
+    } else {
+        Err(AppError::invalid("patchOperations", format!(
+            "op '{}' on '{}' is not supported; use 'replace'.",
+            op.op, op.path
+        )))
+    }
+}
+
+/// The configuration service over the store.
+#[derive(Clone)]
+pub struct Apis {
+    store: Store,
+}
+
+impl Apis {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    pub async fn create_api(&self, input: CreateRestApiInput) -> Result<RestApi, AppError> {
+        let name = rules::api_name(input.name.as_deref().unwrap_or(""))?;
+        let description = rules::api_description(input.description.as_deref().unwrap_or(""))?;
+        self.store.create_api(&name, &description).await.map_err(internal)
+    }
+
+    /// A page of APIs and the position of the next page, if any.
+    pub async fn list_apis(&self, position: Option<&str>, limit: Option<i64>) -> Result<(Vec<RestApi>, Option<String>), AppError> {
+        let limit = match limit {
+            None => 500,
+            Some(n) if (1..=500).contains(&n) => n,
+            Some(n) => return Err(AppError::invalid("limit", format!("limit must be between 1 and 500; {n} is not."))),
+        };
+        let items = self.store.list_apis(position, limit).await.map_err(internal)?;
+        let next = (items.len() as i64 == limit).then(|| items.last().map(|a| a.id.clone())).flatten();
+        Ok((items, next))
+    }
+
+    pub async fn get_api(&self, id: &str) -> Result<RestApi, AppError> {
+        self.store.get_api(id).await.map_err(not_found("API"))
+    }
+
+    /// UpdateRestApi: `replace` on `/name` or `/description`.
+    pub async fn update_api(&self, id: &str, ops: &[PatchOperation]) -> Result<RestApi, AppError> {
+        let api = self.get_api(id).await?;
+        let mut name = api.name.clone();
+        let mut description = api.description.clone().unwrap_or_default();
+        for op in ops {
+            only_replace(op)?;
+            let value = op.value.clone().unwrap_or_default();
+            match op.path.as_str() {
+                "/name" => name = rules::api_name(&value)?,
+                "/description" => description = rules::api_description(&value)?,
+                other => {
+                    return Err(AppError::invalid("patchOperations", format!(
+                        "path '{other}' cannot be changed; UpdateRestApi supports /name and /description."
+                    )))
+                }
+            }
+        }
+        self.store.update_api(id, &name, &description).await.map_err(not_found("API"))?;
+        self.get_api(id).await
+    }
+
+    pub async fn delete_api(&self, id: &str) -> Result<(), AppError> {
+        self.store.delete_api(id).await.map_err(not_found("API"))
+    }
+
+    /// The whole resource tree, methods included.
+    pub async fn resources(&self, api_id: &str) -> Result<Vec<Resource>, AppError> {
+        self.store.api_tree(api_id).await.map_err(not_found("API"))
+    }
+
+    pub async fn resource(&self, api_id: &str, resource_id: &str) -> Result<Resource, AppError> {
+        self.resources(api_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == resource_id)
+            .ok_or_else(|| AppError::NotFound("Invalid Resource identifier specified".into()))
+    }
+
+    pub async fn create_resource(&self, api_id: &str, parent_id: &str, path_part: &str) -> Result<Resource, AppError> {
+        let kind = rules::path_part(path_part)?;
+        let tree = self.resources(api_id).await?;
+        if tree.len() >= MAX_RESOURCES_PER_API {
+            return Err(AppError::invalid("pathPart", format!(
+                "An API may have at most {MAX_RESOURCES_PER_API} resources."
+            )));
+        }
+        let parent = tree
+            .iter()
+            .find(|r| r.id == parent_id)
+            .ok_or_else(|| AppError::NotFound("Invalid Resource identifier specified (parentId)".into()))?;
+        if parent.path_part.as_deref().is_some_and(|p| rules::path_part(p) == Ok(PathPartKind::Greedy)) {
+            return Err(AppError::invalid("parentId", format!(
+                "{} is a greedy path variable; it must be the last part of a path and cannot have child resources.",
+                parent.path
+            )));
+        }
+        if kind != PathPartKind::Literal {
+            if let Some(sibling) = tree.iter().find(|r| {
+                r.parent_id.as_deref() == Some(parent_id)
+                    && r.path_part.as_deref().is_some_and(|p| rules::path_part(p).is_ok_and(|k| k != PathPartKind::Literal))
+            }) {
+                return Err(AppError::Conflict(format!(
+                    "A sibling ({}) of this resource already has a variable path part -- only one is allowed",
+                    sibling.path_part.as_deref().unwrap_or("")
+                )));
+            }
+        }
+        let path = if parent.path == "/" { format!("/{path_part}") } else { format!("{}/{path_part}", parent.path) };
+        self.store.create_resource(api_id, parent_id, path_part, &path).await.map_err(not_found("Resource"))
+    }
+
+    pub async fn delete_resource(&self, api_id: &str, resource_id: &str) -> Result<(), AppError> {
+        let api = self.get_api(api_id).await?;
+        if api.root_resource_id == resource_id {
+            return Err(AppError::invalid("resourceId", "The root resource / cannot be deleted."));
+        }
+        self.store.delete_resource(api_id, resource_id).await.map_err(not_found("Resource"))
+    }
+
+    pub async fn method(&self, api_id: &str, resource_id: &str, verb: &str) -> Result<Method, AppError> {
+        let verb = rules::http_method(verb, "httpMethod")?;
+        self.resource(api_id, resource_id)
+            .await?
+            .resource_methods
+            .and_then(|mut m| m.remove(&verb))
+            .ok_or_else(|| AppError::NotFound("Invalid Method identifier specified".into()))
+    }
+
+    pub async fn put_method(&self, api_id: &str, resource_id: &str, verb: &str, input: PutMethodInput) -> Result<Method, AppError> {
+        let verb = rules::http_method(verb, "httpMethod")?;
+        let auth = input.authorization_type.as_deref().unwrap_or("NONE");
+        if auth != "NONE" {
+            return Err(AppError::invalid("authorizationType", format!(
+                "authorizationType '{auth}' is not supported; use NONE (API keys are checked with apiKeyRequired)."
+            )));
+        }
+        self.resource(api_id, resource_id).await?;
+        self.store
+            .insert_method(api_id, resource_id, &verb, auth, input.api_key_required.unwrap_or(false), input.operation_name.as_deref())
+            .await
+            .map_err(not_found("Method"))?;
+        self.method(api_id, resource_id, &verb).await
+    }
+
+    /// UpdateMethod: `replace` on `/apiKeyRequired`, `/operationName`, `/authorizationType` (NONE only).
+    pub async fn update_method(&self, api_id: &str, resource_id: &str, verb: &str, ops: &[PatchOperation]) -> Result<Method, AppError> {
+        let current = self.method(api_id, resource_id, verb).await?;
+        let mut key_required = current.api_key_required;
+        let mut op_name = current.operation_name.clone();
+        for op in ops {
+            only_replace(op)?;
+            match op.path.as_str() {
+                "/apiKeyRequired" => key_required = patch_bool(op)?,
+                "/operationName" => op_name = op.value.clone().filter(|v| !v.is_empty()),
+                "/authorizationType" if op.value.as_deref() == Some("NONE") => {}
+                "/authorizationType" => {
+                    return Err(AppError::invalid("authorizationType", "authorizationType must be NONE."))
+                }
+                other => {
+                    return Err(AppError::invalid("patchOperations", format!(
+                        "path '{other}' cannot be changed; UpdateMethod supports /apiKeyRequired, /operationName and /authorizationType."
+                    )))
+                }
+            }
+        }
+        self.store
+            .update_method(api_id, resource_id, &current.http_method, key_required, op_name.as_deref())
+            .await
+            .map_err(not_found("Method"))?;
+        self.method(api_id, resource_id, &current.http_method).await
+    }
+
+    pub async fn delete_method(&self, api_id: &str, resource_id: &str, verb: &str) -> Result<(), AppError> {
+        let m = self.method(api_id, resource_id, verb).await?;
+        self.store.delete_method(api_id, resource_id, &m.http_method).await.map_err(not_found("Method"))
+    }
+
+    pub async fn put_integration(&self, api_id: &str, resource_id: &str, verb: &str, input: PutIntegrationInput) -> Result<Integration, AppError> {
+        let kind = rules::integration_type(
+            input.kind.as_deref().ok_or_else(|| AppError::invalid("type", "type is required: HTTP_PROXY, HTTP or MOCK."))?,
+        )?;
+        let timeout = rules::timeout_ms(input.timeout_in_millis.unwrap_or(TIMEOUT_MAX_MS))?;
+        let passthrough = input.passthrough_behavior.unwrap_or_else(|| "WHEN_NO_MATCH".into());
+        if !["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"].contains(&passthrough.as_str()) {
+            return Err(AppError::invalid("passthroughBehavior", format!(
+                "passthroughBehavior '{passthrough}' must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER."
+            )));
+        }
+        let (uri, imethod) = if kind == "MOCK" {
+            (None, None)
+        } else {
+            let uri = input.uri.filter(|u| !u.is_empty()).ok_or_else(|| {
+                AppError::invalid("uri", format!("uri is required for {kind} integrations, e.g. http://backend.internal/pets/{{id}}."))
+            })?;
+            rules::endpoint_uri(&uri)?;
+            let m = input.integration_http_method.filter(|m| !m.is_empty()).ok_or_else(|| {
+                AppError::invalid("integrationHttpMethod", format!("integrationHttpMethod is required for {kind} integrations."))
+            })?;
+            (Some(uri), Some(rules::integration_method(&m)?))
+        };
+        let method = self.method(api_id, resource_id, verb).await?;
+        let row = IntegrationRow {
+            kind,
+            integration_method: imethod,
+            uri,
+            timeout_ms: timeout,
+            passthrough,
+            request_parameters: input.request_parameters.unwrap_or_default(),
+            request_templates: input.request_templates.unwrap_or_default(),
+        };
+        self.store.put_integration(api_id, resource_id, &method.http_method, &row).await.map_err(not_found("Method"))?;
+        self.integration(api_id, resource_id, verb).await
+    }
+
+    pub async fn integration(&self, api_id: &str, resource_id: &str, verb: &str) -> Result<Integration, AppError> {
+        self.method(api_id, resource_id, verb)
+            .await?
+            .method_integration
+            .ok_or_else(|| AppError::NotFound("No integration defined for method".into()))
+    }
+
+    pub async fn delete_integration(&self, api_id: &str, resource_id: &str, verb: &str) -> Result<(), AppError> {
+        let m = self.method(api_id, resource_id, verb).await?;
+        self.store
+            .delete_integration(api_id, resource_id, &m.http_method)
+            .await
+            .map_err(|_| AppError::NotFound("No integration defined for method".into()))
+    }
+
+    pub async fn put_method_response(
+        &self,
+        api_id: &str,
+        resource_id: &str,
+        verb: &str,
+        status: &str,
+        input: PutMethodResponseInput,
+    ) -> Result<MethodResponse, AppError> {
+        let status = rules::status_code(status)?;
+        let params = input.response_parameters.unwrap_or_default();
+        for k in params.keys() {
+            response_header_name(k)?;
+        }
+        let m = self.method(api_id, resource_id, verb).await?;
+        let r = MethodResponse { status_code: status, response_parameters: params, response_models: input.response_models.unwrap_or_default() };
+        self.store.put_method_response(api_id, resource_id, &m.http_method, &r).await.map_err(not_found("Method"))?;
+        Ok(r)
+    }
+
+    pub async fn put_integration_response(
+        &self,
+        api_id: &str,
+        resource_id: &str,
+        verb: &str,
+        status: &str,
+        input: PutIntegrationResponseInput,
+    ) -> Result<IntegrationResponse, AppError> {
+        let status = rules::status_code(status)?;
+        let m = self.method(api_id, resource_id, verb).await?;
+        if m.method_integration.is_none() {
+            return Err(AppError::NotFound("No integration defined for method".into()));
+        }
+        let declared = m.method_responses.as_ref().and_then(|r| r.get(&status)).ok_or_else(|| {
+            AppError::NotFound(format!(
+                "Invalid Response status code specified: add a method response for {status} first (PutMethodResponse)."
+            ))
+        })?;
+        let params: BTreeMap<String, String> = input.response_parameters.unwrap_or_default();
+        for (k, v) in &params {
+            response_header_name(k)?;
+            if !declared.response_parameters.contains_key(k) {
+                return Err(AppError::invalid("responseParameters", format!(
+                    "{k} is not declared on the {status} method response; declare it with PutMethodResponse first."
+                )));
+            }
+            let is_static = v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'');
+            if !is_static && !v.starts_with("integration.response.") {
+                return Err(AppError::invalid("responseParameters", format!(
+                    "Invalid mapping expression for {k}: '{v}'. Use a quoted static value such as 'text/plain' or integration.response.header.Name."
+                )));
+            }
+        }
+        let r = IntegrationResponse {
+            status_code: status,
+            selection_pattern: input.selection_pattern,
+            response_parameters: params,
+            response_templates: input.response_templates.unwrap_or_default(),
+        };
+        self.store.put_integration_response(api_id, resource_id, &m.http_method, &r).await.map_err(not_found("Method"))?;
+        Ok(r)
+    }
+}
+
+/// `method.response.header.Name` → `Name`, or an error naming the rule.
+fn response_header_name(key: &str) -> Result<&str, AppError> {
+    key.strip_prefix("method.response.header.")
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .ok_or_else(|| AppError::invalid("responseParameters", format!(
+            "'{key}' is not a response header parameter; use method.response.header.Name."
+        )))
+}

@@ -1,0 +1,318 @@
+//! The control API: Amazon API Gateway's `apigateway` 2015-07-09 REST wire
+//! format on the console listener, so the AWS CLI and SDKs work unchanged.
+//! Requests are signed with AWS Signature V4 using an access key made in the
+//! console, or carry a console session.
+
+use std::sync::Arc;
+
+use apigw_app::auth::{SessionUser, SESSION_COOKIE};
+use apigw_app::error::AppError;
+use apigw_app::model::{
+    CreateRestApiInput, PatchInput, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
+    PutMethodResponseInput, Resource,
+};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::console::{cookie_value, is_cross_site, Console};
+use crate::sigv4::{self, SigError, SignedRequest};
+
+/// Largest control-API request body.
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// An AWS-shaped error: `{"message": …}` with `x-amzn-ErrorType`.
+pub fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response {
+    let mut res = (status, Json(json!({ "message": message }))).into_response();
+    if let Ok(v) = HeaderValue::from_str(kind) {
+        res.headers_mut().insert(HeaderName::from_static("x-amzn-errortype"), v);
+    }
+    res
+}
+
+/// A control-API failure, answered in AWS's error shape.
+pub struct ControlError(pub AppError);
+
+impl From<AppError> for ControlError {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        let msg = self.0.to_string();
+        let (status, kind) = match &self.0 {
+            AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "BadRequestException"),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFoundException"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "ConflictException"),
+            AppError::Unauthorized => (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "AccessDeniedException"),
+            AppError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure"),
+        };
+        aws_error(status, kind, &msg)
+    }
+}
+
+type Res = Result<Response, ControlError>;
+
+fn created<T: serde::Serialize>(v: T) -> Res {
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+fn ok<T: serde::Serialize>(v: T) -> Res {
+    Ok(Json(v).into_response())
+}
+
+fn status(code: StatusCode) -> Res {
+    Ok(code.into_response())
+}
+
+/// Parses a JSON body; an empty body is the input's default.
+fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ControlError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ControlError(AppError::invalid("body", format!("The request body is not valid JSON for this operation: {e}")))
+    })
+}
+
+/// AWS lists: `{"item": [...], "position": ...}`.
+fn list<T: serde::Serialize>(items: Vec<T>, position: Option<String>) -> Value {
+    let mut v = json!({ "item": items });
+    if let Some(p) = position {
+        v["position"] = json!(p);
+    }
+    v
+}
+
+/// Without `embed=methods`, AWS shows only which methods exist.
+fn summarize_methods(r: &Resource, embed: bool) -> Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    if !embed {
+        if let Some(methods) = &r.resource_methods {
+            v["resourceMethods"] = methods.keys().map(|k| (k.clone(), json!({}))).collect::<serde_json::Map<_, _>>().into();
+        }
+    }
+    v
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    position: Option<String>,
+    limit: Option<i64>,
+    embed: Option<String>,
+}
+
+type S = State<Arc<Console>>;
+
+async fn create_rest_api(State(c): S, b: Bytes) -> Res {
+    created(c.apis.create_api(body::<CreateRestApiInput>(&b)?).await?)
+}
+
+async fn get_rest_apis(State(c): S, Query(q): Query<ListQuery>) -> Res {
+    let (items, next) = c.apis.list_apis(q.position.as_deref(), q.limit).await?;
+    ok(list(items, next))
+}
+
+async fn get_rest_api(State(c): S, Path(api): Path<String>) -> Res {
+    ok(c.apis.get_api(&api).await?)
+}
+
+async fn update_rest_api(State(c): S, Path(api): Path<String>, b: Bytes) -> Res {
+    ok(c.apis.update_api(&api, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn delete_rest_api(State(c): S, Path(api): Path<String>) -> Res {
+    c.apis.delete_api(&api).await?;
+    status(StatusCode::ACCEPTED)
+}
+
+async fn get_resources(State(c): S, Path(api): Path<String>, Query(q): Query<ListQuery>) -> Res {
+    let embed = q.embed.as_deref().is_some_and(|e| e.split(',').any(|x| x == "methods"));
+    let items: Vec<Value> = c.apis.resources(&api).await?.iter().map(|r| summarize_methods(r, embed)).collect();
+    ok(list(items, None))
+}
+
+async fn get_resource(State(c): S, Path((api, rid)): Path<(String, String)>, Query(q): Query<ListQuery>) -> Res {
+    let embed = q.embed.as_deref().is_some_and(|e| e.split(',').any(|x| x == "methods"));
+    ok(summarize_methods(&c.apis.resource(&api, &rid).await?, embed))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct CreateResourceInput {
+    path_part: Option<String>,
+}
+
+async fn create_resource(State(c): S, Path((api, parent)): Path<(String, String)>, b: Bytes) -> Res {
+    let input = body::<CreateResourceInput>(&b)?;
+    let part = input.path_part.ok_or_else(|| AppError::invalid("pathPart", "pathPart is required."))?;
+    created(c.apis.create_resource(&api, &parent, &part).await?)
+}
+
+async fn delete_resource(State(c): S, Path((api, rid)): Path<(String, String)>) -> Res {
+    c.apis.delete_resource(&api, &rid).await?;
+    status(StatusCode::ACCEPTED)
+}
+
+type MethodPath = Path<(String, String, String)>;
+
+async fn put_method(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
+    created(c.apis.put_method(&api, &rid, &verb, body::<PutMethodInput>(&b)?).await?)
+}
+
+async fn get_method(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
+    ok(c.apis.method(&api, &rid, &verb).await?)
+}
+
+async fn update_method(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
+    ok(c.apis.update_method(&api, &rid, &verb, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn delete_method(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
+    c.apis.delete_method(&api, &rid, &verb).await?;
+    status(StatusCode::NO_CONTENT)
+}
+
+async fn put_integration(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
+    created(c.apis.put_integration(&api, &rid, &verb, body::<PutIntegrationInput>(&b)?).await?)
+}
+
+async fn get_integration(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
+    ok(c.apis.integration(&api, &rid, &verb).await?)
+}
+
+async fn delete_integration(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
+    c.apis.delete_integration(&api, &rid, &verb).await?;
+    status(StatusCode::NO_CONTENT)
+}
+
+type StatusPath = Path<(String, String, String, String)>;
+
+async fn put_method_response(State(c): S, Path((api, rid, verb, code)): StatusPath, b: Bytes) -> Res {
+    created(c.apis.put_method_response(&api, &rid, &verb, &code, body::<PutMethodResponseInput>(&b)?).await?)
+}
+
+async fn get_method_response(State(c): S, Path((api, rid, verb, code)): StatusPath) -> Res {
+    let m = c.apis.method(&api, &rid, &verb).await?;
+    let r = m.method_responses.and_then(|mut r| r.remove(&code));
+    ok(r.ok_or_else(|| AppError::NotFound("Invalid Response status code specified".into()))?)
+}
+
+async fn put_integration_response(State(c): S, Path((api, rid, verb, code)): StatusPath, b: Bytes) -> Res {
+    created(c.apis.put_integration_response(&api, &rid, &verb, &code, body::<PutIntegrationResponseInput>(&b)?).await?)
+}
+
+async fn get_integration_response(State(c): S, Path((api, rid, verb, code)): StatusPath) -> Res {
+    let i = c.apis.integration(&api, &rid, &verb).await?;
+    let r = i.integration_responses.and_then(|mut r| r.remove(&code));
+    ok(r.ok_or_else(|| AppError::NotFound("Invalid Response status code specified".into()))?)
+}
+
+async fn unknown_operation(req: Request) -> Response {
+    aws_error(
+        StatusCode::NOT_FOUND,
+        "UnknownOperationException",
+        &format!("No control-API operation matches {} {}.", req.method(), req.uri().path()),
+    )
+}
+
+/// Authenticates a control-API request: a valid SigV4 signature, or a
+/// console session. Anything else is refused in AWS's words.
+async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    if let Some(authz) = parts.headers.get(header::AUTHORIZATION) {
+        let authz = authz.to_str().unwrap_or("").to_string();
+        let cred = match sigv4::parse_authorization(&authz) {
+            Ok(cred) => cred,
+            Err(SigError::Malformed(m) | SigError::Expired(m)) => {
+                return aws_error(StatusCode::FORBIDDEN, "IncompleteSignatureException", &m)
+            }
+            Err(SigError::Mismatch) => unreachable!("parsing does not compare signatures"),
+        };
+        let (secret, user) = match c.access_keys.secret(&cred.access_key_id).await {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                return aws_error(
+                    StatusCode::FORBIDDEN,
+                    "UnrecognizedClientException",
+                    "The security token included in the request is invalid. No access key with this id exists; create one in the console under Settings → Access keys.",
+                )
+            }
+            Err(e) => return ControlError(crate::auth::internal(e)).into_response(),
+        };
+        let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(b) => b,
+            Err(_) => return aws_error(StatusCode::PAYLOAD_TOO_LARGE, "BadRequestException", "Request body is larger than 10 MB."),
+        };
+        let signed = SignedRequest {
+            method: parts.method.as_str(),
+            raw_path: parts.uri.path(),
+            raw_query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: &bytes,
+        };
+        match sigv4::verify(&signed, &cred, &secret, crate::store::now_secs()) {
+            Ok(()) => {}
+            Err(SigError::Mismatch) => {
+                return aws_error(
+                    StatusCode::FORBIDDEN,
+                    "InvalidSignatureException",
+                    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+                )
+            }
+            Err(SigError::Expired(m)) => return aws_error(StatusCode::FORBIDDEN, "InvalidSignatureException", &m),
+            Err(SigError::Malformed(m)) => return aws_error(StatusCode::FORBIDDEN, "IncompleteSignatureException", &m),
+        }
+        c.access_keys.touch(&cred.access_key_id).await;
+        parts.extensions.insert::<SessionUser>(user);
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
+
+    let token = cookie_value(&parts.headers, SESSION_COOKIE).map(str::to_string);
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        let req = Request::from_parts(parts, body);
+        if is_cross_site(&req) {
+            return aws_error(StatusCode::FORBIDDEN, "AccessDeniedException", "Cross-site request refused.");
+        }
+        match c.auth.session_user(&token).await {
+            Ok(Some(user)) => {
+                let mut req = req;
+                req.extensions_mut().insert(user);
+                return next.run(req).await;
+            }
+            Ok(None) => {}
+            Err(e) => return ControlError(crate::auth::internal(e)).into_response(),
+        }
+    }
+    aws_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
+}
+
+/// The control API's routes, behind SigV4-or-session authentication.
+pub fn router(console: Arc<Console>) -> Router {
+    const M: &str = "/{api}/resources/{rid}/methods/{verb}";
+    let ops = Router::new()
+        .route("/", get(get_rest_apis).post(create_rest_api))
+        .route("/{api}", get(get_rest_api).patch(update_rest_api).delete(delete_rest_api))
+        .route("/{api}/resources", get(get_resources))
+        .route("/{api}/resources/{rid}", get(get_resource).post(create_resource).delete(delete_resource))
+        .route(M, get(get_method).put(put_method).patch(update_method).delete(delete_method))
+        .route(&format!("{M}/integration"), get(get_integration).put(put_integration).delete(delete_integration))
+        .route(&format!("{M}/responses/{{code}}"), put(put_method_response).get(get_method_response))
+        .route(&format!("{M}/integration/responses/{{code}}"), put(put_integration_response).get(get_integration_response))
+        .fallback(unknown_operation);
+    Router::new()
+        .nest("/restapis", ops)
+        .layer(middleware::from_fn_with_state(console.clone(), control_auth))
+        .with_state(console)
+}

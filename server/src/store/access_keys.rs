@@ -1,0 +1,81 @@
+//! Access keys for the control API: an id, and a secret sealed with the server key.
+
+use super::{is_unique_violation, now_secs, Store, StoreError};
+
+/// An access key as listed (never with its secret).
+#[derive(Debug, Clone)]
+pub struct AccessKeyRow {
+    pub access_key_id: String,
+    pub username: String,
+    pub description: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+impl Store {
+    #[tracing::instrument(skip_all)]
+    pub async fn insert_access_key(&self, id: &str, user_id: i64, secret_sealed: &str, description: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO access_keys (access_key_id, user_id, secret_sealed, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(secret_sealed)
+        .bind(description)
+        .bind(now_secs())
+        .execute(self.pool())
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("access key id clash; try again".into()) } else { e.into() })?;
+        Ok(())
+    }
+
+    /// The sealed secret and owner of an access key.
+    #[tracing::instrument(skip_all)]
+    pub async fn access_key_secret(&self, id: &str) -> Result<Option<(String, i64, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT k.secret_sealed, u.id, u.username FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key_id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Notes that a key was used (at most about once a minute per key, by the caller).
+    pub async fn touch_access_key(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE access_keys SET last_used_at = ?2 WHERE access_key_id = ?1")
+            .bind(id)
+            .bind(now_secs())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn list_access_keys(&self) -> Result<Vec<AccessKeyRow>, StoreError> {
+        let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT k.access_key_id, u.username, k.description, k.created_at, k.last_used_at
+             FROM access_keys k JOIN users u ON u.id = k.user_id ORDER BY k.created_at, k.access_key_id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(access_key_id, username, description, created_at, last_used_at)| AccessKeyRow {
+                access_key_id,
+                username,
+                description,
+                created_at,
+                last_used_at,
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_access_key(&self, id: &str) -> Result<(), StoreError> {
+        let n = sqlx::query("DELETE FROM access_keys WHERE access_key_id = ?1").bind(id).execute(self.pool()).await?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
