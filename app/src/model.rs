@@ -134,7 +134,9 @@ pub struct PutMethodInput {
 pub struct PutIntegrationInput {
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
-    #[serde(default)]
+    /// On the wire this is `httpMethod` (botocore's locationName); the
+    /// documented name `integrationHttpMethod` is accepted too.
+    #[serde(default, rename = "httpMethod", alias = "integrationHttpMethod")]
     pub integration_http_method: Option<String>,
     #[serde(default)]
     pub uri: Option<String>,

@@ -1,0 +1,138 @@
+//! The real AWS CLI (installed into .venv by `scripts/setup --test`) drives the
+//! control API unchanged: signing, wire format and errors as AWS's.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use apigw_tests::TestServer;
+use serde_json::Value;
+
+fn aws_bin() -> PathBuf {
+    std::env::var_os("APIGW_AWS_CLI").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/aws")
+    })
+}
+
+struct Cli {
+    endpoint: String,
+    key_id: String,
+    secret: String,
+}
+
+struct Out {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Cli {
+    async fn run(&self, args: &[&str]) -> Out {
+        let bin = aws_bin();
+        assert!(bin.exists(), "AWS CLI not found at {}; run scripts/setup --test", bin.display());
+        let mut cmd = Command::new(bin);
+        cmd.args(["apigateway", "--endpoint-url", &self.endpoint, "--region", "us-east-1", "--output", "json"])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", &self.key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_PAGER", "")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN");
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("aws runs")).await.unwrap();
+        Out {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args).await;
+        assert!(out.ok, "aws {args:?} failed: {}", out.stderr);
+        if out.stdout.trim().is_empty() {
+            return Value::Null;
+        }
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("aws {args:?}: {e}: {}", out.stdout))
+    }
+}
+
+async fn cli_for(s: &TestServer) -> Cli {
+    s.setup_admin("admin").await;
+    let key = apigw_server::admin_create_access_key(&s.db, "admin", "aws cli test").await.unwrap();
+    Cli { endpoint: s.console.clone(), key_id: key.access_key_id, secret: key.secret_access_key }
+}
+
+#[tokio::test]
+async fn aws_cli_builds_inspects_and_deletes_an_api() {
+    let s = TestServer::start().await;
+    let aws = cli_for(&s).await;
+
+    let api = aws.json(&["create-rest-api", "--name", "pets", "--description", "from the CLI"]).await;
+    let id = api["id"].as_str().unwrap().to_string();
+    assert_eq!(api["name"], "pets");
+    let root = api["rootResourceId"].as_str().unwrap().to_string();
+
+    let pets = aws.json(&["create-resource", "--rest-api-id", &id, "--parent-id", &root, "--path-part", "pets"]).await;
+    let pets_id = pets["id"].as_str().unwrap().to_string();
+    let pet = aws.json(&["create-resource", "--rest-api-id", &id, "--parent-id", &pets_id, "--path-part", "{id}"]).await;
+    let pet_id = pet["id"].as_str().unwrap().to_string();
+    assert_eq!(pet["path"], "/pets/{id}");
+
+    let m = aws
+        .json(&["put-method", "--rest-api-id", &id, "--resource-id", &pet_id, "--http-method", "GET", "--authorization-type", "NONE", "--api-key-required"])
+        .await;
+    assert_eq!(m["apiKeyRequired"], true);
+    let i = aws
+        .json(&[
+            "put-integration", "--rest-api-id", &id, "--resource-id", &pet_id, "--http-method", "GET",
+            "--type", "HTTP_PROXY", "--integration-http-method", "GET",
+            "--uri", "http://backend.internal/pets/{id}", "--timeout-in-millis", "3000",
+        ])
+        .await;
+    assert_eq!(i["type"], "HTTP_PROXY");
+    assert_eq!(i["timeoutInMillis"], 3000);
+
+    let res = aws.json(&["get-resources", "--rest-api-id", &id, "--embed", "methods"]).await;
+    let items = res["items"].as_array().expect("the CLI maps item to items");
+    let found = items.iter().find(|r| r["path"] == "/pets/{id}").expect("resource listed");
+    assert_eq!(found["resourceMethods"]["GET"]["methodIntegration"]["uri"], "http://backend.internal/pets/{id}");
+
+    let got = aws.json(&["get-method", "--rest-api-id", &id, "--resource-id", &pet_id, "--http-method", "GET"]).await;
+    assert_eq!(got["methodIntegration"]["httpMethod"], "GET");
+
+    let apis = aws.json(&["get-rest-apis"]).await;
+    assert!(apis["items"].as_array().unwrap().iter().any(|a| a["id"] == id.as_str()));
+
+    let upd = aws
+        .json(&["update-rest-api", "--rest-api-id", &id, "--patch-operations", "op=replace,path=/name,value=pets2"])
+        .await;
+    assert_eq!(upd["name"], "pets2");
+
+    // Errors come back as AWS's, with our message.
+    let bad = aws.run(&["create-resource", "--rest-api-id", &id, "--parent-id", &root, "--path-part", "a/b"]).await;
+    assert!(!bad.ok);
+    assert!(bad.stderr.contains("BadRequestException") && bad.stderr.contains("pathPart"), "{}", bad.stderr);
+    let dup = aws.run(&["create-resource", "--rest-api-id", &id, "--parent-id", &root, "--path-part", "pets"]).await;
+    assert!(dup.stderr.contains("ConflictException"), "{}", dup.stderr);
+
+    aws.json(&["delete-rest-api", "--rest-api-id", &id]).await;
+    let gone = aws.run(&["get-rest-api", "--rest-api-id", &id]).await;
+    assert!(!gone.ok && gone.stderr.contains("NotFoundException"), "{}", gone.stderr);
+    let apis = aws.json(&["get-rest-apis"]).await;
+    assert_eq!(apis["items"].as_array().map(Vec::len).unwrap_or(0), 0);
+}
+
+#[tokio::test]
+async fn aws_cli_with_a_wrong_secret_or_unknown_key_is_refused() {
+    let s = TestServer::start().await;
+    let mut aws = cli_for(&s).await;
+    aws.secret = "not-the-secret-at-all-0000000000000000000".into();
+    let out = aws.run(&["get-rest-apis"]).await;
+    assert!(!out.ok);
+    assert!(out.stderr.contains("InvalidSignatureException"), "{}", out.stderr);
+    aws.key_id = "AKIAUNKNOWNKEY000000".into();
+    let out = aws.run(&["get-rest-apis"]).await;
+    assert!(out.stderr.contains("UnrecognizedClientException"), "{}", out.stderr);
+}
