@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// A designed "nothing here yet" panel: what the section is for and how it fills up.
 #[component]
 pub fn EmptyState(
@@ -81,4 +83,84 @@ fn copy_to_clipboard(text: String, state: RwSignal<CopyState>) {
 fn copy_to_clipboard(_text: String, state: RwSignal<CopyState>) {
     // Only the browser has a clipboard; on the server the button is inert.
     state.set(CopyState::Idle);
+}
+
+/// The message for `field` if the last result failed on it.
+pub fn error_for<T>(result: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
+    match result {
+        Some(Err(e)) if e.field() == Some(field) => Some(e.to_string()),
+        _ => None,
+    }
+}
+
+/// The message of a failure that is not about one known field.
+pub fn error_other<T>(result: &Option<Result<T, AppError>>, known: &[&str]) -> Option<String> {
+    match result {
+        Some(Err(e)) if e.field().is_none_or(|f| !known.contains(&f)) => Some(e.to_string()),
+        _ => None,
+    }
+}
+
+/// A red line under a field, shown only when there is something to say.
+#[component]
+pub fn ErrorLine(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p class="field-error" role="alert">{move || message.get()}</p>
+        </Show>
+    }
+}
+
+/// A UTC timestamp as `2026-11-21 10:53 UTC`; the same text on server and
+/// browser, so hydration matches.
+pub fn fmt_time(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+/// A small "are you sure?" panel that names what will be deleted.
+#[component]
+pub fn ConfirmDelete(
+    #[prop(into)] title: String,
+    #[prop(into)] detail: String,
+    #[prop(into)] confirm_label: String,
+    #[prop(into)] pending: Signal<bool>,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+                <h2 id="confirm-title">{title}</h2>
+                <p class="muted">{detail}</p>
+                <div class="modal-actions">
+                    <button type="button" class="btn" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                    <button type="button" class="btn btn-danger" id="confirm-delete"
+                        disabled=move || pending.get() on:click=move |_| on_confirm.run(())>
+                        {move || if pending.get() { "Deleting…".to_string() } else { confirm_label.clone() }}
+                    </button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_utc() {
+        assert_eq!(super::fmt_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::fmt_time(1_795_000_000), "2026-11-18 07:06 UTC");
+    }
 }

@@ -20,7 +20,7 @@ use leptos_router::path;
 use crate::auth::{LoginPage, SetupPage};
 use crate::layout::ConsoleLayout;
 use crate::pages::{
-    apis::ApisPage, dashboards::DashboardsPage, keys::KeysPage, not_found::NotFoundPage,
+    api_detail::ApiDetailPage, apis::ApisPage, dashboards::DashboardsPage, keys::KeysPage, not_found::NotFoundPage,
     settings::SettingsPage, usage_plans::UsagePlansPage,
 };
 
@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ConsoleLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/apis" /> } />
                     <Route path=path!("apis") view=ApisPage />
+                    <Route path=path!("apis/:id") view=ApiDetailPage />
                     <Route path=path!("keys") view=KeysPage />
                     <Route path=path!("usage-plans") view=UsagePlansPage />
                     <Route path=path!("dashboards") view=DashboardsPage />

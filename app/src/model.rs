@@ -188,3 +188,89 @@ pub struct PatchInput {
     #[serde(default)]
     pub patch_operations: Vec<PatchOperation>,
 }
+
+/// An API with its whole resource tree, as the API page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTree {
+    pub api: RestApi,
+    pub resources: Vec<Resource>,
+}
+
+/// The method editor's form: the method's switch, its integration, and for
+/// MOCK the response it answers with.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MethodSettings {
+    pub api_key_required: bool,
+    /// HTTP_PROXY, HTTP or MOCK.
+    pub integration_type: String,
+    pub uri: String,
+    pub integration_method: String,
+    pub timeout_ms: i64,
+    pub mock_status: String,
+    pub mock_headers: Vec<(String, String)>,
+    pub mock_body: String,
+}
+
+/// The request template that makes a MOCK integration answer with `status`.
+pub fn mock_request_template(status: &str) -> String {
+    format!("{{\"statusCode\": {status}}}")
+}
+
+impl MethodSettings {
+    /// The form's values for a method as stored.
+    pub fn from_method(m: &Method) -> Self {
+        let mut s = MethodSettings {
+            api_key_required: m.api_key_required,
+            integration_type: "HTTP_PROXY".into(),
+            integration_method: "GET".into(),
+            timeout_ms: TIMEOUT_MAX_MS,
+            mock_status: "200".into(),
+            ..Default::default()
+        };
+        let Some(i) = &m.method_integration else { return s };
+        s.integration_type = i.kind.clone();
+        s.uri = i.uri.clone().unwrap_or_default();
+        s.integration_method = i.http_method.clone().unwrap_or_else(|| "GET".into());
+        s.timeout_ms = i.timeout_in_millis;
+        // The default integration response (no selection pattern) is what a MOCK answers.
+        if let Some(r) = i.integration_responses.as_ref().and_then(|rs| {
+            rs.values().find(|r| r.selection_pattern.as_deref().unwrap_or("").is_empty())
+        }) {
+            s.mock_status = r.status_code.clone();
+            s.mock_body = r.response_templates.get("application/json").cloned().unwrap_or_default();
+            s.mock_headers = r
+                .response_parameters
+                .iter()
+                .filter_map(|(k, v)| {
+                    let name = k.strip_prefix("method.response.header.")?;
+                    let value = v.strip_prefix('\'')?.strip_suffix('\'')?;
+                    Some((name.to_string(), value.to_string()))
+                })
+                .collect();
+        }
+        s
+    }
+}
+
+/// A control-API access key as listed (the secret is never shown again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKeyInfo {
+    pub access_key_id: String,
+    pub username: String,
+    pub description: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A new access key with its secret: shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccessKeyInfo {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for NewAccessKeyInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccessKeyInfo").field("access_key_id", &self.access_key_id).finish_non_exhaustive()
+    }
+}

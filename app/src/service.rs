@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::auth::SessionUser;
 use crate::error::AppError;
+use crate::model::{AccessKeyInfo, ApiTree, Method, MethodSettings, NewAccessKeyInfo, Resource, RestApi};
 
 /// A session cookie value the server just issued, with how long it lives.
 #[derive(Clone)]
@@ -34,6 +35,21 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn logout(&self, token: &str) -> Result<(), AppError>;
     /// Addresses and storage of this server, for the settings page.
     async fn server_info(&self) -> Result<crate::pages::settings::ServerInfo, AppError>;
+
+    async fn list_apis(&self) -> Result<Vec<RestApi>, AppError>;
+    async fn create_api(&self, name: &str, description: &str) -> Result<RestApi, AppError>;
+    async fn delete_api(&self, id: &str) -> Result<(), AppError>;
+    async fn api_tree(&self, id: &str) -> Result<ApiTree, AppError>;
+    async fn create_resource(&self, api: &str, parent: &str, path_part: &str) -> Result<Resource, AppError>;
+    async fn delete_resource(&self, api: &str, resource: &str) -> Result<(), AppError>;
+    async fn create_method(&self, api: &str, resource: &str, verb: &str) -> Result<Method, AppError>;
+    async fn delete_method(&self, api: &str, resource: &str, verb: &str) -> Result<(), AppError>;
+    /// Saves the method editor's form: every rule is checked before anything is written.
+    async fn save_method(&self, api: &str, resource: &str, verb: &str, settings: MethodSettings) -> Result<Method, AppError>;
+
+    async fn list_access_keys(&self) -> Result<Vec<AccessKeyInfo>, AppError>;
+    async fn create_access_key(&self, user_id: i64, description: &str) -> Result<NewAccessKeyInfo, AppError>;
+    async fn delete_access_key(&self, id: &str) -> Result<(), AppError>;
 }
 
 /// The service, as provided by the server for this request.

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    CreateRestApiInput, Integration, IntegrationResponse, Method, MethodResponse, PatchOperation,
-    PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput, PutMethodResponseInput, Resource,
-    RestApi, TIMEOUT_MAX_MS,
+    mock_request_template, CreateRestApiInput, Integration, IntegrationResponse, Method, MethodResponse,
+    MethodSettings, PatchOperation, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
+    PutMethodResponseInput, Resource, RestApi, TIMEOUT_MAX_MS,
 };
 use apigw_app::rules::{self, PathPartKind};
 
@@ -331,6 +331,71 @@ impl Apis {
         };
         self.store.put_integration_response(api_id, resource_id, &m.http_method, &r).await.map_err(not_found("Method"))?;
         Ok(r)
+    }
+}
+
+impl Apis {
+    /// Saves the console's method editor in one go. Every rule is checked
+    /// before the first write, so a refused form changes nothing.
+    pub async fn save_method(&self, api_id: &str, resource_id: &str, verb: &str, s: MethodSettings) -> Result<Method, AppError> {
+        let kind = rules::integration_type(&s.integration_type)?;
+        rules::timeout_ms(s.timeout_ms)?;
+        let mock = kind == "MOCK";
+        if mock {
+            rules::status_code(&s.mock_status)?;
+            for (name, value) in &s.mock_headers {
+                response_header_name(&format!("method.response.header.{name}"))?;
+                if value.contains('\'') || value.chars().any(char::is_control) {
+                    return Err(AppError::invalid("responseParameters", format!(
+                        "The value of header {name} must not contain quotes or control characters."
+                    )));
+                }
+            }
+            if s.mock_body.len() > 64 * 1024 {
+                return Err(AppError::invalid("responseTemplates", "The mock body must be at most 64 KB."));
+            }
+        } else {
+            if s.uri.trim().is_empty() {
+                return Err(AppError::invalid("uri", format!("uri is required for {kind} integrations, e.g. http://backend.internal/pets/{{id}}.")));
+            }
+            rules::endpoint_uri(s.uri.trim())?;
+            rules::integration_method(&s.integration_method)?;
+        }
+        let method = self.method(api_id, resource_id, verb).await?;
+
+        let input = PutIntegrationInput {
+            kind: Some(kind),
+            integration_http_method: (!mock).then(|| s.integration_method.clone()),
+            uri: (!mock).then(|| s.uri.trim().to_string()),
+            timeout_in_millis: Some(s.timeout_ms),
+            request_templates: mock
+                .then(|| BTreeMap::from([("application/json".to_string(), mock_request_template(&s.mock_status))])),
+            ..Default::default()
+        };
+        self.put_integration(api_id, resource_id, &method.http_method, input).await?;
+        if method.api_key_required != s.api_key_required {
+            self.store
+                .update_method(api_id, resource_id, &method.http_method, s.api_key_required, method.operation_name.as_deref())
+                .await
+                .map_err(not_found("Method"))?;
+        }
+        if mock {
+            let header_key = |n: &str| format!("method.response.header.{n}");
+            let declared = s.mock_headers.iter().map(|(n, _)| (header_key(n), false)).collect();
+            self.put_method_response(api_id, resource_id, verb, &s.mock_status, PutMethodResponseInput {
+                response_parameters: Some(declared),
+                response_models: None,
+            })
+            .await?;
+            let params = s.mock_headers.iter().map(|(n, v)| (header_key(n), format!("'{v}'"))).collect();
+            self.put_integration_response(api_id, resource_id, verb, &s.mock_status, PutIntegrationResponseInput {
+                selection_pattern: None,
+                response_parameters: Some(params),
+                response_templates: Some(BTreeMap::from([("application/json".to_string(), s.mock_body.clone())])),
+            })
+            .await?;
+        }
+        self.method(api_id, resource_id, verb).await
     }
 }
 

@@ -6,11 +6,14 @@ use std::sync::Arc;
 
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
+use apigw_app::model::{
+    AccessKeyInfo, ApiTree, CreateRestApiInput, Method, MethodSettings, NewAccessKeyInfo, PutMethodInput, Resource, RestApi,
+};
 use apigw_app::pages::settings::ServerInfo;
 use apigw_app::service::{ConsoleService, NewSession};
 use apigw_app::{shell, App};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method as HttpMethod, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -84,6 +87,80 @@ impl ConsoleService for Console {
     async fn server_info(&self) -> Result<ServerInfo, AppError> {
         Ok(self.info.clone())
     }
+
+    async fn list_apis(&self) -> Result<Vec<RestApi>, AppError> {
+        let mut all = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let (page, next) = self.apis.list_apis(position.as_deref(), None).await?;
+            all.extend(page);
+            match next {
+                Some(p) => position = Some(p),
+                None => break,
+            }
+        }
+        all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    async fn create_api(&self, name: &str, description: &str) -> Result<RestApi, AppError> {
+        self.apis
+            .create_api(CreateRestApiInput { name: Some(name.into()), description: Some(description.into()) })
+            .await
+    }
+
+    async fn delete_api(&self, id: &str) -> Result<(), AppError> {
+        self.apis.delete_api(id).await
+    }
+
+    async fn api_tree(&self, id: &str) -> Result<ApiTree, AppError> {
+        Ok(ApiTree { api: self.apis.get_api(id).await?, resources: self.apis.resources(id).await? })
+    }
+
+    async fn create_resource(&self, api: &str, parent: &str, path_part: &str) -> Result<Resource, AppError> {
+        self.apis.create_resource(api, parent, path_part).await
+    }
+
+    async fn delete_resource(&self, api: &str, resource: &str) -> Result<(), AppError> {
+        self.apis.delete_resource(api, resource).await
+    }
+
+    async fn create_method(&self, api: &str, resource: &str, verb: &str) -> Result<Method, AppError> {
+        self.apis.put_method(api, resource, verb, PutMethodInput::default()).await
+    }
+
+    async fn delete_method(&self, api: &str, resource: &str, verb: &str) -> Result<(), AppError> {
+        self.apis.delete_method(api, resource, verb).await
+    }
+
+    async fn save_method(&self, api: &str, resource: &str, verb: &str, settings: MethodSettings) -> Result<Method, AppError> {
+        self.apis.save_method(api, resource, verb, settings).await
+    }
+
+    async fn list_access_keys(&self) -> Result<Vec<AccessKeyInfo>, AppError> {
+        Ok(self
+            .access_keys
+            .list()
+            .await?
+            .into_iter()
+            .map(|k| AccessKeyInfo {
+                access_key_id: k.access_key_id,
+                username: k.username,
+                description: k.description,
+                created_at: k.created_at,
+                last_used_at: k.last_used_at,
+            })
+            .collect())
+    }
+
+    async fn create_access_key(&self, user_id: i64, description: &str) -> Result<NewAccessKeyInfo, AppError> {
+        let k = self.access_keys.create(user_id, description).await?;
+        Ok(NewAccessKeyInfo { access_key_id: k.access_key_id, secret_access_key: k.secret_access_key })
+    }
+
+    async fn delete_access_key(&self, id: &str) -> Result<(), AppError> {
+        self.access_keys.delete(id).await
+    }
 }
 
 /// Paths anyone may load: the sign-in pages, their server functions, static files, health.
@@ -106,7 +183,7 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A state-changing request whose Origin names another site. SameSite=Strict
 /// already keeps the cookie off such requests; this refuses them outright.
 pub fn is_cross_site(req: &Request) -> bool {
-    if req.method() == Method::GET || req.method() == Method::HEAD {
+    if req.method() == HttpMethod::GET || req.method() == HttpMethod::HEAD {
         return false;
     }
     let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST))

@@ -1,5 +1,6 @@
 //! One module per console section.
 
+pub mod api_detail;
 pub mod apis;
 pub mod dashboards;
 pub mod keys;
