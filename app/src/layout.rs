@@ -7,12 +7,14 @@ use leptos_router::components::{Outlet, A};
 use crate::auth::{whoami, Logout};
 use crate::error::AppError;
 
+/// Sections: address, label, and an SVG path (24×24, stroked) for the icon.
+/// Drawn as SVG so no font has to carry the glyphs.
 const NAV: &[(&str, &str, &str)] = &[
-    ("/apis", "APIs", "⇄"),
-    ("/keys", "API keys", "⚿"),
-    ("/usage-plans", "Usage plans", "▤"),
-    ("/dashboards", "Dashboards", "◔"),
-    ("/settings", "Settings", "⚙"),
+    ("/apis", "APIs", "M4 7h13l-3-3M20 17H7l3 3"),
+    ("/keys", "API keys", "M14 10a4 4 0 1 0-3.5 3.97L10 14v3h3v3h3v-3.5l-2.2-2.2A4 4 0 0 0 14 10z"),
+    ("/usage-plans", "Usage plans", "M5 4h14v16H5zM8 9h8M8 13h8M8 17h5"),
+    ("/dashboards", "Dashboards", "M4 20V10M10 20V4M16 20v-7M22 20H2"),
+    ("/settings", "Settings", "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19 12l2-1-1-3-2 .3-1.3-1.3L17 5l-3-1-1 2h-2L10 4 7 5l.3 2L6 8.3 4 8l-1 3 2 1v0l-2 1 1 3 2-.3L7.3 17 7 19l3 1 1-2h2l1 2 3-1-.3-2 1.3-1.3 2 .3 1-3z"),
 ];
 
 #[component]
@@ -34,7 +36,9 @@ pub fn ConsoleLayout() -> impl IntoView {
                                 view! {
                                     <li>
                                         <A href=*href attr:class="nav-link">
-                                            <span class="nav-icon" aria-hidden="true">{*icon}</span>
+                                            <svg class="nav-icon" viewBox="0 0 24 24" aria-hidden="true">
+                                                <path d=*icon />
+                                            </svg>
                                             {*label}
                                         </A>
                                     </li>

@@ -89,6 +89,8 @@ pub fn ApiDetailPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let tree = Resource::new(move || (api_id.get(), version.get()), |(id, _)| get_api_tree(id));
     let reload = Callback::new(move |_| version.update(|v| *v += 1));
+    // "Saved" outlives the editor, which is rebuilt when the tree reloads.
+    let saved_flash = RwSignal::new(None::<String>);
 
     view! {
         <Transition fallback=|| view! { <div class="card loading">"Loading API…"</div> }>
@@ -125,7 +127,7 @@ pub fn ApiDetailPage() -> impl IntoView {
                                         Some(res) => match sel.method.clone() {
                                             Some(verb) => match res.resource_methods.as_ref().and_then(|m| m.get(&verb)).cloned() {
                                                 Some(m) => view! {
-                                                    <MethodEditor api=tree.api.id.clone() resource=res method=m reload=reload />
+                                                    <MethodEditor api=tree.api.id.clone() resource=res method=m reload=reload saved_flash=saved_flash />
                                                 }.into_any(),
                                                 None => view! { <div class="card muted">"That method no longer exists."</div> }.into_any(),
                                             },
@@ -320,7 +322,13 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
 }
 
 #[component]
-fn MethodEditor(api: String, resource: ApiResource, method: Method, reload: Callback<()>) -> impl IntoView {
+fn MethodEditor(
+    api: String,
+    resource: ApiResource,
+    method: Method,
+    reload: Callback<()>,
+    saved_flash: RwSignal<Option<String>>,
+) -> impl IntoView {
     let api = StoredValue::new(api);
     let rid = StoredValue::new(resource.id.clone());
     let verb = StoredValue::new(method.http_method.clone());
@@ -341,10 +349,12 @@ fn MethodEditor(api: String, resource: ApiResource, method: Method, reload: Call
     let params_for_check = StoredValue::new(params.clone());
 
     let save = Action::new(move |s: &MethodSettings| save_method(api.get_value(), rid.get_value(), verb.get_value(), s.clone()));
-    let saved = RwSignal::new(false);
+    let flash_key = format!("{}/{}", resource.id, method.http_method);
+    let flash_key_check = flash_key.clone();
+    let saved = move || saved_flash.get().as_deref() == Some(flash_key_check.as_str());
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
-            saved.set(true);
+            saved_flash.set(Some(flash_key.clone()));
             reload.run(());
         }
     });
@@ -379,7 +389,7 @@ fn MethodEditor(api: String, resource: ApiResource, method: Method, reload: Call
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        saved.set(false);
+        saved_flash.set(None);
         if has_local_error() {
             return;
         }
@@ -503,7 +513,7 @@ fn MethodEditor(api: String, resource: ApiResource, method: Method, reload: Call
 
             <ErrorLine message=Signal::derive(move || error_other(&result(), &known_fields)) />
             <div class="form-actions">
-                {move || saved.get().then(|| view! { <span class="ok-line" id="saved">"Saved ✓"</span> })}
+                {move || saved().then(|| view! { <span class="ok-line" id="saved">"Saved ✓"</span> })}
                 <button type="submit" class="btn btn-primary" id="save-method" disabled=move || save.pending().get() || has_local_error()>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}
                 </button>

@@ -1,11 +1,9 @@
 // The console's first run and sign-in, in a real browser: setup once, log out,
 // log in, and move through every section without a page reload.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
+import { USER, PASSWORD, SHOTS, hydrated } from './helpers';
 
-const USER = 'admin';
-const PASSWORD = 'correct horse battery staple';
-const SHOTS = 'artifacts';
 mkdirSync(SHOTS, { recursive: true });
 
 const SECTIONS = [
@@ -15,10 +13,6 @@ const SECTIONS = [
   { link: 'Dashboards', path: '/dashboards', heading: 'Dashboards', empty: 'No traffic yet' },
   { link: 'Settings', path: '/settings', heading: 'Settings', empty: 'Signed in as' },
 ];
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
-}
 
 test.describe.configure({ mode: 'serial' });
 
