@@ -161,6 +161,7 @@ mod tests {
     #[test]
     fn formats_utc() {
         assert_eq!(super::fmt_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::fmt_time(1_795_000_000), "2026-11-18 07:06 UTC");
+        assert_eq!(super::fmt_time(1_795_000_000), "2026-11-18 11:06 UTC");
+        assert_eq!(super::fmt_time(951_782_400), "2000-02-29 00:00 UTC");
     }
 }

@@ -216,3 +216,29 @@ mod tests {
         assert!(status_code("2000").is_err() && status_code("099").is_err());
     }
 }
+
+/// A stage name: 1–128 of letters, digits, '-' and '_'.
+pub fn stage_name(name: &str) -> Result<String, AppError> {
+    if name.is_empty() || name.len() > 128 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(AppError::invalid("stageName", format!(
+            "stageName '{name}' must be 1 to 128 characters of letters, digits, '-' and '_'."
+        )));
+    }
+    Ok(name.to_string())
+}
+
+/// A stage variable: name of letters, digits and '_'; value of at most 2048
+/// characters from letters, digits and `-._~:/?#&=,` (AWS's set).
+pub fn stage_variable(name: &str, value: &str) -> Result<(), AppError> {
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(AppError::invalid("variables", format!(
+            "Stage variable name '{name}' must be 1 to 64 letters, digits or '_'."
+        )));
+    }
+    if value.len() > 2048 || !value.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/?#&=,".contains(c)) {
+        return Err(AppError::invalid("variables", format!(
+            "Stage variable '{name}': the value may use only letters, digits and -._~:/?#&=, (at most 2048 characters)."
+        )));
+    }
+    Ok(())
+}

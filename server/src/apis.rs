@@ -2,6 +2,7 @@
 //! console's server functions both call these, never the store directly.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use apigw_app::error::AppError;
 use apigw_app::model::{
@@ -12,6 +13,7 @@ use apigw_app::model::{
 use apigw_app::rules::{self, PathPartKind};
 
 use crate::auth::internal;
+use crate::gateway::registry::Registry;
 use crate::store::apis::IntegrationRow;
 use crate::store::{Store, StoreError};
 
@@ -52,11 +54,13 @@ fn only_replace(op: &PatchOperation) -> Result<(), AppError> {
 #[derive(Clone)]
 pub struct Apis {
     store: Store,
+    /// Deleting an API takes its stages out of the gateway at once.
+    registry: Arc<Registry>,
 }
 
 impl Apis {
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(store: Store, registry: Arc<Registry>) -> Self {
+        Self { store, registry }
     }
 
     pub async fn create_api(&self, input: CreateRestApiInput) -> Result<RestApi, AppError> {
@@ -104,7 +108,8 @@ impl Apis {
     }
 
     pub async fn delete_api(&self, id: &str) -> Result<(), AppError> {
-        self.store.delete_api(id).await.map_err(not_found("API"))
+        self.store.delete_api(id).await.map_err(not_found("API"))?;
+        self.registry.reload_api(id).await.map_err(internal)
     }
 
     /// The whole resource tree, methods included.

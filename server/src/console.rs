@@ -24,6 +24,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 
 use crate::access_keys::AccessKeys;
 use crate::apis::Apis;
+use crate::deploy::Deploys;
+use crate::gateway::registry::Registry;
 use crate::auth::{internal, Auth};
 use crate::secrets::ServerKey;
 use crate::store::Store;
@@ -33,6 +35,7 @@ pub struct Console {
     pub store: Store,
     pub auth: Auth,
     pub apis: Apis,
+    pub deploys: Deploys,
     pub access_keys: AccessKeys,
     /// Becomes true once the first admin exists and never goes back, so the
     /// gate does not ask the database on every request.
@@ -41,11 +44,18 @@ pub struct Console {
 }
 
 impl Console {
-    pub async fn new(store: Store, key: ServerKey, info: ServerInfo) -> Result<Arc<Self>, crate::store::StoreError> {
+    pub async fn new(
+        store: Store,
+        key: ServerKey,
+        registry: Arc<Registry>,
+        info: ServerInfo,
+    ) -> Result<Arc<Self>, crate::store::StoreError> {
         let has_admin = store.user_count().await? > 0;
+        let apis = Apis::new(store.clone(), registry.clone());
         Ok(Arc::new(Self {
             auth: Auth::new(store.clone()),
-            apis: Apis::new(store.clone()),
+            deploys: Deploys::new(store.clone(), apis.clone(), registry),
+            apis,
             access_keys: AccessKeys::new(store.clone(), key),
             store,
             has_admin: AtomicBool::new(has_admin),

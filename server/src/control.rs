@@ -8,7 +8,7 @@ use std::sync::Arc;
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    CreateRestApiInput, PatchInput, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
+    CreateDeploymentInput, CreateRestApiInput, CreateStageInput, PatchInput, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
     PutMethodResponseInput, Resource,
 };
 use axum::body::{Body, Bytes};
@@ -219,6 +219,39 @@ async fn get_integration_response(State(c): S, Path((api, rid, verb, code)): Sta
     ok(r.ok_or_else(|| AppError::NotFound("Invalid Response status code specified".into()))?)
 }
 
+async fn create_deployment(State(c): S, Path(api): Path<String>, b: Bytes) -> Res {
+    created(c.deploys.create_deployment(&api, body::<CreateDeploymentInput>(&b)?).await?)
+}
+
+async fn get_deployments(State(c): S, Path(api): Path<String>) -> Res {
+    ok(list(c.deploys.deployments(&api).await?, None))
+}
+
+async fn get_deployment(State(c): S, Path((api, id)): Path<(String, String)>) -> Res {
+    ok(c.deploys.deployment(&api, &id).await?)
+}
+
+async fn create_stage(State(c): S, Path(api): Path<String>, b: Bytes) -> Res {
+    created(c.deploys.create_stage(&api, body::<CreateStageInput>(&b)?).await?)
+}
+
+async fn get_stages(State(c): S, Path(api): Path<String>) -> Res {
+    ok(json!({ "item": c.deploys.stages(&api).await? }))
+}
+
+async fn get_stage(State(c): S, Path((api, name)): Path<(String, String)>) -> Res {
+    ok(c.deploys.stage(&api, &name).await?)
+}
+
+async fn update_stage(State(c): S, Path((api, name)): Path<(String, String)>, b: Bytes) -> Res {
+    ok(c.deploys.update_stage(&api, &name, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn delete_stage(State(c): S, Path((api, name)): Path<(String, String)>) -> Res {
+    c.deploys.delete_stage(&api, &name).await?;
+    status(StatusCode::ACCEPTED)
+}
+
 async fn unknown_operation(req: Request) -> Response {
     aws_error(
         StatusCode::NOT_FOUND,
@@ -310,6 +343,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route(&format!("{M}/integration"), get(get_integration).put(put_integration).delete(delete_integration))
         .route(&format!("{M}/responses/{{code}}"), put(put_method_response).get(get_method_response))
         .route(&format!("{M}/integration/responses/{{code}}"), put(put_integration_response).get(get_integration_response))
+        .route("/{api}/deployments", get(get_deployments).post(create_deployment))
+        .route("/{api}/deployments/{id}", get(get_deployment))
+        .route("/{api}/stages", get(get_stages).post(create_stage))
+        .route("/{api}/stages/{name}", get(get_stage).patch(update_stage).delete(delete_stage))
         .fallback(unknown_operation);
     Router::new()
         .nest("/restapis", ops)

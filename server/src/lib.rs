@@ -3,6 +3,8 @@
 //! `main.rs` only parses flags and calls into here, so tests can start the
 //! same server on port 0.
 
+/// Deployments and stages.
+pub mod deploy;
 /// Control-API access keys.
 pub mod access_keys;
 /// API configuration rules: one implementation for console and control API.
@@ -27,6 +29,7 @@ pub mod store;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use apigw_app::pages::settings::ServerInfo;
 use leptos::config::LeptosOptions;
@@ -103,9 +106,10 @@ impl Server {
             username: String::new(),
         };
         let key = secrets::ServerKey::load_or_create(&secrets::key_path_for(self.store.path())).map_err(ServeError::Key)?;
-        let console = console::Console::new(self.store.clone(), key, info).await?;
+        let registry = gateway::registry::Registry::load(self.store.clone()).await?;
+        let console = console::Console::new(self.store.clone(), key, registry.clone(), info).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
-        let gateway_app = gateway::router();
+        let gateway = Arc::new(gateway::Gateway { registry, upstream: gateway::proxy::upstream_client() });
 
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
@@ -119,8 +123,7 @@ impl Server {
 
         let console_srv = axum::serve(self.console_listener, console_app)
             .with_graceful_shutdown(stopped(stop_rx.clone()));
-        let gateway_srv = axum::serve(self.gateway_listener, gateway_app)
-            .with_graceful_shutdown(stopped(stop_rx));
+        let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx);
         let (c, g) = tokio::join!(console_srv, gateway_srv);
         c?;
         g?;

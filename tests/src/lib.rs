@@ -2,6 +2,7 @@
 //! SQLite file, and gives tests HTTP clients that talk to it.
 
 pub mod aws;
+pub mod echo;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 
 pub mod access_keys;
 pub mod apis;
+pub mod stages;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,230 @@
+//! Deployments and stages: taking snapshots, pointing stages at them, stage
+//! variables and method settings. Every change recompiles that API's stages
+//! in the gateway registry, so it is live at once and nothing else is.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use apigw_app::error::AppError;
+use apigw_app::model::{CreateDeploymentInput, CreateStageInput, Deployment, MethodSetting, PatchOperation, Stage};
+use apigw_app::rules;
+
+use crate::apis::Apis;
+use crate::auth::internal;
+use crate::gateway::registry::Registry;
+use crate::store::stages::StageTarget;
+use crate::store::{Store, StoreError};
+
+/// Most stages an API may have (AWS's limit).
+pub const MAX_STAGES_PER_API: usize = 10;
+
+pub struct Deploys {
+    store: Store,
+    apis: Apis,
+    registry: Arc<Registry>,
+}
+
+fn stage_not_found(name: &str) -> impl Fn(StoreError) -> AppError + '_ {
+    move |e| match e {
+        StoreError::NotFound => AppError::NotFound(format!("Invalid Stage identifier specified: {name}")),
+        StoreError::Conflict(m) => AppError::Conflict(m),
+        other => internal(other),
+    }
+}
+
+impl Deploys {
+    pub fn new(store: Store, apis: Apis, registry: Arc<Registry>) -> Self {
+        Self { store, apis, registry }
+    }
+
+    async fn reload(&self, api_id: &str) -> Result<(), AppError> {
+        self.registry.reload_api(api_id).await.map_err(internal)
+    }
+
+    fn check_variables(vars: &BTreeMap<String, String>) -> Result<(), AppError> {
+        vars.iter().try_for_each(|(k, v)| rules::stage_variable(k, v))
+    }
+
+    /// Snapshots the API's current configuration; with `stageName`, creates
+    /// or repoints that stage to it.
+    pub async fn create_deployment(&self, api_id: &str, input: CreateDeploymentInput) -> Result<Deployment, AppError> {
+        let description = input.description.unwrap_or_default();
+        if description.chars().count() > 1024 {
+            return Err(AppError::invalid("description", "description must be at most 1024 characters long."));
+        }
+        let stage_name = input.stage_name.filter(|s| !s.is_empty()).map(|s| rules::stage_name(&s)).transpose()?;
+        if let Some(v) = &input.variables {
+            Self::check_variables(v)?;
+        }
+        let revision = self.store.api_revision(api_id).await.map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound("Invalid API identifier specified".into()),
+            other => internal(other),
+        })?;
+        let tree = self.apis.resources(api_id).await?;
+        let mut methods = 0;
+        for r in &tree {
+            for (verb, m) in r.resource_methods.iter().flatten() {
+                methods += 1;
+                if m.method_integration.is_none() {
+                    return Err(AppError::invalid("integration", format!(
+                        "No integration defined for method {verb} {}. Give it an integration, or delete it, then deploy.",
+                        r.path
+                    )));
+                }
+            }
+        }
+        if methods == 0 {
+            return Err(AppError::invalid("restApiId", "The REST API doesn't contain any methods. Add a method with an integration, then deploy."));
+        }
+        if let Some(name) = &stage_name {
+            let existing = self.store.list_stages(api_id).await.map_err(internal)?;
+            if !existing.iter().any(|s| &s.stage_name == name) && existing.len() >= MAX_STAGES_PER_API {
+                return Err(AppError::invalid("stageName", format!("An API may have at most {MAX_STAGES_PER_API} stages.")));
+            }
+        }
+        let snapshot = serde_json::to_string(&tree).map_err(internal)?;
+        let target = stage_name.as_deref().map(|name| StageTarget {
+            name,
+            description: input.stage_description.as_deref(),
+            variables: input.variables.as_ref(),
+        });
+        let d = self.store.create_deployment(api_id, &description, revision, &snapshot, target).await.map_err(internal)?;
+        self.reload(api_id).await?;
+        tracing::info!(api_id, deployment = %d.id, stage = ?stage_name, "deployed");
+        Ok(d)
+    }
+
+    pub async fn deployments(&self, api_id: &str) -> Result<Vec<Deployment>, AppError> {
+        self.apis.get_api(api_id).await?;
+        Ok(self.store.list_deployments(api_id).await.map_err(internal)?.into_iter().map(|(d, _)| d).collect())
+    }
+
+    pub async fn deployment(&self, api_id: &str, id: &str) -> Result<Deployment, AppError> {
+        self.deployments(api_id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| AppError::NotFound("Invalid Deployment identifier specified".into()))
+    }
+
+    /// Whether the API has changed since its newest deployment (true when never deployed).
+    pub async fn has_undeployed_changes(&self, api_id: &str) -> Result<bool, AppError> {
+        let revision = self.store.api_revision(api_id).await.map_err(internal)?;
+        let latest = self.store.list_deployments(api_id).await.map_err(internal)?.into_iter().map(|(_, r)| r).max();
+        Ok(latest.is_none_or(|r| r < revision))
+    }
+
+    pub async fn create_stage(&self, api_id: &str, input: CreateStageInput) -> Result<Stage, AppError> {
+        let name = rules::stage_name(input.stage_name.as_deref().unwrap_or(""))?;
+        let dep = input.deployment_id.filter(|d| !d.is_empty()).ok_or_else(|| AppError::invalid("deploymentId", "deploymentId is required."))?;
+        let vars = input.variables.unwrap_or_default();
+        Self::check_variables(&vars)?;
+        self.deployment(api_id, &dep).await.map_err(|_| AppError::invalid("deploymentId", format!("Deployment {dep} does not exist in this API.")))?;
+        if self.store.list_stages(api_id).await.map_err(internal)?.len() >= MAX_STAGES_PER_API {
+            return Err(AppError::invalid("stageName", format!("An API may have at most {MAX_STAGES_PER_API} stages.")));
+        }
+        let stage = self
+            .store
+            .create_stage(api_id, &name, &dep, input.description.as_deref().unwrap_or(""), &vars)
+            .await
+            .map_err(stage_not_found(&name))?;
+        self.reload(api_id).await?;
+        Ok(stage)
+    }
+
+    pub async fn stages(&self, api_id: &str) -> Result<Vec<Stage>, AppError> {
+        self.apis.get_api(api_id).await?;
+        self.store.list_stages(api_id).await.map_err(internal)
+    }
+
+    pub async fn stage(&self, api_id: &str, name: &str) -> Result<Stage, AppError> {
+        self.apis.get_api(api_id).await?;
+        self.store.get_stage(api_id, name).await.map_err(stage_not_found(name))
+    }
+
+    /// UpdateStage: `/deploymentId`, `/description`, `/variables/NAME`, and
+    /// `/{resource}/{METHOD}/throttling/rateLimit|burstLimit`. All
+    /// operations are checked before any is applied.
+    pub async fn update_stage(&self, api_id: &str, name: &str, ops: &[PatchOperation]) -> Result<Stage, AppError> {
+        let mut stage = self.stage(api_id, name).await?;
+        for op in ops {
+            let value = op.value.clone().unwrap_or_default();
+            let path = op.path.as_str();
+            if let Some(var) = path.strip_prefix("/variables/") {
+                match op.op.as_str() {
+                    "replace" | "add" => {
+                        rules::stage_variable(var, &value)?;
+                        stage.variables.insert(var.to_string(), value);
+                    }
+                    "remove" => {
+                        stage.variables.remove(var);
+                    }
+                    other => return Err(AppError::invalid("patchOperations", format!("op '{other}' is not supported on {path}."))),
+                }
+                continue;
+            }
+            if op.op != "replace" {
+                return Err(AppError::invalid("patchOperations", format!("op '{}' on '{path}' is not supported; use 'replace'.", op.op)));
+            }
+            match path {
+                "/deploymentId" => {
+                    self.deployment(api_id, &value)
+                        .await
+                        .map_err(|_| AppError::invalid("deploymentId", format!("Deployment {value} does not exist in this API.")))?;
+                    stage.deployment_id = value;
+                }
+                "/description" => stage.description = (!value.is_empty()).then_some(value),
+                _ => {
+                    let (key, field) = method_setting_path(path)?;
+                    let setting = stage.method_settings.entry(key).or_insert_with(MethodSetting::default);
+                    match field {
+                        "throttling/rateLimit" => {
+                            let v: f64 = value.parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+                                AppError::invalid("throttlingRateLimit", format!("rateLimit must be a number of requests per second, 0 or more; '{value}' is not."))
+                            })?;
+                            setting.throttling_rate_limit = Some(v);
+                        }
+                        "throttling/burstLimit" => {
+                            let v: i64 = value.parse().ok().filter(|v: &i64| *v >= 0).ok_or_else(|| {
+                                AppError::invalid("throttlingBurstLimit", format!("burstLimit must be a whole number, 0 or more; '{value}' is not."))
+                            })?;
+                            setting.throttling_burst_limit = Some(v);
+                        }
+                        _ => unreachable!("method_setting_path only returns known fields"),
+                    }
+                }
+            }
+        }
+        self.store.save_stage(api_id, &stage).await.map_err(stage_not_found(name))?;
+        self.reload(api_id).await?;
+        self.stage(api_id, name).await
+    }
+
+    pub async fn delete_stage(&self, api_id: &str, name: &str) -> Result<(), AppError> {
+        self.apis.get_api(api_id).await?;
+        self.store.delete_stage(api_id, name).await.map_err(stage_not_found(name))?;
+        self.reload(api_id).await
+    }
+}
+
+/// `/~1pets~1{id}/GET/throttling/rateLimit` → (`~1pets~1{id}/GET`, `throttling/rateLimit`);
+/// `/*/*/…` for every method.
+fn method_setting_path(path: &str) -> Result<(String, &str), AppError> {
+    let bad = || {
+        AppError::invalid("patchOperations", format!(
+            "path '{path}' cannot be changed. UpdateStage supports /deploymentId, /description, /variables/NAME and \
+             /{{resource}}/{{METHOD}}/throttling/rateLimit|burstLimit (resource '*' or like ~1pets~1{{id}}, METHOD '*' or a verb)."
+        ))
+    };
+    let rest = path.strip_prefix('/').ok_or_else(bad)?;
+    let mut parts = rest.splitn(3, '/');
+    let (resource, method, field) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?);
+    if !matches!(field, "throttling/rateLimit" | "throttling/burstLimit") {
+        return Err(bad());
+    }
+    if resource != "*" && !resource.starts_with("~1") {
+        return Err(bad());
+    }
+    let method = if method == "*" { "*".to_string() } else { rules::http_method(method, "httpMethod")? };
+    Ok((format!("{resource}/{method}"), field))
+}

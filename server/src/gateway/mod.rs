@@ -1,0 +1,284 @@
+//! The gateway listener: serves API traffic for deployed stages. A plain
+//! hyper service (no web framework on the hot path): find the stage, match
+//! the route, run the integration, answer. No database access and no lock
+//! held across an await per request.
+
+pub mod proxy;
+pub mod registry;
+pub mod snapshot;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use tokio::net::TcpListener;
+
+use self::proxy::{full, stream_body, Outbound, ProxyError, Upstream};
+use self::registry::Registry;
+use self::snapshot::{CompiledIntegration, CompiledMethod, Params};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The body type of every gateway response and upstream request.
+pub type GwBody = http_body_util::combinators::BoxBody<Bytes, BoxError>;
+
+/// Largest request body the gateway accepts (AWS's payload limit).
+pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// What the gateway shares across requests.
+pub struct Gateway {
+    pub registry: Arc<Registry>,
+    pub upstream: Upstream,
+}
+
+/// An error answered by the gateway itself, shaped like Amazon API Gateway's:
+/// a JSON `{"message": …}` body and an `x-amzn-ErrorType` header.
+pub fn gateway_error(status: StatusCode, error_type: &'static str, message: &str) -> Response<GwBody> {
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut res = Response::new(full(body));
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(HeaderName::from_static("x-amzn-errortype"), HeaderValue::from_static(error_type));
+    res
+}
+
+fn missing_token() -> Response<GwBody> {
+    gateway_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
+}
+
+fn request_id() -> HeaderValue {
+    let r: u128 = rand::random();
+    let s = format!("{:032x}", r);
+    let id = format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32]);
+    HeaderValue::try_from(id).unwrap_or(HeaderValue::from_static("0"))
+}
+
+/// Where an invoke URL points: `/{api}/{stage}/{path}`, or
+/// `{api}.execute-api.<host>/{stage}/{path}`.
+pub fn parse_target<'a>(host: Option<&'a str>, path: &'a str) -> Option<(&'a str, &'a str, &'a str)> {
+    let host_api = host.and_then(|h| h.split_once(".execute-api.")).map(|(api, _)| api).filter(|a| !a.is_empty());
+    let trimmed = path.strip_prefix('/').unwrap_or(path);
+    match host_api {
+        Some(api) => {
+            let (stage, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+            (!stage.is_empty()).then_some((api, stage, rest))
+        }
+        None => {
+            let (api, rest) = trimmed.split_once('/')?;
+            let (stage, rest) = rest.split_once('/').unwrap_or((rest, ""));
+            (!api.is_empty() && !stage.is_empty()).then_some((api, stage, rest))
+        }
+    }
+}
+
+impl Gateway {
+    /// Serves one request through the stages of the pipeline.
+    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<GwBody> {
+        let rid = request_id();
+        let mut res = self.route_and_call(req, peer).await;
+        res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), rid);
+        res
+    }
+
+    async fn route_and_call(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<GwBody> {
+        let (parts, body) = req.into_parts();
+        if parts.uri.path() == "/healthz" {
+            return Response::new(full("ok"));
+        }
+        // Route: stage, resource, method.
+        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let Some((api, stage, rest)) = parse_target(host, parts.uri.path()) else {
+            return missing_token();
+        };
+        let Some(compiled) = self.registry.get(api, stage) else {
+            return missing_token();
+        };
+        let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        let mut params: Params = Vec::new();
+        let Some(route) = compiled.root.find(&segments, &mut params) else {
+            return missing_token();
+        };
+        let Some(method) = route.method(parts.method.as_str()).cloned() else {
+            return missing_token();
+        };
+        // Body size: refuse early when the length is declared.
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY) {
+            return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
+        }
+        // Integrate.
+        self.integrate(&method, &parts, body, &params, peer).await
+    }
+
+    async fn integrate(
+        &self,
+        method: &CompiledMethod,
+        parts: &http::request::Parts,
+        body: Incoming,
+        params: &Params,
+        peer: SocketAddr,
+    ) -> Response<GwBody> {
+        match &method.integration {
+            CompiledIntegration::Mock(Ok(mock)) => {
+                let mut res = Response::new(full(mock.body.clone()));
+                *res.status_mut() = mock.status;
+                let h = res.headers_mut();
+                h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                for (k, v) in &mock.headers {
+                    h.insert(k.clone(), v.clone());
+                }
+                res
+            }
+            CompiledIntegration::Mock(Err(why)) => {
+                tracing::warn!(resource = %method.resource_path, verb = %method.verb, "{why}");
+                gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerErrorException", "Internal server error")
+            }
+            CompiledIntegration::Http { proxy, method: backend_method, uri, timeout, responses } => {
+                let greedy = method
+                    .resource_path
+                    .rsplit('/')
+                    .next()
+                    .filter(|s| s.ends_with("+}"))
+                    .map(|s| s.trim_start_matches('{').trim_end_matches("+}"));
+                let query = if *proxy { parts.uri.query() } else { None };
+                let url = proxy::backend_url(uri, params, greedy, query);
+                let out = Outbound {
+                    method: backend_method.clone().unwrap_or_else(|| parts.method.clone()),
+                    url,
+                    proxy: *proxy,
+                    headers: &parts.headers,
+                    body,
+                    peer,
+                    timeout: *timeout,
+                };
+                match proxy::call(&self.upstream, out).await {
+                    Ok((res, _waited)) => {
+                        if *proxy {
+                            proxied_response(res)
+                        } else {
+                            mapped_response(res, responses)
+                        }
+                    }
+                    Err(ProxyError::Timeout) => {
+                        gateway_error(StatusCode::GATEWAY_TIMEOUT, "IntegrationTimeoutException", "Endpoint request timed out")
+                    }
+                    Err(ProxyError::TooLarge) => {
+                        gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long")
+                    }
+                    Err(ProxyError::Failed(why) | ProxyError::BadUri(why)) => {
+                        tracing::warn!(resource = %method.resource_path, verb = %method.verb, error = %why, "backend call failed");
+                        gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error")
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn proxied_response(res: Response<Incoming>) -> Response<GwBody> {
+    let (mut parts, body) = res.into_parts();
+    proxy::strip_hop_by_hop(&mut parts.headers);
+    Response::from_parts(parts, stream_body(body))
+}
+
+/// HTTP (non-proxy): the integration responses pick the status and headers.
+fn mapped_response(res: Response<Incoming>, mappings: &[snapshot::ResponseMapping]) -> Response<GwBody> {
+    let status = res.status();
+    let code = status.as_str().to_string();
+    let chosen = mappings
+        .iter()
+        .find(|m| m.pattern.as_ref().is_some_and(|p| p.is_match(&code)))
+        .or_else(|| mappings.iter().find(|m| m.pattern.is_none()));
+    let (parts, body) = res.into_parts();
+    let mut out = Response::new(stream_body(body));
+    match chosen {
+        None => *out.status_mut() = status,
+        Some(m) => {
+            *out.status_mut() = m.status;
+            for (k, v) in &m.static_headers {
+                out.headers_mut().insert(k.clone(), v.clone());
+            }
+            for (to, from) in &m.copied_headers {
+                if let Some(v) = parts.headers.get(from) {
+                    out.headers_mut().insert(to.clone(), v.clone());
+                }
+            }
+        }
+    }
+    if let Some(ct) = parts.headers.get(header::CONTENT_TYPE) {
+        out.headers_mut().entry(header::CONTENT_TYPE).or_insert(ct.clone());
+    }
+    out
+}
+
+/// Accepts connections until `stop` fires, then lets open requests finish
+/// (up to 30 s) before returning.
+pub async fn serve(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let builder = Builder::new(TokioExecutor::new());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // The watch guard is not Send: finish with it inside this future.
+    let mut stopped = std::pin::pin!(async move {
+        let _ = stop.wait_for(|s| *s).await;
+    });
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: pause, do not spin.
+                        tracing::warn!(error = %e, "gateway accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let gw = gateway.clone();
+                let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+                    let gw = gw.clone();
+                    async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer).await) }
+                });
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
+                let watched = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = watched.await;
+                });
+            }
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
+        tracing::warn!("gateway connections still open after 30 s; closing them");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invoke_urls() {
+        assert_eq!(parse_target(Some("127.0.0.1:8080"), "/abc/dev/pets/1"), Some(("abc", "dev", "pets/1")));
+        assert_eq!(parse_target(None, "/abc/dev"), Some(("abc", "dev", "")));
+        assert_eq!(parse_target(None, "/abc/dev/"), Some(("abc", "dev", "")));
+        assert_eq!(parse_target(None, "/abc"), None);
+        assert_eq!(parse_target(Some("abc.execute-api.localhost:8080"), "/dev/pets"), Some(("abc", "dev", "pets")));
+        assert_eq!(parse_target(Some("abc.execute-api.localhost"), "/"), None);
+    }
+}

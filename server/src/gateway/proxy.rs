@@ -1,0 +1,240 @@
+//! Calling the backend: one pooled HTTP client for every request, URL
+//! building from the integration's template, header hygiene, and the
+//! timeout and failure rules.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Response, Uri};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use super::snapshot::{Params, UriPart, UriTemplate};
+use super::{BoxError, GwBody, MAX_BODY};
+
+/// The upstream client: one connection pool shared by all requests.
+pub type Upstream = Client<HttpConnector, GwBody>;
+
+pub fn upstream_client() -> Upstream {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_keepalive(Some(Duration::from_secs(60)));
+    connector.set_connect_timeout(Some(Duration::from_secs(10)));
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(1024)
+        .build(connector)
+}
+
+/// Why the backend call did not produce a response.
+#[derive(Debug)]
+pub enum ProxyError {
+    /// No response headers within the integration's timeout.
+    Timeout,
+    /// The request body passed the 10 MB limit while streaming.
+    TooLarge,
+    /// Unreachable, refused, reset, or not HTTP; the text is for the log.
+    Failed(String),
+    /// The integration URI did not make a valid URL after substitution.
+    BadUri(String),
+}
+
+/// Headers that belong to one connection and must not be forwarded.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-connection",
+];
+
+/// Removes hop-by-hop headers, including any the Connection header names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::try_from(n.trim()).ok())
+        .collect();
+    for n in named {
+        headers.remove(n);
+    }
+    for h in HOP_BY_HOP {
+        headers.remove(*h);
+    }
+}
+
+/// Renders the backend URL: `{param}`s filled from the match, a greedy tail
+/// the template does not mention appended to the path, and (for proxies)
+/// the caller's query string added.
+pub fn backend_url(template: &UriTemplate, params: &Params, greedy: Option<&str>, query: Option<&str>) -> String {
+    let mut url = String::with_capacity(128);
+    for part in &template.parts {
+        match part {
+            UriPart::Lit(s) => url.push_str(s),
+            UriPart::Param(name) => {
+                if let Some((_, v)) = params.iter().rev().find(|(n, _)| n == name) {
+                    url.push_str(v);
+                }
+            }
+        }
+    }
+    let (mut path, mut own_query) = match url.split_once('?') {
+        Some((p, q)) => (p.to_string(), Some(q.to_string())),
+        None => (url, None),
+    };
+    if let Some(name) = greedy.filter(|g| !template.references(g)) {
+        if let Some((_, tail)) = params.iter().rev().find(|(n, _)| n == name) {
+            if !path.ends_with('/') {
+                path.push('/');
+            }
+            path.push_str(tail);
+        }
+    }
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        own_query = Some(match own_query {
+            Some(o) if !o.is_empty() => format!("{o}&{q}"),
+            _ => q.to_string(),
+        });
+    }
+    match own_query {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    }
+}
+
+/// What to send: already decided by the caller.
+pub struct Outbound<'a> {
+    pub method: Method,
+    pub url: String,
+    pub proxy: bool,
+    pub headers: &'a HeaderMap,
+    pub body: Incoming,
+    pub peer: SocketAddr,
+    pub timeout: Duration,
+}
+
+/// Sends the request upstream and waits (up to the timeout) for its
+/// response headers; the response body then streams back as it arrives.
+/// Returns the response and the time spent waiting for it.
+pub async fn call(client: &Upstream, out: Outbound<'_>) -> Result<(Response<Incoming>, Duration), ProxyError> {
+    let uri: Uri = out.url.parse().map_err(|e| ProxyError::BadUri(format!("{}: {e}", out.url)))?;
+    if uri.scheme_str() != Some("http") {
+        return Err(ProxyError::BadUri(format!("{}: only http:// backends are supported by this gateway", out.url)));
+    }
+    let mut headers = HeaderMap::with_capacity(out.headers.len() + 3);
+    if out.proxy {
+        for (k, v) in out.headers {
+            headers.append(k.clone(), v.clone());
+        }
+        strip_hop_by_hop(&mut headers);
+        let original_host = headers.remove(header::HOST);
+        let ip = out.peer.ip().to_string();
+        let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+            Some(prev) => format!("{prev}, {ip}"),
+            None => ip,
+        };
+        if let Ok(v) = HeaderValue::try_from(xff) {
+            headers.insert("x-forwarded-for", v);
+        }
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        if let Some(h) = original_host {
+            headers.insert("x-forwarded-host", h);
+        }
+    } else {
+        // HTTP (non-proxy) integrations pass only the body and its type.
+        for h in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::ACCEPT] {
+            if let Some(v) = out.headers.get(&h) {
+                headers.insert(h, v.clone());
+            }
+        }
+    }
+    let body: GwBody = Limited::new(out.body, MAX_BODY).map_err(BoxError::from).boxed();
+    let mut req = Request::builder().method(out.method).uri(uri).body(body).map_err(|e| ProxyError::BadUri(e.to_string()))?;
+    *req.headers_mut() = headers;
+
+    let started = Instant::now();
+    match tokio::time::timeout(out.timeout, client.request(req)).await {
+        Err(_) => Err(ProxyError::Timeout),
+        Ok(Ok(res)) => Ok((res, started.elapsed())),
+        Ok(Err(e)) => {
+            if is_length_limit(&e) {
+                Err(ProxyError::TooLarge)
+            } else {
+                Err(ProxyError::Failed(error_chain(&e)))
+            }
+        }
+    }
+}
+
+fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(err) = cur {
+        out.push_str(": ");
+        out.push_str(&err.to_string());
+        cur = err.source();
+    }
+    out
+}
+
+/// Turns an upstream body into the gateway's body type.
+pub fn stream_body(body: Incoming) -> GwBody {
+    body.map_err(BoxError::from).boxed()
+}
+
+/// A complete body.
+pub fn full(bytes: impl Into<Bytes>) -> GwBody {
+    http_body_util::Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let t = UriTemplate::parse("http://b:9/pets/{id}");
+        let p: Params = vec![("id".into(), "7".into())];
+        assert_eq!(backend_url(&t, &p, None, Some("a=1")), "http://b:9/pets/7?a=1");
+        let t = UriTemplate::parse("http://b:9/api?fixed=1");
+        let p: Params = vec![("proxy".into(), "x/y".into())];
+        assert_eq!(backend_url(&t, &p, Some("proxy"), Some("a=1")), "http://b:9/api/x/y?fixed=1&a=1");
+        let t = UriTemplate::parse("http://b:9/{proxy}");
+        assert_eq!(backend_url(&t, &p, Some("proxy"), None), "http://b:9/x/y");
+    }
+
+    #[test]
+    fn hop_by_hop_goes() {
+        let mut h = HeaderMap::new();
+        h.insert("connection", "close, x-private".parse().unwrap());
+        h.insert("x-private", "1".parse().unwrap());
+        h.insert("keep-alive", "5".parse().unwrap());
+        h.insert("x-keep", "1".parse().unwrap());
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 1);
+        assert!(h.contains_key("x-keep"));
+    }
+}

@@ -1,0 +1,71 @@
+//! The live set of compiled stages. Requests read it without locks
+//! (`ArcSwap`); a deploy, rollback or stage change rebuilds that API's
+//! stages off the hot path and swaps a new map in. Requests already running
+//! keep the snapshot they started with.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use apigw_app::model::Resource;
+use arc_swap::ArcSwap;
+
+use super::snapshot::{compile, CompiledStage};
+use crate::store::{Store, StoreError};
+
+type StageMap = HashMap<String, HashMap<String, Arc<CompiledStage>>>;
+
+pub struct Registry {
+    stages: ArcSwap<StageMap>,
+    store: Store,
+    /// Serialises rebuilds so two concurrent changes cannot lose each other.
+    /// Held only on the control path, never by a request.
+    rebuild: tokio::sync::Mutex<()>,
+}
+
+impl Registry {
+    /// Loads and compiles every stage in the database.
+    pub async fn load(store: Store) -> Result<Arc<Self>, StoreError> {
+        let reg = Arc::new(Self { stages: ArcSwap::from_pointee(HashMap::new()), store, rebuild: Default::default() });
+        let mut apis: Vec<String> = reg.store.all_stage_keys().await?.into_iter().map(|(api, _)| api).collect();
+        apis.dedup();
+        for api in apis {
+            reg.reload_api(&api).await?;
+        }
+        Ok(reg)
+    }
+
+    /// The compiled stage, if deployed. Lock-free.
+    pub fn get(&self, api_id: &str, stage: &str) -> Option<Arc<CompiledStage>> {
+        self.stages.load().get(api_id)?.get(stage).cloned()
+    }
+
+    /// Recompiles every stage of one API from the database and swaps them in
+    /// (an API with no stages, or deleted, is removed).
+    pub async fn reload_api(&self, api_id: &str) -> Result<(), StoreError> {
+        let _guard = self.rebuild.lock().await;
+        let stages = match self.store.list_stages(api_id).await {
+            Ok(s) => s,
+            Err(StoreError::NotFound) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let mut compiled = HashMap::new();
+        for st in stages {
+            let snapshot = self.store.deployment_snapshot(api_id, &st.deployment_id).await?;
+            let resources: Vec<Resource> = serde_json::from_str(&snapshot).unwrap_or_else(|e| {
+                tracing::error!(api_id, deployment = %st.deployment_id, error = %e, "unreadable deployment snapshot");
+                Vec::new()
+            });
+            let c = compile(api_id, &st.stage_name, &st.deployment_id, &resources, &st.variables);
+            compiled.insert(st.stage_name.clone(), Arc::new(c));
+        }
+        let mut next: StageMap = (**self.stages.load()).clone();
+        if compiled.is_empty() {
+            next.remove(api_id);
+        } else {
+            next.insert(api_id.to_string(), compiled);
+        }
+        self.stages.store(Arc::new(next));
+        tracing::debug!(api_id, "gateway stages reloaded");
+        Ok(())
+    }
+}

@@ -1,0 +1,428 @@
+//! A stage compiled for serving: the deployed resource tree as a route trie,
+//! with every method's integration resolved (stage variables substituted,
+//! mock responses and selection patterns prepared). Built off the hot path
+//! when a stage changes; read-only afterwards.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use apigw_app::model::{Integration, Resource};
+use apigw_app::rules::{self, PathPartKind};
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method, StatusCode};
+use regex::Regex;
+
+/// One stage of one API, ready to serve.
+#[derive(Debug)]
+pub struct CompiledStage {
+    pub api_id: String,
+    pub stage: String,
+    pub deployment_id: String,
+    pub root: Node,
+}
+
+/// A node of the route trie: one path segment.
+#[derive(Debug, Default)]
+pub struct Node {
+    literal: HashMap<String, Node>,
+    param: Option<(String, Box<Node>)>,
+    /// A greedy `{name+}` child: a leaf that takes the rest of the path.
+    greedy: Option<(String, Arc<Route>)>,
+    route: Option<Arc<Route>>,
+}
+
+/// A resource and its methods.
+#[derive(Debug)]
+pub struct Route {
+    pub resource_id: String,
+    pub path: String,
+    pub methods: HashMap<String, Arc<CompiledMethod>>,
+}
+
+#[derive(Debug)]
+pub struct CompiledMethod {
+    pub verb: String,
+    pub resource_path: String,
+    pub api_key_required: bool,
+    pub integration: CompiledIntegration,
+}
+
+#[derive(Debug)]
+pub enum CompiledIntegration {
+    /// HTTP_PROXY (`proxy`) or HTTP with response mappings.
+    Http {
+        proxy: bool,
+        /// The backend's verb; None means "the caller's" (ANY).
+        method: Option<Method>,
+        uri: UriTemplate,
+        timeout: Duration,
+        responses: Vec<ResponseMapping>,
+    },
+    /// Answers from the gateway.
+    Mock(Result<MockResponse, String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct MockResponse {
+    pub status: StatusCode,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
+/// An HTTP integration response: which backend statuses it takes and what it answers.
+#[derive(Debug)]
+pub struct ResponseMapping {
+    pub pattern: Option<Regex>,
+    pub status: StatusCode,
+    pub static_headers: Vec<(HeaderName, HeaderValue)>,
+    /// (method response header, backend header to copy)
+    pub copied_headers: Vec<(HeaderName, HeaderName)>,
+}
+
+/// An integration URI split into literal text and `{param}` references;
+/// stage variables are already substituted.
+#[derive(Debug, Clone)]
+pub struct UriTemplate {
+    pub parts: Vec<UriPart>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UriPart {
+    Lit(String),
+    Param(String),
+}
+
+impl UriTemplate {
+    pub fn parse(uri: &str) -> Self {
+        let mut parts = Vec::new();
+        let mut rest = uri;
+        while let Some(start) = rest.find('{') {
+            match rest[start..].find('}') {
+                Some(len) => {
+                    if start > 0 {
+                        parts.push(UriPart::Lit(rest[..start].to_string()));
+                    }
+                    let name = rest[start + 1..start + len].trim_end_matches('+').to_string();
+                    parts.push(UriPart::Param(name));
+                    rest = &rest[start + len + 1..];
+                }
+                None => break,
+            }
+        }
+        if !rest.is_empty() {
+            parts.push(UriPart::Lit(rest.to_string()));
+        }
+        Self { parts }
+    }
+
+    pub fn references(&self, name: &str) -> bool {
+        self.parts.iter().any(|p| matches!(p, UriPart::Param(n) if n == name))
+    }
+}
+
+/// Replaces `${stageVariables.name}` with the stage's value ('' if unset).
+pub fn substitute_stage_variables(uri: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(uri.len());
+    let mut rest = uri;
+    while let Some(start) = rest.find("${stageVariables.") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "${stageVariables.".len()..];
+        match after.find('}') {
+            Some(end) => {
+                out.push_str(vars.get(&after[..end]).map(String::as_str).unwrap_or(""));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The values captured by a match, in path order: raw (still percent-encoded) text.
+pub type Params = Vec<(String, String)>;
+
+impl Node {
+    /// Finds the most specific resource for `segments`: literal before
+    /// `{param}` before `{greedy+}`, backtracking when a branch dead-ends.
+    pub fn find<'a>(&'a self, segments: &[&str], params: &mut Params) -> Option<&'a Arc<Route>> {
+        let Some((first, rest)) = segments.split_first() else {
+            return self.route.as_ref();
+        };
+        if let Some(child) = self.literal.get(*first) {
+            if let Some(r) = child.find(rest, params) {
+                return Some(r);
+            }
+        }
+        if let Some((name, child)) = &self.param {
+            params.push((name.clone(), (*first).to_string()));
+            if let Some(r) = child.find(rest, params) {
+                return Some(r);
+            }
+            params.pop();
+        }
+        if let Some((name, route)) = &self.greedy {
+            params.push((name.clone(), segments.join("/")));
+            return Some(route);
+        }
+        None
+    }
+}
+
+impl Route {
+    /// The method for a verb, falling back to ANY.
+    pub fn method(&self, verb: &str) -> Option<&Arc<CompiledMethod>> {
+        self.methods.get(verb).or_else(|| self.methods.get("ANY"))
+    }
+}
+
+fn header_pairs(params: &BTreeMap<String, String>) -> (Vec<(HeaderName, HeaderValue)>, Vec<(HeaderName, HeaderName)>) {
+    let mut statics = Vec::new();
+    let mut copied = Vec::new();
+    for (k, v) in params {
+        let Some(name) = k.strip_prefix("method.response.header.").and_then(|n| HeaderName::try_from(n).ok()) else {
+            continue;
+        };
+        if let Some(lit) = v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+            if let Ok(val) = HeaderValue::try_from(lit) {
+                statics.push((name, val));
+            }
+        } else if let Some(from) = v.strip_prefix("integration.response.header.").and_then(|n| HeaderName::try_from(n).ok()) {
+            copied.push((name, from));
+        }
+    }
+    (statics, copied)
+}
+
+fn mock_response(i: &Integration) -> Result<MockResponse, String> {
+    let template = i.request_templates.get("application/json").map(String::as_str).unwrap_or("{\"statusCode\": 200}");
+    let code = Regex::new(r#""statusCode"\s*:\s*(\d{3})"#)
+        .ok()
+        .and_then(|re| re.captures(template).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()))
+        .unwrap_or_else(|| "200".into());
+    let responses = i.integration_responses.clone().unwrap_or_default();
+    let chosen = responses
+        .get(&code)
+        .or_else(|| {
+            responses.values().find(|r| {
+                r.selection_pattern
+                    .as_deref()
+                    .filter(|p| !p.is_empty())
+                    .and_then(|p| Regex::new(&format!("^(?:{p})$")).ok())
+                    .is_some_and(|re| re.is_match(&code))
+            })
+        })
+        .or_else(|| responses.values().find(|r| r.selection_pattern.as_deref().unwrap_or("").is_empty()))
+        .ok_or_else(|| "Execution failed due to configuration error: No match for output mapping and no default output mapping configured".to_string())?;
+    let status = chosen.status_code.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK);
+    let (headers, _) = header_pairs(&chosen.response_parameters);
+    let body = chosen
+        .response_templates
+        .get("application/json")
+        .or_else(|| chosen.response_templates.values().next())
+        .cloned()
+        .unwrap_or_default();
+    Ok(MockResponse { status, headers, body: Bytes::from(body) })
+}
+
+fn compile_integration(i: &Integration, vars: &BTreeMap<String, String>) -> CompiledIntegration {
+    if i.kind == "MOCK" {
+        return CompiledIntegration::Mock(mock_response(i));
+    }
+    let uri = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), vars);
+    let method = match i.http_method.as_deref() {
+        None | Some("ANY") => None,
+        Some(m) => Method::from_bytes(m.as_bytes()).ok(),
+    };
+    let mut responses: Vec<ResponseMapping> = i
+        .integration_responses
+        .clone()
+        .unwrap_or_default()
+        .into_values()
+        .map(|r| {
+            let (static_headers, copied_headers) = header_pairs(&r.response_parameters);
+            ResponseMapping {
+                pattern: r
+                    .selection_pattern
+                    .as_deref()
+                    .filter(|p| !p.is_empty())
+                    .and_then(|p| Regex::new(&format!("^(?:{p})$")).ok()),
+                status: r.status_code.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK),
+                static_headers,
+                copied_headers,
+            }
+        })
+        .collect();
+    // Patterns are tried first; the default (no pattern) is the fallback.
+    responses.sort_by_key(|r| r.pattern.is_none());
+    CompiledIntegration::Http {
+        proxy: i.kind == "HTTP_PROXY",
+        method,
+        uri: UriTemplate::parse(&uri),
+        timeout: Duration::from_millis(i.timeout_in_millis.clamp(50, 29_000) as u64),
+        responses,
+    }
+}
+
+/// Builds the serving form of a deployment for one stage.
+pub fn compile(
+    api_id: &str,
+    stage: &str,
+    deployment_id: &str,
+    resources: &[Resource],
+    vars: &BTreeMap<String, String>,
+) -> CompiledStage {
+    let mut root = Node::default();
+    // Parents come before children when sorted by path depth.
+    let mut sorted: Vec<&Resource> = resources.iter().collect();
+    sorted.sort_by_key(|r| r.path.split('/').filter(|s| !s.is_empty()).count());
+    for r in sorted {
+        let methods = r
+            .resource_methods
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(verb, m)| {
+                let integration = compile_integration(m.method_integration.as_ref()?, vars);
+                Some((
+                    verb.clone(),
+                    Arc::new(CompiledMethod {
+                        verb,
+                        resource_path: r.path.clone(),
+                        api_key_required: m.api_key_required,
+                        integration,
+                    }),
+                ))
+            })
+            .collect();
+        let route = Arc::new(Route { resource_id: r.id.clone(), path: r.path.clone(), methods });
+        let segments: Vec<&str> = r.path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut node = &mut root;
+        for (i, seg) in segments.iter().enumerate() {
+            let last = i + 1 == segments.len();
+            match rules::path_part(seg) {
+                Ok(PathPartKind::Greedy) => {
+                    if last {
+                        let name = seg.trim_start_matches('{').trim_end_matches('}').trim_end_matches('+').to_string();
+                        node.greedy = Some((name, route.clone()));
+                    }
+                    break;
+                }
+                Ok(PathPartKind::Param) => {
+                    let name = seg.trim_start_matches('{').trim_end_matches('}').to_string();
+                    node = &mut node.param.get_or_insert_with(|| (name, Box::default())).1;
+                }
+                _ => {
+                    node = node.literal.entry((*seg).to_string()).or_default();
+                }
+            }
+            if last {
+                node.route = Some(route.clone());
+            }
+        }
+        if segments.is_empty() {
+            root.route = Some(route);
+        }
+    }
+    CompiledStage { api_id: api_id.into(), stage: stage.into(), deployment_id: deployment_id.into(), root }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apigw_app::model::Method as ApiMethod;
+
+    fn res(path: &str, verbs: &[&str]) -> Resource {
+        Resource {
+            id: path.into(),
+            parent_id: None,
+            path_part: None,
+            path: path.into(),
+            resource_methods: Some(
+                verbs
+                    .iter()
+                    .map(|v| {
+                        (v.to_string(), ApiMethod {
+                            http_method: v.to_string(),
+                            authorization_type: "NONE".into(),
+                            api_key_required: false,
+                            operation_name: None,
+                            method_responses: None,
+                            method_integration: Some(Integration {
+                                kind: "HTTP_PROXY".into(),
+                                http_method: Some("GET".into()),
+                                uri: Some("http://b/${stageVariables.v}/{id}".into()),
+                                timeout_in_millis: 1000,
+                                passthrough_behavior: "WHEN_NO_MATCH".into(),
+                                cache_namespace: String::new(),
+                                cache_key_parameters: vec![],
+                                request_parameters: BTreeMap::new(),
+                                request_templates: BTreeMap::new(),
+                                integration_responses: None,
+                            }),
+                        })
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    fn route_of(s: &CompiledStage, path: &str) -> Option<(String, Params)> {
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut p = Vec::new();
+        s.root.find(&segs, &mut p).map(|r| (r.path.clone(), p))
+    }
+
+    #[test]
+    fn most_specific_first_with_backtracking() {
+        let s = compile(
+            "a",
+            "s",
+            "d",
+            &[
+                res("/", &["GET"]),
+                res("/pets", &["GET"]),
+                res("/pets/{id}", &["GET"]),
+                res("/pets/mine", &["GET"]),
+                res("/pets/{id}/toys", &["GET"]),
+                res("/files/{path+}", &["ANY"]),
+                res("/{proxy+}", &["ANY"]),
+            ],
+            &BTreeMap::from([("v".into(), "x".into())]),
+        );
+        assert_eq!(route_of(&s, "/").unwrap().0, "/");
+        assert_eq!(route_of(&s, "/pets/mine").unwrap().0, "/pets/mine");
+        assert_eq!(route_of(&s, "/pets/7").unwrap(), ("/pets/{id}".into(), vec![("id".into(), "7".into())]));
+        assert_eq!(route_of(&s, "/pets/mine/toys").unwrap().0, "/pets/{id}/toys", "backtracks from the literal");
+        assert_eq!(route_of(&s, "/files/a/b/c").unwrap(), ("/files/{path+}".into(), vec![("path".into(), "a/b/c".into())]));
+        // A greedy resource does not match its parent; the root greedy catches it instead.
+        assert_eq!(route_of(&s, "/files").unwrap(), ("/{proxy+}".into(), vec![("proxy".into(), "files".into())]));
+        assert_eq!(route_of(&s, "/other/x").unwrap().0, "/{proxy+}");
+    }
+
+    #[test]
+    fn no_match_without_greedy() {
+        let s = compile("a", "s", "d", &[res("/pets", &["GET"])], &BTreeMap::new());
+        assert!(route_of(&s, "/cats").is_none());
+        assert!(route_of(&s, "/pets/1").is_none());
+        assert!(route_of(&s, "/").is_none(), "the root has no methods here, and no route");
+    }
+
+    #[test]
+    fn stage_variables_and_templates() {
+        let vars = BTreeMap::from([("host".to_string(), "b:81".to_string())]);
+        assert_eq!(substitute_stage_variables("http://${stageVariables.host}/x/${stageVariables.none}", &vars), "http://b:81/x/");
+        let t = UriTemplate::parse("http://b/pets/{id}/x/{proxy+}");
+        assert_eq!(t.parts, vec![
+            UriPart::Lit("http://b/pets/".into()),
+            UriPart::Param("id".into()),
+            UriPart::Lit("/x/".into()),
+            UriPart::Param("proxy".into()),
+        ]);
+        assert!(t.references("proxy"));
+    }
+}
