@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod echo;
+pub mod gw;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,11 @@ impl TestServer {
 
     /// A server on an existing (or new) database file, for restart tests.
     pub async fn start_on(db: &Path) -> Self {
+        // Server logs go to the test's captured output (shown on failure).
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,apigw_server=info".into()))
+            .try_init();
         let any: SocketAddr = "127.0.0.1:0".parse().expect("addr");
         let opts = ServeOptions { db: db.to_owned(), console_addr: any, gateway_addr: any };
         let server = Server::bind(&opts).await.expect("server binds");

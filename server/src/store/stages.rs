@@ -71,6 +71,7 @@ impl Store {
             )
             .bind(api_id)
             .bind(st.name)
+            .bind(&id)
             .bind(st.description)
             .bind(vars)
             .bind(now)
