@@ -21,7 +21,7 @@ use crate::auth::{LoginPage, SetupPage};
 use crate::layout::ConsoleLayout;
 use crate::pages::{
     api_detail::ApiDetailPage, apis::ApisPage, dashboards::DashboardsPage, keys::KeysPage, not_found::NotFoundPage,
-    settings::SettingsPage, usage_plans::UsagePlansPage,
+    settings::SettingsPage, stage::StagePage, usage_plans::UsagePlansPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/apis" /> } />
                     <Route path=path!("apis") view=ApisPage />
                     <Route path=path!("apis/:id") view=ApiDetailPage />
+                    <Route path=path!("apis/:id/stages/:stage") view=StagePage />
                     <Route path=path!("keys") view=KeysPage />
                     <Route path=path!("usage-plans") view=UsagePlansPage />
                     <Route path=path!("dashboards") view=DashboardsPage />

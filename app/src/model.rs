@@ -189,11 +189,24 @@ pub struct PatchInput {
     pub patch_operations: Vec<PatchOperation>,
 }
 
-/// An API with its whole resource tree, as the API page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An API with its whole resource tree and its stages, as the API page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiTree {
     pub api: RestApi,
     pub resources: Vec<Resource>,
+    pub stages: Vec<Stage>,
+    /// The configuration changed since the newest deployment (or was never deployed).
+    pub undeployed_changes: bool,
+}
+
+/// A stage page: the stage, the API's deployments, and where to call it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageDetail {
+    pub api: RestApi,
+    pub stage: Stage,
+    /// Newest first.
+    pub deployments: Vec<Deployment>,
+    pub invoke_url: String,
 }
 
 /// The method editor's form: the method's switch, its integration, and for

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use crate::auth::SessionUser;
 use crate::error::AppError;
-use crate::model::{AccessKeyInfo, ApiTree, Method, MethodSettings, NewAccessKeyInfo, Resource, RestApi};
+use crate::model::{
+    AccessKeyInfo, ApiTree, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, Resource, RestApi, Stage,
+    StageDetail,
+};
 
 /// A session cookie value the server just issued, with how long it lives.
 #[derive(Clone)]
@@ -46,6 +49,13 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn delete_method(&self, api: &str, resource: &str, verb: &str) -> Result<(), AppError>;
     /// Saves the method editor's form: every rule is checked before anything is written.
     async fn save_method(&self, api: &str, resource: &str, verb: &str, settings: MethodSettings) -> Result<Method, AppError>;
+
+    /// Snapshots the API and points `stage` (created if new) at it.
+    async fn deploy(&self, api: &str, stage: &str, description: &str) -> Result<Deployment, AppError>;
+    async fn stage_detail(&self, api: &str, stage: &str) -> Result<StageDetail, AppError>;
+    /// UpdateStage: rollback, variables and settings, one implementation for console and control API.
+    async fn update_stage(&self, api: &str, stage: &str, ops: Vec<PatchOperation>) -> Result<Stage, AppError>;
+    async fn delete_stage(&self, api: &str, stage: &str) -> Result<(), AppError>;
 
     async fn list_access_keys(&self) -> Result<Vec<AccessKeyInfo>, AppError>;
     async fn create_access_key(&self, user_id: i64, description: &str) -> Result<NewAccessKeyInfo, AppError>;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    AccessKeyInfo, ApiTree, CreateRestApiInput, Method, MethodSettings, NewAccessKeyInfo, PutMethodInput, Resource, RestApi,
+    AccessKeyInfo, ApiTree, CreateDeploymentInput, CreateRestApiInput, Deployment, Method, MethodSettings, NewAccessKeyInfo,
+    PatchOperation, PutMethodInput, Resource, RestApi, Stage, StageDetail,
 };
 use apigw_app::pages::settings::ServerInfo;
 use apigw_app::service::{ConsoleService, NewSession};
@@ -124,7 +125,42 @@ impl ConsoleService for Console {
     }
 
     async fn api_tree(&self, id: &str) -> Result<ApiTree, AppError> {
-        Ok(ApiTree { api: self.apis.get_api(id).await?, resources: self.apis.resources(id).await? })
+        Ok(ApiTree {
+            api: self.apis.get_api(id).await?,
+            resources: self.apis.resources(id).await?,
+            stages: self.deploys.stages(id).await?,
+            undeployed_changes: self.deploys.has_undeployed_changes(id).await?,
+        })
+    }
+
+    async fn deploy(&self, api: &str, stage: &str, description: &str) -> Result<Deployment, AppError> {
+        if stage.trim().is_empty() {
+            return Err(AppError::invalid("stageName", "Choose a stage or name a new one, e.g. dev or prod."));
+        }
+        self.deploys
+            .create_deployment(api, CreateDeploymentInput {
+                stage_name: Some(stage.trim().to_string()),
+                description: Some(description.to_string()),
+                ..Default::default()
+            })
+            .await
+    }
+
+    async fn stage_detail(&self, api: &str, stage: &str) -> Result<StageDetail, AppError> {
+        Ok(StageDetail {
+            api: self.apis.get_api(api).await?,
+            stage: self.deploys.stage(api, stage).await?,
+            deployments: self.deploys.deployments(api).await?,
+            invoke_url: format!("{}/{api}/{stage}/", self.info.gateway_url),
+        })
+    }
+
+    async fn update_stage(&self, api: &str, stage: &str, ops: Vec<PatchOperation>) -> Result<Stage, AppError> {
+        self.deploys.update_stage(api, stage, &ops).await
+    }
+
+    async fn delete_stage(&self, api: &str, stage: &str) -> Result<(), AppError> {
+        self.deploys.delete_stage(api, stage).await
     }
 
     async fn create_resource(&self, api: &str, parent: &str, path_part: &str) -> Result<Resource, AppError> {

@@ -136,3 +136,47 @@ async fn aws_cli_with_a_wrong_secret_or_unknown_key_is_refused() {
     let out = aws.run(&["get-rest-apis"]).await;
     assert!(out.stderr.contains("UnrecognizedClientException"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn aws_cli_deploys_and_the_invoke_url_answers() {
+    let s = TestServer::start().await;
+    let echo = apigw_tests::echo::Echo::start().await;
+    let aws = cli_for(&s).await;
+    let api = aws.json(&["create-rest-api", "--name", "deployed"]).await;
+    let id = api["id"].as_str().unwrap().to_string();
+    let root = api["rootResourceId"].as_str().unwrap().to_string();
+    let pets = aws.json(&["create-resource", "--rest-api-id", &id, "--parent-id", &root, "--path-part", "pets"]).await;
+    let pets_id = pets["id"].as_str().unwrap().to_string();
+    aws.json(&["put-method", "--rest-api-id", &id, "--resource-id", &pets_id, "--http-method", "GET", "--authorization-type", "NONE"]).await;
+    aws.json(&[
+        "put-integration", "--rest-api-id", &id, "--resource-id", &pets_id, "--http-method", "GET",
+        "--type", "HTTP_PROXY", "--integration-http-method", "GET",
+        "--uri", "http://${stageVariables.backend}/from-cli",
+    ])
+    .await;
+    let dep = aws
+        .json(&["create-deployment", "--rest-api-id", &id, "--stage-name", "prod", "--description", "first",
+                "--variables", &format!("backend={}", echo.host())])
+        .await;
+    assert_eq!(dep["description"], "first");
+
+    let res = reqwest::get(format!("{}/{id}/prod/pets?x=1", s.gateway)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["path"], "/from-cli");
+    assert_eq!(v["query"], "x=1");
+
+    let stages = aws.json(&["get-stages", "--rest-api-id", &id]).await;
+    assert_eq!(stages["item"][0]["stageName"], "prod");
+    assert_eq!(stages["item"][0]["deploymentId"], dep["id"]);
+    let deps = aws.json(&["get-deployments", "--rest-api-id", &id]).await;
+    assert_eq!(deps["items"].as_array().unwrap().len(), 1);
+    let st = aws
+        .json(&["update-stage", "--rest-api-id", &id, "--stage-name", "prod", "--patch-operations",
+                "op=replace,path=/*/*/throttling/rateLimit,value=50"])
+        .await;
+    assert_eq!(st["methodSettings"]["*/*"]["throttlingRateLimit"], 50.0);
+    aws.json(&["delete-stage", "--rest-api-id", &id, "--stage-name", "prod"]).await;
+    let res = reqwest::get(format!("{}/{id}/prod/pets", s.gateway)).await.unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -57,6 +57,15 @@ pub async fn delete_method(api: String, resource: String, verb: String) -> Resul
     }.await)
 }
 
+#[server(prefix = "/api", endpoint = "deploy")]
+pub async fn deploy_api(api: String, stage: String, description: String) -> Result<crate::model::Deployment, AppError> {
+    use crate::service::{require_user, respond, service};
+    respond(async {
+        require_user()?;
+        service()?.deploy(&api, &stage, &description).await
+    }.await)
+}
+
 #[server(prefix = "/api", endpoint = "method_save", input = Json)]
 pub async fn save_method(api: String, resource: String, verb: String, settings: MethodSettings) -> Result<Method, AppError> {
     use crate::service::{require_user, respond, service};
@@ -91,6 +100,7 @@ pub fn ApiDetailPage() -> impl IntoView {
     let reload = Callback::new(move |_| version.update(|v| *v += 1));
     // "Saved" outlives the editor, which is rebuilt when the tree reloads.
     let saved_flash = RwSignal::new(None::<String>);
+    let show_deploy = RwSignal::new(false);
 
     view! {
         <Transition fallback=|| view! { <div class="card loading">"Loading API…"</div> }>
@@ -102,16 +112,46 @@ pub fn ApiDetailPage() -> impl IntoView {
                 Err(e) => view! { <div class="card error-card">{e.to_string()}</div> }.into_any(),
                 Ok(t) => {
                     let t = StoredValue::new(t);
-                    let api = t.get_value().api;
+                    let tree_now = t.get_value();
+                    let api = tree_now.api.clone();
+                    let undeployed = tree_now.undeployed_changes;
+                    let stage_names: Vec<String> = tree_now.stages.iter().map(|s| s.stage_name.clone()).collect();
                     view! {
                         <nav class="breadcrumb"><A href="/apis">"APIs"</A>" / "<span>{api.name.clone()}</span></nav>
-                        <div class="page-header">
-                            <h1>{api.name.clone()}</h1>
-                            <p class="muted">
-                                {api.description.clone().unwrap_or_default()}
-                                " "<span class="id-line">"ID " <CopyValue value=api.id.clone() /></span>
-                            </p>
+                        <div class="page-header row">
+                            <div>
+                                <h1>{api.name.clone()}</h1>
+                                <p class="muted">
+                                    {api.description.clone().unwrap_or_default()}
+                                    " "<span class="id-line">"ID " <CopyValue value=api.id.clone() /></span>
+                                </p>
+                            </div>
+                            <div class="deploy-box">
+                                {undeployed.then(|| view! {
+                                    <span class="badge badge-warn" id="undeployed" title="The API changed since its newest deployment">
+                                        "Changes not deployed"
+                                    </span>
+                                })}
+                                {(!undeployed).then(|| view! { <span class="badge badge-ok">"Deployed"</span> })}
+                                <button type="button" class="btn btn-primary" id="deploy-button"
+                                    on:click=move |_| show_deploy.set(true)>"Deploy"</button>
+                            </div>
                         </div>
+                        <div class="stage-strip">
+                            <span class="muted">"Stages:"</span>
+                            {if tree_now.stages.is_empty() {
+                                view! { <span class="muted">" none yet. Deploy to create one."</span> }.into_any()
+                            } else {
+                                let api_id = api.id.clone();
+                                stage_names.clone().into_iter().map(|name| view! {
+                                    <A href=format!("/apis/{api_id}/stages/{name}") attr:class="stage-chip">{name.clone()}</A>
+                                }).collect_view().into_any()
+                            }}
+                        </div>
+                        <Show when=move || show_deploy.get()>
+                            <DeployDialog api=api.id.clone() stages=stage_names.clone()
+                                on_close=Callback::new(move |_| show_deploy.set(false)) reload=reload />
+                        </Show>
                         <div class="split">
                             <section class="card tree-card">
                                 <h2>"Resources"</h2>
@@ -143,6 +183,65 @@ pub fn ApiDetailPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Deploy: pick a stage (or name a new one) and describe the deployment.
+#[component]
+fn DeployDialog(api: String, stages: Vec<String>, on_close: Callback<()>, reload: Callback<()>) -> impl IntoView {
+    let api = StoredValue::new(api);
+    let has_stages = !stages.is_empty();
+    let choice = RwSignal::new(stages.first().cloned().unwrap_or_else(|| "__new".into()));
+    let new_name = RwSignal::new(if has_stages { String::new() } else { "dev".to_string() });
+    let description = RwSignal::new(String::new());
+    let deploy = Action::new(|(a, s, d): &(String, String, String)| deploy_api(a.clone(), s.clone(), d.clone()));
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = deploy.value().get() {
+            reload.run(());
+            let stage = if choice.get_untracked() == "__new" { new_name.get_untracked() } else { choice.get_untracked() };
+            navigate(&format!("/apis/{}/stages/{}", api.get_value(), stage.trim()), Default::default());
+        }
+    });
+    let stage_value = move || if choice.get() == "__new" { new_name.get() } else { choice.get() };
+    let local_error = move || {
+        (choice.get() == "__new" && !new_name.get().is_empty())
+            .then(|| rules::stage_name(new_name.get().trim()).err().map(|e| e.to_string()))
+            .flatten()
+    };
+    view! {
+        <div class="modal-backdrop">
+            <form class="modal form" role="dialog" aria-modal="true" aria-labelledby="deploy-title" id="deploy-form"
+                on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    deploy.dispatch((api.get_value(), stage_value(), description.get()));
+                }>
+                <h2 id="deploy-title">"Deploy API"</h2>
+                <p class="muted">"Takes a snapshot of the API as it is now and serves it on the stage. Later edits change nothing live until the next deploy."</p>
+                <label for="deploy-stage">"Stage"</label>
+                <select id="deploy-stage" prop:value=move || choice.get() on:change=move |ev| choice.set(event_target_value(&ev))>
+                    {stages.iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                    <option value="__new">"New stage…"</option>
+                </select>
+                <Show when=move || choice.get() == "__new">
+                    <label for="deploy-new-stage">"New stage name"</label>
+                    <input id="deploy-new-stage" type="text" placeholder="dev" prop:value=move || new_name.get()
+                        on:input=move |ev| new_name.set(event_target_value(&ev)) />
+                </Show>
+                <ErrorLine message=Signal::derive(move || local_error().or_else(|| error_for(&deploy.value().get(), "stageName"))) />
+                <label for="deploy-description">"Description " <span class="muted">"(optional)"</span></label>
+                <input id="deploy-description" type="text" placeholder="What changed"
+                    prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
+                <ErrorLine message=Signal::derive(move || error_other(&deploy.value().get(), &["stageName"])) />
+                <div class="modal-actions">
+                    <button type="button" class="btn" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class="btn btn-primary" id="deploy-submit"
+                        disabled=move || deploy.pending().get() || stage_value().trim().is_empty() || local_error().is_some()>
+                        {move || if deploy.pending().get() { "Deploying…" } else { "Deploy" }}
+                    </button>
+                </div>
+            </form>
+        </div>
     }
 }
 

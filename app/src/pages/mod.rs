@@ -6,4 +6,5 @@ pub mod dashboards;
 pub mod keys;
 pub mod not_found;
 pub mod settings;
+pub mod stage;
 pub mod usage_plans;

@@ -1,0 +1,240 @@
+//! One stage of an API: where to call it, which deployment it serves, the
+//! deployment history with one-click rollback and roll-forward, and its
+//! stage variables.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::components::{error_other, fmt_time, ConfirmDelete, CopyValue, ErrorLine};
+use crate::error::AppError;
+use crate::model::{PatchOperation, Stage, StageDetail};
+use crate::rules;
+
+#[server(prefix = "/api", endpoint = "stage_detail")]
+pub async fn get_stage_detail(api: String, stage: String) -> Result<StageDetail, AppError> {
+    use crate::service::{require_user, respond, service};
+    respond(async {
+        require_user()?;
+        service()?.stage_detail(&api, &stage).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "stage_update", input = Json)]
+pub async fn update_stage(api: String, stage: String, ops: Vec<PatchOperation>) -> Result<Stage, AppError> {
+    use crate::service::{require_user, respond, service};
+    respond(async {
+        require_user()?;
+        service()?.update_stage(&api, &stage, ops).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "stage_delete")]
+pub async fn delete_stage(api: String, stage: String) -> Result<(), AppError> {
+    use crate::service::{require_user, respond, service};
+    respond(async {
+        require_user()?;
+        service()?.delete_stage(&api, &stage).await
+    }.await)
+}
+#[allow(unused_imports)]
+use leptos::server_fn::codec::Json;
+
+fn replace(path: String, value: String) -> PatchOperation {
+    PatchOperation { op: "replace".into(), path, value: Some(value) }
+}
+
+#[component]
+pub fn StagePage() -> impl IntoView {
+    let params = use_params_map();
+    let key = Memo::new(move |_| {
+        let p = params.read();
+        (p.get("id").unwrap_or_default(), p.get("stage").unwrap_or_default())
+    });
+    let version = RwSignal::new(0u32);
+    let detail = Resource::new(move || (key.get(), version.get()), |((api, stage), _)| get_stage_detail(api, stage));
+    let reload = Callback::new(move |_| version.update(|v| *v += 1));
+    // Outlives the variables form, which is rebuilt when the stage reloads.
+    let vars_saved = RwSignal::new(false);
+
+    view! {
+        <Transition fallback=|| view! { <div class="card loading">"Loading stage…"</div> }>
+            {move || detail.get().map(|r| match r {
+                Err(AppError::NotFound(m)) => view! {
+                    <div class="card error-card">{m}" "<A href=format!("/apis/{}", key.get().0)>"Back to the API"</A></div>
+                }.into_any(),
+                Err(e) => view! { <div class="card error-card">{e.to_string()}</div> }.into_any(),
+                Ok(d) => view! { <StageView detail=d reload=reload vars_saved=vars_saved /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<bool>) -> impl IntoView {
+    let api_id = StoredValue::new(detail.api.id.clone());
+    let stage_name = StoredValue::new(detail.stage.stage_name.clone());
+    let current = detail.stage.deployment_id.clone();
+    let current_index = detail.deployments.iter().position(|d| d.id == current);
+    let current_dep = current_index.and_then(|i| detail.deployments.get(i)).cloned();
+
+    let switch = Action::new(move |dep: &String| {
+        update_stage(api_id.get_value(), stage_name.get_value(), vec![replace("/deploymentId".into(), dep.clone())])
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = switch.value().get() {
+            reload.run(());
+        }
+    });
+
+    let confirm = RwSignal::new(false);
+    let remove = Action::new(move |_: &()| delete_stage(api_id.get_value(), stage_name.get_value()));
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            navigate(&format!("/apis/{}", api_id.get_value()), Default::default());
+        }
+    });
+
+    view! {
+        <nav class="breadcrumb">
+            <A href="/apis">"APIs"</A>" / "
+            <A href=format!("/apis/{}", detail.api.id)>{detail.api.name.clone()}</A>" / "
+            <span>{detail.stage.stage_name.clone()}</span>
+        </nav>
+        <div class="page-header row">
+            <div>
+                <h1>"Stage " <span class="mono">{detail.stage.stage_name.clone()}</span></h1>
+                <p class="muted">{detail.stage.description.clone().unwrap_or_default()}</p>
+            </div>
+            <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete stage"</button>
+        </div>
+        <section class="card">
+            <h2>"Invoke URL"</h2>
+            <p class="invoke" id="invoke-url"><CopyValue value=detail.invoke_url.clone() /></p>
+            <p class="hint">"Append a resource path, e.g. " <code>{format!("{}pets/1", detail.invoke_url)}</code>
+                ". Host-based form: " <code>{format!("http://{}.execute-api.localhost:<gateway port>/{}/…", detail.api.id, detail.stage.stage_name)}</code></p>
+        </section>
+        <section class="card">
+            <h2>"Deployment"</h2>
+            {match current_dep.clone() {
+                Some(d) => view! {
+                    <p id="current-deployment">"Serving " <code>{d.id.clone()}</code> " — "
+                        {d.description.clone().unwrap_or_else(|| "no description".into())}
+                        <span class="muted">" · deployed " {fmt_time(d.created_date)}</span></p>
+                }.into_any(),
+                None => view! { <p class="muted">{format!("Serving deployment {current}.")}</p> }.into_any(),
+            }}
+            <h3>"History"</h3>
+            <table class="table" id="deployment-history">
+                <thead><tr><th>"Deployment"</th><th>"Description"</th><th>"Deployed"</th><th></th></tr></thead>
+                <tbody>
+                    {detail.deployments.iter().enumerate().map(|(i, d)| {
+                        let id = d.id.clone();
+                        let is_current = d.id == current;
+                        // The list is newest first: a higher index is older.
+                        let label = match current_index {
+                            Some(c) if i > c => "Roll back to this",
+                            Some(_) => "Roll forward to this",
+                            None => "Serve this",
+                        };
+                        view! {
+                            <tr class:current-row=is_current>
+                                <td><code>{d.id.clone()}</code>{is_current.then(|| view! { <span class="badge badge-ok">"live"</span> })}</td>
+                                <td>{d.description.clone().unwrap_or_default()}</td>
+                                <td class="muted nowrap">{fmt_time(d.created_date)}</td>
+                                <td class="right">
+                                    {(!is_current).then(|| view! {
+                                        <button type="button" class="btn btn-small" disabled=move || switch.pending().get()
+                                            on:click=move |_| { switch.dispatch(id.clone()); }>{label}</button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <ErrorLine message=Signal::derive(move || error_other(&switch.value().get(), &[])) />
+        </section>
+        <StageVariables api=detail.api.id.clone() stage=detail.stage.clone() reload=reload saved=vars_saved />
+        <Show when=move || confirm.get()>
+            <ConfirmDelete
+                title=format!("Delete stage {}?", stage_name.get_value())
+                detail="Its invoke URL stops answering at once. The deployments stay and can be served by another stage."
+                confirm_label="Delete stage"
+                pending=remove.pending()
+                on_confirm=Callback::new(move |_| { remove.dispatch(()); })
+                on_cancel=Callback::new(move |_| confirm.set(false))
+            />
+        </Show>
+    }
+}
+
+/// Rows of name/value pairs, saved as one UpdateStage call.
+#[component]
+fn StageVariables(api: String, stage: Stage, reload: Callback<()>, saved: RwSignal<bool>) -> impl IntoView {
+    let api = StoredValue::new(api);
+    let name = StoredValue::new(stage.stage_name.clone());
+    let original = StoredValue::new(stage.variables.clone());
+    let next = StoredValue::new(stage.variables.len());
+    let rows = RwSignal::new(
+        stage.variables.iter().enumerate().map(|(i, (k, v))| (i, RwSignal::new(k.clone()), RwSignal::new(v.clone()))).collect::<Vec<_>>(),
+    );
+    let save = Action::new(move |ops: &Vec<PatchOperation>| update_stage(api.get_value(), name.get_value(), ops.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            saved.set(true);
+            reload.run(());
+        }
+    });
+    let local_error = move || {
+        rows.get().iter().find_map(|(_, k, v)| {
+            let k = k.get();
+            (!k.is_empty()).then(|| rules::stage_variable(k.trim(), &v.get()).err().map(|e| e.to_string())).flatten()
+        })
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        let current: Vec<(String, String)> =
+            rows.get().iter().map(|(_, k, v)| (k.get().trim().to_string(), v.get())).filter(|(k, _)| !k.is_empty()).collect();
+        let mut ops: Vec<PatchOperation> = original
+            .get_value()
+            .keys()
+            .filter(|k| !current.iter().any(|(c, _)| c == *k))
+            .map(|k| PatchOperation { op: "remove".into(), path: format!("/variables/{k}"), value: None })
+            .collect();
+        ops.extend(current.into_iter().map(|(k, v)| replace(format!("/variables/{k}"), v)));
+        save.dispatch(ops);
+    };
+    view! {
+        <form class="card form" id="stage-variables" on:submit=submit>
+            <h2>"Stage variables"</h2>
+            <p class="muted">"Used in integration URIs as " <code>"${stageVariables.name}"</code> ". Saving applies them at once, without a deploy."</p>
+            <div class="header-rows">
+                <For each=move || rows.get() key=|(i, _, _)| *i let:row>
+                    <div class="header-row">
+                        <input type="text" placeholder="name" aria-label="Variable name" prop:value=move || row.1.get()
+                            on:input=move |ev| row.1.set(event_target_value(&ev)) />
+                        <input type="text" placeholder="value" aria-label="Variable value" prop:value=move || row.2.get()
+                            on:input=move |ev| row.2.set(event_target_value(&ev)) />
+                        <button type="button" class="btn btn-small btn-ghost" aria-label="Remove variable"
+                            on:click=move |_| rows.update(|r| r.retain(|(i, _, _)| *i != row.0))>"✕"</button>
+                    </div>
+                </For>
+                <button type="button" class="btn btn-small" id="add-variable" on:click=move |_| {
+                    let i = next.get_value();
+                    next.set_value(i + 1);
+                    rows.update(|r| r.push((i, RwSignal::new(String::new()), RwSignal::new(String::new()))));
+                }>"Add variable"</button>
+            </div>
+            <ErrorLine message=Signal::derive(move || local_error().or_else(|| error_other(&save.value().get(), &[]))) />
+            <div class="form-actions">
+                {move || saved.get().then(|| view! { <span class="ok-line" id="variables-saved">"Saved ✓"</span> })}
+                <button type="submit" class="btn btn-primary" disabled=move || save.pending().get() || local_error().is_some()>
+                    "Save variables"
+                </button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,86 @@
+// Deploy from the console, copy the invoke URL, call it, deploy a change,
+// roll back, and see the old behaviour again.
+import { test, expect } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { SHOTS, hydrated, signIn } from './helpers';
+
+mkdirSync(SHOTS, { recursive: true });
+
+test('deploy, call, change, roll back', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await signIn(page);
+  await page.goto('/apis');
+  await hydrated(page);
+  await page.click('#new-api');
+  await page.fill('#api-name', 'releases');
+  await page.click('#create-api-form button[type=submit]');
+  await expect(page).toHaveURL(/\/apis\/[a-z0-9]{10}$/);
+
+  // GET / answers "v1" from a mock.
+  await page.selectOption('#new-verb', 'GET');
+  await page.click('#add-method-form button[type=submit]');
+  await page.locator('#integration-type label', { hasText: 'Mock' }).click();
+  await page.fill('#mock-body', 'v1');
+  await page.click('#save-method');
+  await expect(page.locator('#saved')).toBeVisible();
+  await expect(page.locator('#undeployed')).toBeVisible();
+
+  // First deploy creates the stage.
+  await page.click('#deploy-button');
+  await expect(page.locator('#deploy-new-stage')).toHaveValue('dev');
+  await page.fill('#deploy-description', 'first');
+  await page.screenshot({ path: `${SHOTS}/50-deploy-dialog.png` });
+  await page.click('#deploy-submit');
+  await expect(page).toHaveURL(/\/stages\/dev$/);
+  await hydrated(page);
+  await expect(page.locator('#current-deployment')).toContainText('first');
+
+  // Copy the invoke URL and call it.
+  await page.locator('#invoke-url button').click();
+  const invokeUrl = await page.evaluate(() => navigator.clipboard.readText());
+  expect(invokeUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{10}\/dev\/$/);
+  expect(await (await page.request.get(invokeUrl)).text()).toBe('v1');
+
+  // Change the mock: nothing changes live until the next deploy.
+  await page.locator('.breadcrumb a', { hasText: 'releases' }).click();
+  await expect(page.locator('#deploy-button')).toBeVisible();
+  await expect(page.locator('.badge-ok')).toHaveText('Deployed');
+  await page.locator('.tree-row').first().locator('.verb', { hasText: 'GET' }).click();
+  await page.fill('#mock-body', 'v2');
+  await page.click('#save-method');
+  await expect(page.locator('#saved')).toBeVisible();
+  await expect(page.locator('#undeployed')).toBeVisible();
+  expect(await (await page.request.get(invokeUrl)).text()).toBe('v1');
+
+  await page.click('#deploy-button');
+  await expect(page.locator('#deploy-stage')).toHaveValue('dev');
+  await page.fill('#deploy-description', 'second');
+  await page.click('#deploy-submit');
+  await expect(page).toHaveURL(/\/stages\/dev$/);
+  await expect(page.locator('#current-deployment')).toContainText('second');
+  expect(await (await page.request.get(invokeUrl)).text()).toBe('v2');
+  await page.screenshot({ path: `${SHOTS}/51-stage.png`, fullPage: true });
+
+  // One click rolls back; the old behaviour is back at once.
+  const firstRow = page.locator('#deployment-history tr', { hasText: 'first' });
+  await firstRow.getByRole('button', { name: 'Roll back to this' }).click();
+  await expect(page.locator('#current-deployment')).toContainText('first');
+  expect(await (await page.request.get(invokeUrl)).text()).toBe('v1');
+  // And forward again.
+  await page.locator('#deployment-history tr', { hasText: 'second' }).getByRole('button', { name: 'Roll forward to this' }).click();
+  await expect(page.locator('#current-deployment')).toContainText('second');
+  expect(await (await page.request.get(invokeUrl)).text()).toBe('v2');
+
+  // Stage variables save without a deploy.
+  await page.click('#add-variable');
+  await page.getByLabel('Variable name').fill('backend');
+  await page.getByLabel('Variable value').fill('has space');
+  await expect(page.getByText('the value may use only')).toBeVisible();
+  await page.getByLabel('Variable value').fill('10.0.0.5:8080');
+  await page.click('#stage-variables button[type=submit]');
+  await expect(page.locator('#variables-saved')).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Variable value')).toHaveValue('10.0.0.5:8080');
+  await page.screenshot({ path: `${SHOTS}/52-stage-variables.png`, fullPage: true });
+});
