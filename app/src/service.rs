@@ -116,3 +116,19 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     }
     result
 }
+
+/// Runs a console action for the signed-in user: checks the session, finds
+/// the service, and gives a failure its HTTP status. Every protected server
+/// function is one call to this.
+pub async fn authed<T, F, Fut>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce(Arc<dyn ConsoleService>, SessionUser) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let result = async {
+        let user = require_user()?;
+        f(service()?, user).await
+    }
+    .await;
+    respond(result)
+}

@@ -2,7 +2,7 @@
 // log in, and move through every section without a page reload.
 import { test, expect } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { USER, PASSWORD, SHOTS, hydrated } from './helpers';
+import { USER, PASSWORD, SHOTS, hydrated, signIn } from './helpers';
 
 mkdirSync(SHOTS, { recursive: true });
 
@@ -65,13 +65,7 @@ test('log out, wrong password, log in', async ({ page }) => {
 
 test('every section renders and navigation stays client-side', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await page.goto('/login');
-  await hydrated(page);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await expect(page).toHaveURL(/\/apis$/);
-  await hydrated(page);
+  await signIn(page);
 
   // A value on window survives only if no document load happens.
   await page.evaluate(() => ((window as any).__sameDocument = 'yes'));
@@ -103,12 +97,7 @@ test('every section renders and navigation stays client-side', async ({ page, co
 test('dark surroundings render readably', async ({ browser }) => {
   const context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1360, height: 860 } });
   const page = await context.newPage();
-  await page.goto('/login');
-  await hydrated(page);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await expect(page).toHaveURL(/\/apis$/);
+  await signIn(page);
   const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
   expect(bg).toBe('rgb(11, 16, 32)');
   await page.screenshot({ path: `${SHOTS}/20-dark-apis.png` });

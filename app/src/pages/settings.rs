@@ -19,39 +19,27 @@ pub struct ServerInfo {
 
 #[server(prefix = "/api", endpoint = "server_info")]
 pub async fn get_server_info() -> Result<ServerInfo, AppError> {
-    crate::service::respond(async move {
-        let user = crate::service::require_user()?;
-        let mut info = crate::service::service()?.server_info().await?;
+    crate::service::authed(move |s, user| async move {
+        let mut info = s.server_info().await?;
         info.username = user.username;
         Ok(info)
-    }.await)
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "access_keys_list")]
 pub async fn list_access_keys() -> Result<Vec<AccessKeyInfo>, AppError> {
-    use crate::service::{require_user, respond, service};
-    respond(async {
-        require_user()?;
-        service()?.list_access_keys().await
-    }.await)
+    crate::service::authed(move |s, _| async move { s.list_access_keys().await }).await
 }
 
 #[server(prefix = "/api", endpoint = "access_keys_create")]
 pub async fn create_access_key(description: String) -> Result<NewAccessKeyInfo, AppError> {
-    use crate::service::{require_user, respond, service};
-    respond(async {
-        let user = require_user()?;
-        service()?.create_access_key(user.id, &description).await
-    }.await)
+    crate::service::authed(move |s, user| async move { s.create_access_key(user.id, &description).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "access_keys_delete")]
 pub async fn delete_access_key(id: String) -> Result<(), AppError> {
-    use crate::service::{require_user, respond, service};
-    respond(async {
-        require_user()?;
-        service()?.delete_access_key(&id).await
-    }.await)
+    crate::service::authed(move |s, _| async move { s.delete_access_key(&id).await }).await
 }
 
 #[component]

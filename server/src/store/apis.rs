@@ -62,7 +62,35 @@ async fn bump(tx: &mut Transaction<'_, Sqlite>, api_id: &str) -> Result<(), Stor
     Ok(())
 }
 
+type Statement<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// What a configuration change must not do.
+enum Guard<'a> {
+    /// Nothing extra.
+    None,
+    /// Touching no row means the thing does not exist.
+    MustTouch,
+    /// A uniqueness violation is a conflict with this message.
+    Unique(&'a str),
+}
+
 impl Store {
+    /// Runs one statement that changes an API's configuration, together with
+    /// the revision bump, in one transaction.
+    async fn change(&self, api_id: &str, statement: Statement<'_>, guard: Guard<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let done = statement.execute(&mut *tx).await.map_err(|e| match guard {
+            Guard::Unique(msg) if is_unique_violation(&e) => StoreError::Conflict(msg.to_string()),
+            _ => e.into(),
+        })?;
+        if matches!(guard, Guard::MustTouch) && done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        bump(&mut tx, api_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Creates an API with its root resource `/`.
     #[tracing::instrument(skip_all)]
     pub async fn create_api(&self, name: &str, description: &str) -> Result<RestApi, StoreError> {
@@ -124,20 +152,8 @@ impl Store {
 
     #[tracing::instrument(skip_all)]
     pub async fn update_api(&self, id: &str, name: &str, description: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let n = sqlx::query("UPDATE rest_apis SET name = ?2, description = ?3 WHERE id = ?1")
-            .bind(id)
-            .bind(name)
-            .bind(description)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        bump(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(())
+        let q = sqlx::query("UPDATE rest_apis SET name = ?2, description = ?3 WHERE id = ?1").bind(id).bind(name).bind(description);
+        self.change(id, q, Guard::MustTouch).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -277,24 +293,14 @@ impl Store {
         path: &str,
     ) -> Result<Resource, StoreError> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO resources (id, api_id, parent_id, path_part, path) VALUES (?1, ?2, ?3, ?4, ?5)")
+        let q = sqlx::query("INSERT INTO resources (id, api_id, parent_id, path_part, path) VALUES (?1, ?2, ?3, ?4, ?5)")
             .bind(&id)
             .bind(api_id)
             .bind(parent_id)
             .bind(path_part)
-            .bind(path)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(format!("Another resource with the same parent already has this name: {path_part}"))
-                } else {
-                    e.into()
-                }
-            })?;
-        bump(&mut tx, api_id).await?;
-        tx.commit().await?;
+            .bind(path);
+        let conflict = format!("Another resource with the same parent already has this name: {path_part}");
+        self.change(api_id, q, Guard::Unique(&conflict)).await?;
         Ok(Resource {
             id,
             parent_id: Some(parent_id.into()),
@@ -307,19 +313,8 @@ impl Store {
     /// Deletes a resource and, through the foreign keys, everything under it.
     #[tracing::instrument(skip_all)]
     pub async fn delete_resource(&self, api_id: &str, id: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let n = sqlx::query("DELETE FROM resources WHERE api_id = ?1 AND id = ?2")
-            .bind(api_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        bump(&mut tx, api_id).await?;
-        tx.commit().await?;
-        Ok(())
+        let q = sqlx::query("DELETE FROM resources WHERE api_id = ?1 AND id = ?2").bind(api_id).bind(id);
+        self.change(api_id, q, Guard::MustTouch).await
     }
 
     /// Adds a method; an existing one is a conflict, as in AWS.
@@ -333,8 +328,7 @@ impl Store {
         api_key_required: bool,
         operation_name: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO methods (resource_id, http_method, authorization_type, api_key_required, operation_name)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )
@@ -342,19 +336,9 @@ impl Store {
         .bind(verb)
         .bind(authorization_type)
         .bind(api_key_required)
-        .bind(operation_name)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!("Method {verb} already exists for this resource; change it with UpdateMethod or delete it first."))
-            } else {
-                e.into()
-            }
-        })?;
-        bump(&mut tx, api_id).await?;
-        tx.commit().await?;
-        Ok(())
+        .bind(operation_name);
+        let conflict = format!("Method {verb} already exists for this resource; change it with UpdateMethod or delete it first.");
+        self.change(api_id, q, Guard::Unique(&conflict)).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -366,23 +350,14 @@ impl Store {
         api_key_required: bool,
         operation_name: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let n = sqlx::query(
+        let q = sqlx::query(
             "UPDATE methods SET api_key_required = ?3, operation_name = ?4 WHERE resource_id = ?1 AND http_method = ?2",
         )
         .bind(resource_id)
         .bind(verb)
         .bind(api_key_required)
-        .bind(operation_name)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        bump(&mut tx, api_id).await?;
-        tx.commit().await?;
-        Ok(())
+        .bind(operation_name);
+        self.change(api_id, q, Guard::MustTouch).await
     }
 
     /// Deletes a row of a method-level table (the method itself, or its
@@ -392,14 +367,7 @@ impl Store {
             MethodTable::Method => "DELETE FROM methods WHERE resource_id = ?1 AND http_method = ?2",
             MethodTable::Integration => "DELETE FROM integrations WHERE resource_id = ?1 AND http_method = ?2",
         };
-        let mut tx = self.pool().begin().await?;
-        let n = sqlx::query(sql).bind(resource_id).bind(verb).execute(&mut *tx).await?.rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        bump(&mut tx, api_id).await?;
-        tx.commit().await?;
-        Ok(())
+        self.change(api_id, sqlx::query(sql).bind(resource_id).bind(verb), Guard::MustTouch).await
     }
 
     pub async fn delete_method(&self, api_id: &str, resource_id: &str, verb: &str) -> Result<(), StoreError> {
@@ -449,8 +417,7 @@ impl Store {
     /// Sets a method response for a status code (replacing one that exists).
     #[tracing::instrument(skip_all)]
     pub async fn put_method_response(&self, api_id: &str, resource_id: &str, verb: &str, r: &MethodResponse) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT OR REPLACE INTO method_responses (resource_id, http_method, status_code, response_parameters, response_models)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )
@@ -458,19 +425,14 @@ impl Store {
         .bind(verb)
         .bind(&r.status_code)
         .bind(to_json(&r.response_parameters))
-        .bind(to_json(&r.response_models))
-        .execute(&mut *tx)
-        .await?;
-        bump(&mut tx, api_id).await?;
-        tx.commit().await?;
-        Ok(())
+        .bind(to_json(&r.response_models));
+        self.change(api_id, q, Guard::None).await
     }
 
     /// Sets an integration response for a status code (replacing one that exists).
     #[tracing::instrument(skip_all)]
     pub async fn put_integration_response(&self, api_id: &str, resource_id: &str, verb: &str, r: &IntegrationResponse) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT OR REPLACE INTO integration_responses
                 (resource_id, http_method, status_code, selection_pattern, response_parameters, response_templates)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -480,12 +442,8 @@ impl Store {
         .bind(&r.status_code)
         .bind(&r.selection_pattern)
         .bind(to_json(&r.response_parameters))
-        .bind(to_json(&r.response_templates))
-        .execute(&mut *tx)
-        .await?;
-        bump(&mut tx, api_id).await?;
-        tx.commit().await?;
-        Ok(())
+        .bind(to_json(&r.response_templates));
+        self.change(api_id, q, Guard::None).await
     }
 }
 
