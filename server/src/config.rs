@@ -39,6 +39,11 @@ pub struct ServeArgs {
     /// Address that serves API traffic to deployed stages.
     #[arg(long, env = "APIGW_GATEWAY_ADDR", default_value = "127.0.0.1:8080")]
     pub gateway_addr: SocketAddr,
+
+    /// Extra CA certificates (PEM) to trust for https:// backends, besides
+    /// Mozilla's roots: for backends with a private CA.
+    #[arg(long, env = "APIGW_BACKEND_CA_FILE")]
+    pub backend_ca_file: Option<PathBuf>,
 }
 
 impl Default for ServeArgs {
@@ -46,6 +51,7 @@ impl Default for ServeArgs {
         Self {
             console_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             gateway_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            backend_ca_file: None,
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct ServeOptions {
     pub db: PathBuf,
     pub console_addr: SocketAddr,
     pub gateway_addr: SocketAddr,
+    /// Extra CAs (PEM) for https:// backends.
+    pub backend_ca_file: Option<PathBuf>,
 }
 
 /// A server whose listeners are bound and whose store is open, ready to run.
@@ -52,6 +54,7 @@ pub struct Server {
     gateway_listener: TcpListener,
     console_addr: SocketAddr,
     gateway_addr: SocketAddr,
+    upstream: gateway::proxy::Upstream,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -61,6 +64,8 @@ pub enum ServeError {
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source} (is another apigw or program using that port? pick another with --console-addr / --gateway-addr)")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot set up the backend TLS client: {0}")]
+    Tls(std::io::Error),
     #[error("cannot read or create the server key file: {0}")]
     Key(std::io::Error),
     #[error("server failed: {0}")]
@@ -70,6 +75,8 @@ pub enum ServeError {
 impl Server {
     /// Opens the store (applying migrations) and binds both listeners.
     pub async fn bind(opts: &ServeOptions) -> Result<Self, ServeError> {
+        // Checked first: a bad CA file is a configuration error to report before anything starts.
+        let upstream = gateway::proxy::upstream_client(opts.backend_ca_file.as_deref()).map_err(ServeError::Tls)?;
         let store = Store::open(&opts.db).await?;
         let bind = |addr: SocketAddr| async move {
             TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })
@@ -82,6 +89,7 @@ impl Server {
             gateway_addr: gateway_listener.local_addr()?,
             console_listener,
             gateway_listener,
+            upstream,
         })
     }
 
@@ -109,7 +117,7 @@ impl Server {
         let registry = gateway::registry::Registry::load(self.store.clone()).await?;
         let console = console::Console::new(self.store.clone(), key, registry.clone(), info).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
-        let gateway = Arc::new(gateway::Gateway { registry, upstream: gateway::proxy::upstream_client() });
+        let gateway = Arc::new(gateway::Gateway { registry, upstream: self.upstream });
 
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {

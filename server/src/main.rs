@@ -60,6 +60,7 @@ async fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         db: db.to_owned(),
         console_addr: args.console_addr,
         gateway_addr: args.gateway_addr,
+        backend_ca_file: args.backend_ca_file,
     };
     let server = Server::bind(&opts).await.map_err(|e| e.to_string())?;
     println!("apigw {}", env!("CARGO_PKG_VERSION"));

@@ -37,13 +37,18 @@ impl TestServer {
 
     /// A server on an existing (or new) database file, for restart tests.
     pub async fn start_on(db: &Path) -> Self {
+        Self::start_with(db, None).await
+    }
+
+    /// A server that also trusts the CAs in `backend_ca` for https:// backends.
+    pub async fn start_with(db: &Path, backend_ca: Option<PathBuf>) -> Self {
         // Server logs go to the test's captured output (shown on failure).
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,apigw_server=info".into()))
             .try_init();
         let any: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-        let opts = ServeOptions { db: db.to_owned(), console_addr: any, gateway_addr: any };
+        let opts = ServeOptions { db: db.to_owned(), console_addr: any, gateway_addr: any, backend_ca_file: backend_ca };
         let server = Server::bind(&opts).await.expect("server binds");
         let console = format!("http://{}", server.console_addr());
         let gateway = format!("http://{}", server.gateway_addr());

@@ -176,3 +176,44 @@ async fn backend_statuses_timeouts_and_failures() {
     assert_eq!(v["bodyLength"], 10 * 1024 * 1024);
 }
 
+
+#[tokio::test]
+async fn https_backends_are_verified_with_the_configured_ca() {
+    let (echo, ca_pem) = Echo::start_tls().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("backend-ca.pem");
+    std::fs::write(&ca_file, &ca_pem).unwrap();
+    let uri = format!("https://localhost:{}/secure", echo.addr.port());
+
+    // Trusting the test CA: the call goes through over TLS.
+    let s = TestServer::start_with(&dir.path().join("a.db"), Some(ca_file.clone())).await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("tls").await;
+    ctl.method(&api, &root, "GET", false, Ctl::proxy(&uri, "GET")).await;
+    ctl.deploy(&api, "dev").await;
+    let (status, v) = get_json(&ctl.invoke(&api, "dev", "/?q=1")).await;
+    assert_eq!(status, 200);
+    assert_eq!((v["path"].as_str(), v["query"].as_str()), (Some("/secure"), Some("q=1")));
+    assert_eq!(echo.hits(), 1);
+
+    // Without it, the certificate is not trusted: 502, and no request reached the backend.
+    let s2 = TestServer::start_with(&dir.path().join("b.db"), None).await;
+    let ctl2 = Ctl::new(&s2).await;
+    let (api2, root2) = ctl2.api("tls").await;
+    ctl2.method(&api2, &root2, "GET", false, Ctl::proxy(&uri, "GET")).await;
+    ctl2.deploy(&api2, "dev").await;
+    let res = client().get(ctl2.invoke(&api2, "dev", "/")).send().await.unwrap();
+    assert_aws_error(res, 502, "InternalServerErrorException", "Internal server error").await;
+    assert_eq!(echo.hits(), 1);
+}
+
+#[tokio::test]
+async fn a_bad_backend_ca_file_stops_start_up_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("not-a-ca.pem");
+    std::fs::write(&bad, "hello").unwrap();
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let opts = apigw_server::ServeOptions { db: dir.path().join("x.db"), console_addr: any, gateway_addr: any, backend_ca_file: Some(bad) };
+    let err = apigw_server::Server::bind(&opts).await.err().expect("refused").to_string();
+    assert!(err.contains("backend CA file") && err.contains("no PEM certificate"), "{err}");
+}

@@ -3,6 +3,8 @@
 //! timeout and failure rules.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,24 +13,58 @@ use http::{Method, Request, Response, Uri};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::snapshot::{Params, UriPart, UriTemplate};
 use super::{BoxError, GwBody, MAX_BODY};
 
-/// The upstream client: one connection pool shared by all requests.
-pub type Upstream = Client<HttpConnector, GwBody>;
+/// The upstream client: one connection pool shared by all requests, for
+/// http:// and https:// backends.
+pub type Upstream = Client<HttpsConnector<HttpConnector>, GwBody>;
 
-pub fn upstream_client() -> Upstream {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    connector.set_keepalive(Some(Duration::from_secs(60)));
-    connector.set_connect_timeout(Some(Duration::from_secs(10)));
-    Client::builder(TokioExecutor::new())
+/// Builds the upstream client. https:// backends are verified against
+/// Mozilla's roots (webpki-roots) plus, if given, the CAs in `extra_ca`
+/// (a PEM file), for backends with a private CA.
+pub fn upstream_client(extra_ca: Option<&Path>) -> std::io::Result<Upstream> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = extra_ca {
+        let mut added = 0;
+        for cert in CertificateDer::pem_file_iter(path)
+            .map_err(|e| invalid(format!("backend CA file {}: {e}", path.display())))?
+        {
+            let cert = cert.map_err(|e| invalid(format!("backend CA file {}: {e}", path.display())))?;
+            roots.add(cert).map_err(|e| invalid(format!("backend CA file {}: {e}", path.display())))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(invalid(format!("backend CA file {} holds no PEM certificate", path.display())));
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_keepalive(Some(Duration::from_secs(60)));
+    http.set_connect_timeout(Some(Duration::from_secs(10)));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(1024)
-        .build(connector)
+        .build(connector))
 }
 
 /// Why the backend call did not produce a response.
@@ -130,8 +166,8 @@ pub struct Outbound<'a> {
 /// Returns the response and the time spent waiting for it.
 pub async fn call(client: &Upstream, out: Outbound<'_>) -> Result<(Response<Incoming>, Duration), ProxyError> {
     let uri: Uri = out.url.parse().map_err(|e| ProxyError::BadUri(format!("{}: {e}", out.url)))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(ProxyError::BadUri(format!("{}: only http:// backends are supported by this gateway", out.url)));
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(ProxyError::BadUri(format!("{}: only http:// and https:// backends are supported", out.url)));
     }
     let mut headers = HeaderMap::with_capacity(out.headers.len() + 3);
     if out.proxy {
