@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 /// With no subcommand, `serve` runs: the console (and control API) on one
 /// listener, API traffic on the other, both backed by one SQLite file.
 #[derive(Debug, Parser)]
-#[command(name = "apigw", version, about, long_about = None)]
+#[command(name = "apigw", version)]
 pub struct Cli {
     /// SQLite database file; created, with its directory, on first start.
     #[arg(long, env = "APIGW_DB", default_value = "data/apigw.db", global = true)]

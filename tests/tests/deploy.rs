@@ -260,7 +260,7 @@ async fn twenty_redeploys_under_load_fail_no_request() {
     for w in workers {
         w.await.unwrap();
     }
-    let failed = failed.lock().unwrap();
+    let failed = std::mem::take(&mut *failed.lock().unwrap());
     let ok = ok.load(Ordering::SeqCst);
     assert!(failed.is_empty(), "{} of {} requests failed: {:?}", failed.len(), ok + failed.len(), &failed[..failed.len().min(5)]);
     assert!(ok > 100, "only {ok} requests were made during the redeploys");

@@ -180,7 +180,10 @@ impl Route {
     }
 }
 
-fn header_pairs(params: &BTreeMap<String, String>) -> (Vec<(HeaderName, HeaderValue)>, Vec<(HeaderName, HeaderName)>) {
+/// Static header values, and headers copied from the backend (to, from).
+type HeaderMappings = (Vec<(HeaderName, HeaderValue)>, Vec<(HeaderName, HeaderName)>);
+
+fn header_pairs(params: &BTreeMap<String, String>) -> HeaderMappings {
     let mut statics = Vec::new();
     let mut copied = Vec::new();
     for (k, v) in params {
