@@ -156,6 +156,69 @@ pub fn ConfirmDelete(
     }
 }
 
+type Row = (usize, RwSignal<String>, RwSignal<String>);
+
+/// Editable name/value rows (mock response headers, stage variables).
+#[derive(Clone, Copy)]
+pub struct KeyValueRows {
+    rows: RwSignal<Vec<Row>>,
+    next: StoredValue<usize>,
+}
+
+impl KeyValueRows {
+    pub fn new(initial: impl IntoIterator<Item = (String, String)>) -> Self {
+        let rows: Vec<Row> =
+            initial.into_iter().enumerate().map(|(i, (k, v))| (i, RwSignal::new(k), RwSignal::new(v))).collect();
+        Self { next: StoredValue::new(rows.len()), rows: RwSignal::new(rows) }
+    }
+
+    /// The rows with a name (trimmed), in order, with their values.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.rows
+            .get()
+            .iter()
+            .map(|(_, k, v)| (k.get().trim().to_string(), v.get()))
+            .filter(|(k, _)| !k.is_empty())
+            .collect()
+    }
+
+    fn add(&self) {
+        let i = self.next.get_value();
+        self.next.set_value(i + 1);
+        self.rows.update(|r| r.push((i, RwSignal::new(String::new()), RwSignal::new(String::new()))));
+    }
+
+    fn remove(&self, id: usize) {
+        self.rows.update(|r| r.retain(|(i, _, _)| *i != id));
+    }
+}
+
+/// The editor for `KeyValueRows`: one line per pair, a remove button each,
+/// and an add button. `noun` names a row ("header", "variable").
+#[component]
+pub fn KeyValueEditor(rows: KeyValueRows, noun: &'static str, add_id: &'static str) -> impl IntoView {
+    let title = |s: &str| s.chars().next().map(|c| c.to_uppercase().collect::<String>() + &s[1..]).unwrap_or_default();
+    let name_label = format!("{} name", title(noun));
+    let value_label = format!("{} value", title(noun));
+    view! {
+        <div class="header-rows">
+            <For each=move || rows.rows.get() key=|(i, _, _)| *i let:row>
+                <div class="header-row">
+                    <input type="text" placeholder=name_label.clone() aria-label=name_label.clone()
+                        prop:value=move || row.1.get() on:input=move |ev| row.1.set(event_target_value(&ev)) />
+                    <input type="text" placeholder=value_label.clone() aria-label=value_label.clone()
+                        prop:value=move || row.2.get() on:input=move |ev| row.2.set(event_target_value(&ev)) />
+                    <button type="button" class="btn btn-small btn-ghost" aria-label=format!("Remove {noun}")
+                        on:click=move |_| rows.remove(row.0)>"✕"</button>
+                </div>
+            </For>
+            <button type="button" class="btn btn-small" id=add_id on:click=move |_| rows.add()>
+                {format!("Add {noun}")}
+            </button>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

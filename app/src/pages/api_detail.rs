@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use crate::components::{error_for, error_other, ConfirmDelete, CopyValue, ErrorLine};
+use crate::components::{error_for, error_other, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
 use crate::error::AppError;
 use crate::model::{ApiTree, Method, MethodSettings, Resource as ApiResource, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
 #[allow(unused_imports)]
@@ -412,10 +412,7 @@ fn MethodEditor(
     let key_required = RwSignal::new(initial.api_key_required);
     let mock_status = RwSignal::new(initial.mock_status.clone());
     let mock_body = RwSignal::new(initial.mock_body.clone());
-    let next_row = StoredValue::new(initial.mock_headers.len());
-    let headers = RwSignal::new(
-        initial.mock_headers.iter().cloned().enumerate().map(|(i, (n, v))| (i, RwSignal::new(n), RwSignal::new(v))).collect::<Vec<_>>(),
-    );
+    let headers = KeyValueRows::new(initial.mock_headers.clone());
     let params = rules::path_params(&resource.path);
     let params_for_check = StoredValue::new(params.clone());
 
@@ -471,12 +468,7 @@ fn MethodEditor(
             integration_method: imethod.get(),
             timeout_ms: timeout.get().trim().parse().unwrap_or(TIMEOUT_MAX_MS),
             mock_status: mock_status.get().trim().to_string(),
-            mock_headers: headers
-                .get()
-                .into_iter()
-                .map(|(_, n, v)| (n.get().trim().to_string(), v.get()))
-                .filter(|(n, _)| !n.is_empty())
-                .collect(),
+            mock_headers: headers.pairs(),
             mock_body: mock_body.get(),
         };
         save.dispatch(s);
@@ -521,23 +513,7 @@ fn MethodEditor(
                     on:input=move |ev| mock_status.set(event_target_value(&ev)) />
                 <ErrorLine message=Signal::derive(move || status_local().or_else(|| error_for(&result(), "statusCode"))) />
                 <label>"Response headers"</label>
-                <div class="header-rows">
-                    <For each=move || headers.get() key=|(i, _, _)| *i let:row>
-                        <div class="header-row">
-                            <input type="text" placeholder="Header name" aria-label="Header name"
-                                prop:value=move || row.1.get() on:input=move |ev| row.1.set(event_target_value(&ev)) />
-                            <input type="text" placeholder="Value" aria-label="Header value"
-                                prop:value=move || row.2.get() on:input=move |ev| row.2.set(event_target_value(&ev)) />
-                            <button type="button" class="btn btn-small btn-ghost" aria-label="Remove header"
-                                on:click=move |_| headers.update(|h| h.retain(|(i, _, _)| *i != row.0))>"✕"</button>
-                        </div>
-                    </For>
-                    <button type="button" class="btn btn-small" id="add-header" on:click=move |_| {
-                        let i = next_row.get_value();
-                        next_row.set_value(i + 1);
-                        headers.update(|h| h.push((i, RwSignal::new(String::new()), RwSignal::new(String::new()))));
-                    }>"Add header"</button>
-                </div>
+                <KeyValueEditor rows=headers noun="header" add_id="add-header" />
                 <ErrorLine message=Signal::derive(move || error_for(&result(), "responseParameters")) />
                 <label for="mock-body">"Body"</label>
                 <textarea id="mock-body" rows="6" class="mono" placeholder="{\"message\": \"hello\"}"

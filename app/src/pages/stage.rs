@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::components::{error_other, fmt_time, ConfirmDelete, CopyValue, ErrorLine};
+use crate::components::{error_other, fmt_time, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
 use crate::error::AppError;
 use crate::model::{PatchOperation, Stage, StageDetail};
 use crate::rules;
@@ -164,10 +164,7 @@ fn StageVariables(api: String, stage: Stage, reload: Callback<()>, saved: RwSign
     let api = StoredValue::new(api);
     let name = StoredValue::new(stage.stage_name.clone());
     let original = StoredValue::new(stage.variables.clone());
-    let next = StoredValue::new(stage.variables.len());
-    let rows = RwSignal::new(
-        stage.variables.iter().enumerate().map(|(i, (k, v))| (i, RwSignal::new(k.clone()), RwSignal::new(v.clone()))).collect::<Vec<_>>(),
-    );
+    let rows = KeyValueRows::new(stage.variables.clone());
     let save = Action::new(move |ops: &Vec<PatchOperation>| update_stage(api.get_value(), name.get_value(), ops.clone()));
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
@@ -175,17 +172,11 @@ fn StageVariables(api: String, stage: Stage, reload: Callback<()>, saved: RwSign
             reload.run(());
         }
     });
-    let local_error = move || {
-        rows.get().iter().find_map(|(_, k, v)| {
-            let k = k.get();
-            (!k.is_empty()).then(|| rules::stage_variable(k.trim(), &v.get()).err().map(|e| e.to_string())).flatten()
-        })
-    };
+    let local_error = move || rows.pairs().iter().find_map(|(k, v)| rules::stage_variable(k, v).err().map(|e| e.to_string()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(false);
-        let current: Vec<(String, String)> =
-            rows.get().iter().map(|(_, k, v)| (k.get().trim().to_string(), v.get())).filter(|(k, _)| !k.is_empty()).collect();
+        let current = rows.pairs();
         let mut ops: Vec<PatchOperation> = original
             .get_value()
             .keys()
@@ -199,23 +190,7 @@ fn StageVariables(api: String, stage: Stage, reload: Callback<()>, saved: RwSign
         <form class="card form" id="stage-variables" on:submit=submit>
             <h2>"Stage variables"</h2>
             <p class="muted">"Used in integration URIs as " <code>"${stageVariables.name}"</code> ". Saving applies them at once, without a deploy."</p>
-            <div class="header-rows">
-                <For each=move || rows.get() key=|(i, _, _)| *i let:row>
-                    <div class="header-row">
-                        <input type="text" placeholder="name" aria-label="Variable name" prop:value=move || row.1.get()
-                            on:input=move |ev| row.1.set(event_target_value(&ev)) />
-                        <input type="text" placeholder="value" aria-label="Variable value" prop:value=move || row.2.get()
-                            on:input=move |ev| row.2.set(event_target_value(&ev)) />
-                        <button type="button" class="btn btn-small btn-ghost" aria-label="Remove variable"
-                            on:click=move |_| rows.update(|r| r.retain(|(i, _, _)| *i != row.0))>"✕"</button>
-                    </div>
-                </For>
-                <button type="button" class="btn btn-small" id="add-variable" on:click=move |_| {
-                    let i = next.get_value();
-                    next.set_value(i + 1);
-                    rows.update(|r| r.push((i, RwSignal::new(String::new()), RwSignal::new(String::new()))));
-                }>"Add variable"</button>
-            </div>
+            <KeyValueEditor rows=rows noun="variable" add_id="add-variable" />
             <ErrorLine message=Signal::derive(move || local_error().or_else(|| error_other(&save.value().get(), &[]))) />
             <div class="form-actions">
                 {move || saved.get().then(|| view! { <span class="ok-line" id="variables-saved">"Saved ✓"</span> })}
