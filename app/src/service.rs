@@ -79,18 +79,22 @@ pub fn require_user() -> Result<SessionUser, AppError> {
     current_user().ok_or(AppError::Unauthorized)
 }
 
-/// The raw value of a cookie on this request.
-pub fn request_cookie(name: &str) -> Option<String> {
-    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
-    parts
-        .headers
+/// The raw value of cookie `name` in a request's headers.
+pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+        .map(|(_, v)| v)
+}
+
+/// The raw value of a cookie on this request.
+pub fn request_cookie(name: &str) -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    cookie_value(&parts.headers, name).map(str::to_string)
 }
 
 /// Finishes a server function: on failure, sets the HTTP status that matches

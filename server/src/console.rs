@@ -11,10 +11,11 @@ use apigw_app::model::{
     PatchOperation, PutMethodInput, Resource, RestApi, Stage, StageDetail,
 };
 use apigw_app::pages::settings::ServerInfo;
+pub use apigw_app::service::cookie_value;
 use apigw_app::service::{ConsoleService, NewSession};
 use apigw_app::{shell, App};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method as HttpMethod, StatusCode};
+use axum::http::{header, Method as HttpMethod, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -215,17 +216,6 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
 }
 
-pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 /// A state-changing request whose Origin names another site. SameSite=Strict
 /// already keeps the cookie off such requests; this refuses them outright.
 pub fn is_cross_site(req: &Request) -> bool {
@@ -317,6 +307,7 @@ pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderMap;
 
     #[test]
     fn cookie_parsing_finds_the_session() {

@@ -1,6 +1,6 @@
 //! Access keys for the control API: an id, and a secret sealed with the server key.
 
-use super::{is_unique_violation, now_secs, Store, StoreError};
+use super::{is_unique_violation, now_secs, touched, Store, StoreError};
 
 /// An access key as listed (never with its secret).
 #[derive(Debug, Clone)]
@@ -73,9 +73,6 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn delete_access_key(&self, id: &str) -> Result<(), StoreError> {
         let n = sqlx::query("DELETE FROM access_keys WHERE access_key_id = ?1").bind(id).execute(self.pool()).await?;
-        if n.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        touched(n)
     }
 }

@@ -9,7 +9,7 @@ use apigw_app::model::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use super::{is_unique_violation, now_secs, Store, StoreError};
+use super::{is_unique_violation, now_secs, to_json, touched, Store, StoreError};
 
 /// A fresh id: 10 lowercase alphanumerics, as AWS's are.
 pub fn new_id() -> String {
@@ -36,10 +36,6 @@ fn api_from_row((id, name, description, created, root): ApiRow) -> RestApi {
 
 fn json_map<V: serde::de::DeserializeOwned>(text: &str) -> BTreeMap<String, V> {
     serde_json::from_str(text).unwrap_or_default()
-}
-
-fn to_json<V: serde::Serialize>(v: &V) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
 }
 
 /// The fields PutIntegration stores.
@@ -83,8 +79,8 @@ impl Store {
             Guard::Unique(msg) if is_unique_violation(&e) => StoreError::Conflict(msg.to_string()),
             _ => e.into(),
         })?;
-        if matches!(guard, Guard::MustTouch) && done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+        if matches!(guard, Guard::MustTouch) {
+            touched(done)?;
         }
         bump(&mut tx, api_id).await?;
         tx.commit().await?;
@@ -159,10 +155,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn delete_api(&self, id: &str) -> Result<(), StoreError> {
         let n = sqlx::query("DELETE FROM rest_apis WHERE id = ?1").bind(id).execute(self.pool()).await?;
-        if n.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        touched(n)
     }
 
     /// Every resource of an API with its methods, integrations and responses:

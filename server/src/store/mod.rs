@@ -84,6 +84,20 @@ pub fn now_secs() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// A value as JSON text for a TEXT column ('{}' if it cannot be written).
+pub fn to_json<V: serde::Serialize>(v: &V) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
+}
+
+/// A statement that had to touch a row but touched none: the thing is not there.
+pub fn touched(done: sqlx::sqlite::SqliteQueryResult) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// True when `e` is SQLite refusing a duplicate value.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use apigw_app::model::{Deployment, MethodSetting, Stage};
 
 use super::apis::new_id;
-use super::{is_unique_violation, now_secs, Store, StoreError};
+use super::{is_unique_violation, now_secs, to_json, touched, Store, StoreError};
 
 type StageRow = (String, String, String, String, String, i64, i64);
 
@@ -59,7 +59,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some(st) = stage {
-            let vars = st.variables.map(|v| serde_json::to_string(v).unwrap_or_else(|_| "{}".into()));
+            let vars = st.variables.map(to_json);
             sqlx::query(
                 "INSERT INTO stages (api_id, name, deployment_id, description, variables, created_at, updated_at)
                  VALUES (?1, ?2, ?3, COALESCE(?4, ''), COALESCE(?5, '{}'), ?6, ?6)
@@ -127,7 +127,7 @@ impl Store {
         .bind(name)
         .bind(deployment_id)
         .bind(description)
-        .bind(serde_json::to_string(variables).unwrap_or_else(|_| "{}".into()))
+        .bind(to_json(variables))
         .bind(now)
         .execute(self.pool())
         .await
@@ -177,16 +177,12 @@ impl Store {
         .bind(&stage.stage_name)
         .bind(&stage.deployment_id)
         .bind(stage.description.as_deref().unwrap_or(""))
-        .bind(serde_json::to_string(&stage.variables).unwrap_or_else(|_| "{}".into()))
-        .bind(serde_json::to_string(&stage.method_settings).unwrap_or_else(|_| "{}".into()))
+        .bind(to_json(&stage.variables))
+        .bind(to_json(&stage.method_settings))
         .bind(now_secs())
         .execute(self.pool())
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        .await?;
+        touched(n)
     }
 
     #[tracing::instrument(skip_all)]
@@ -195,11 +191,7 @@ impl Store {
             .bind(api_id)
             .bind(name)
             .execute(self.pool())
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+            .await?;
+        touched(n)
     }
 }
