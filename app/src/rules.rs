@@ -242,3 +242,113 @@ pub fn stage_variable(name: &str, value: &str) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// An API key's name: 1–1024 characters.
+pub fn api_key_name(name: &str) -> Result<String, AppError> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(AppError::invalid("name", "name is required."));
+    }
+    if n.chars().count() > 1024 {
+        return Err(AppError::invalid("name", "name must be at most 1024 characters long."));
+    }
+    Ok(n.to_string())
+}
+
+/// A caller-chosen API key value: 20–128 visible ASCII characters (it travels
+/// in the `x-api-key` header).
+pub fn api_key_value(value: &str) -> Result<(), AppError> {
+    let n = value.len();
+    if !(20..=128).contains(&n) || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid("value", format!(
+            "value must be 20 to 128 visible ASCII characters without spaces (got {} characters).",
+            value.chars().count()
+        )));
+    }
+    Ok(())
+}
+
+/// A usage plan's name: 1–255 characters.
+pub fn plan_name(name: &str) -> Result<String, AppError> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(AppError::invalid("name", "name is required."));
+    }
+    if n.chars().count() > 255 {
+        return Err(AppError::invalid("name", "name must be at most 255 characters long."));
+    }
+    Ok(n.to_string())
+}
+
+/// Throttle limits: a finite rate of 0 or more requests per second, a whole
+/// burst of 0 or more. `field` names where they came from (e.g. `throttle`).
+pub fn throttle(t: &crate::model::ThrottleSettings, field: &str) -> Result<(), AppError> {
+    if !t.rate_limit.is_finite() || t.rate_limit < 0.0 || t.rate_limit > 1_000_000.0 {
+        return Err(AppError::invalid(
+            format!("{field}.rateLimit"),
+            format!("rateLimit must be a number of requests per second from 0 to 1000000; {} is not.", t.rate_limit),
+        ));
+    }
+    if !(0..=1_000_000).contains(&t.burst_limit) {
+        return Err(AppError::invalid(
+            format!("{field}.burstLimit"),
+            format!("burstLimit must be a whole number from 0 to 1000000; {} is not.", t.burst_limit),
+        ));
+    }
+    Ok(())
+}
+
+/// A quota: a positive limit, a period of DAY, WEEK or MONTH, and an offset
+/// in days that fits the period (DAY 0, WEEK 0–6, MONTH 0–27).
+pub fn quota(q: &crate::model::QuotaSettings) -> Result<(), AppError> {
+    if q.limit < 1 {
+        return Err(AppError::invalid("quota.limit", format!("quota limit must be 1 or more requests per period; {} is not.", q.limit)));
+    }
+    let max_offset = match q.period.as_str() {
+        "DAY" => 0,
+        "WEEK" => 6,
+        "MONTH" => 27,
+        other => {
+            return Err(AppError::invalid("quota.period", format!("quota period must be DAY, WEEK or MONTH; '{other}' is not.")))
+        }
+    };
+    if !(0..=max_offset).contains(&q.offset) {
+        return Err(AppError::invalid("quota.offset", match q.period.as_str() {
+            "DAY" => format!("quota offset must be 0 for a DAY period; {} is not.", q.offset),
+            p => format!("quota offset for a {p} period must be a whole number of days from 0 to {max_offset}; {} is not.", q.offset),
+        }));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod key_and_plan_tests {
+    use super::*;
+    use crate::model::{QuotaSettings, ThrottleSettings};
+
+    #[test]
+    fn key_values_and_names() {
+        assert!(api_key_value(&"a".repeat(20)).is_ok() && api_key_value(&"a".repeat(128)).is_ok());
+        for bad in ["a".repeat(19), "a".repeat(129), format!("{} b", "a".repeat(20)), format!("é{}", "a".repeat(20))] {
+            assert_eq!(api_key_value(&bad).unwrap_err().field(), Some("value"), "{bad}");
+        }
+        assert_eq!(api_key_name("  x ").unwrap(), "x");
+        assert!(api_key_name(" ").is_err() && plan_name("").is_err());
+    }
+
+    #[test]
+    fn throttles_and_quotas() {
+        let t = |rate_limit, burst_limit| ThrottleSettings { rate_limit, burst_limit };
+        assert!(throttle(&t(10.0, 5), "throttle").is_ok() && throttle(&t(0.0, 0), "throttle").is_ok());
+        assert_eq!(throttle(&t(-1.0, 5), "throttle").unwrap_err().field(), Some("throttle.rateLimit"));
+        assert_eq!(throttle(&t(f64::NAN, 5), "throttle").unwrap_err().field(), Some("throttle.rateLimit"));
+        assert_eq!(throttle(&t(1.0, -5), "throttle").unwrap_err().field(), Some("throttle.burstLimit"));
+        let q = |limit, period: &str, offset| QuotaSettings { limit, period: period.into(), offset };
+        assert!(quota(&q(100, "DAY", 0)).is_ok() && quota(&q(1, "WEEK", 6)).is_ok() && quota(&q(1, "MONTH", 27)).is_ok());
+        assert_eq!(quota(&q(0, "DAY", 0)).unwrap_err().field(), Some("quota.limit"));
+        assert_eq!(quota(&q(5, "YEAR", 0)).unwrap_err().field(), Some("quota.period"));
+        assert_eq!(quota(&q(5, "DAY", 1)).unwrap_err().field(), Some("quota.offset"));
+        assert_eq!(quota(&q(5, "WEEK", 7)).unwrap_err().field(), Some("quota.offset"));
+        assert_eq!(quota(&q(5, "MONTH", 28)).unwrap_err().field(), Some("quota.offset"));
+    }
+}

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::auth::SessionUser;
 use crate::error::AppError;
 use crate::model::{
-    AccessKeyInfo, ApiTree, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, Resource, RestApi, Stage,
-    StageDetail,
+    AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, Resource,
+    RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
 };
 
 /// A session cookie value the server just issued, with how long it lives.
@@ -60,6 +60,27 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn list_access_keys(&self) -> Result<Vec<AccessKeyInfo>, AppError>;
     async fn create_access_key(&self, user_id: i64, description: &str) -> Result<NewAccessKeyInfo, AppError>;
     async fn delete_access_key(&self, id: &str) -> Result<(), AppError>;
+
+    /// Every API key with the plans it belongs to, newest first.
+    async fn list_api_keys(&self) -> Result<Vec<ApiKeyRow>, AppError>;
+    /// Creates an enabled key; the answer is the only time its value is shown.
+    /// `value` empty means "generate one".
+    async fn create_api_key(&self, name: &str, description: &str, value: &str) -> Result<ApiKey, AppError>;
+    async fn set_api_key_enabled(&self, id: &str, enabled: bool) -> Result<ApiKey, AppError>;
+    async fn delete_api_key(&self, id: &str) -> Result<(), AppError>;
+
+    async fn list_usage_plans(&self) -> Result<Vec<UsagePlan>, AppError>;
+    /// A plan with its keys and their usage (current period and the last 14 days).
+    async fn usage_plan_detail(&self, id: &str) -> Result<UsagePlanDetail, AppError>;
+    async fn create_usage_plan(&self, input: UsagePlanInput) -> Result<UsagePlan, AppError>;
+    /// Replaces a plan's name, description, throttle, quota and API stages;
+    /// every rule is checked before anything is written.
+    async fn save_usage_plan(&self, id: &str, input: UsagePlanInput) -> Result<UsagePlan, AppError>;
+    async fn delete_usage_plan(&self, id: &str) -> Result<(), AppError>;
+    async fn add_usage_plan_key(&self, plan: &str, key: &str) -> Result<UsagePlanKey, AppError>;
+    async fn remove_usage_plan_key(&self, plan: &str, key: &str) -> Result<(), AppError>;
+    /// Every deployed stage, as (API id, API name, stage names), for the plan editor.
+    async fn stage_choices(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError>;
 }
 
 /// The service, as provided by the server for this request.

@@ -20,7 +20,7 @@ use crate::store::{Store, StoreError};
 /// Most APIs one gateway holds, resources per API (AWS's limit).
 pub const MAX_RESOURCES_PER_API: usize = 300;
 
-fn not_found(what: &str) -> impl Fn(StoreError) -> AppError + '_ {
+pub(crate) fn not_found(what: &str) -> impl Fn(StoreError) -> AppError + '_ {
     move |e| match e {
         StoreError::NotFound => AppError::NotFound(format!("Invalid {what} identifier specified")),
         StoreError::Conflict(m) => AppError::Conflict(m),
@@ -28,7 +28,7 @@ fn not_found(what: &str) -> impl Fn(StoreError) -> AppError + '_ {
     }
 }
 
-fn patch_bool(op: &PatchOperation) -> Result<bool, AppError> {
+pub(crate) fn patch_bool(op: &PatchOperation) -> Result<bool, AppError> {
     match op.value.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("true") => Ok(true),
         Some("false") => Ok(false),
@@ -39,7 +39,7 @@ fn patch_bool(op: &PatchOperation) -> Result<bool, AppError> {
     }
 }
 
-fn only_replace(op: &PatchOperation) -> Result<(), AppError> {
+pub(crate) fn only_replace(op: &PatchOperation) -> Result<(), AppError> {
     if op.op == "replace" {
         Ok(())
     } else {
@@ -108,6 +108,13 @@ impl Apis {
     }
 
     pub async fn delete_api(&self, id: &str) -> Result<(), AppError> {
+        let plans = self.store.plans_using(id, None).await.map_err(internal)?;
+        if !plans.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "Cannot delete this API: usage plan(s) {} cover its stages. Remove the API's stages from those plans first.",
+                crate::plans::name_list(&plans)
+            )));
+        }
         self.store.delete_api(id).await.map_err(not_found("API"))?;
         self.registry.reload_api(id).await.map_err(internal)
     }

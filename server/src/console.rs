@@ -7,8 +7,9 @@ use std::sync::Arc;
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    AccessKeyInfo, ApiTree, CreateDeploymentInput, CreateRestApiInput, Deployment, Method, MethodSettings, NewAccessKeyInfo,
-    PatchOperation, PutMethodInput, Resource, RestApi, Stage, StageDetail,
+    AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput,
+    CreateUsagePlanKeyInput, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, PutMethodInput, Resource,
+    RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
 };
 use apigw_app::pages::settings::ServerInfo;
 pub use apigw_app::service::cookie_value;
@@ -27,7 +28,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use crate::access_keys::AccessKeys;
 use crate::apis::Apis;
 use crate::deploy::Deploys;
+use crate::gateway::access::Access;
 use crate::gateway::registry::Registry;
+use crate::plans::Plans;
 use crate::auth::{internal, Auth};
 use crate::secrets::ServerKey;
 use crate::store::Store;
@@ -39,6 +42,7 @@ pub struct Console {
     pub apis: Apis,
     pub deploys: Deploys,
     pub access_keys: AccessKeys,
+    pub plans: Plans,
     /// Becomes true once the first admin exists and never goes back, so the
     /// gate does not ask the database on every request.
     has_admin: AtomicBool,
@@ -50,6 +54,7 @@ impl Console {
         store: Store,
         key: ServerKey,
         registry: Arc<Registry>,
+        access: Arc<Access>,
         info: ServerInfo,
     ) -> Result<Arc<Self>, crate::store::StoreError> {
         let has_admin = store.user_count().await? > 0;
@@ -59,6 +64,7 @@ impl Console {
             deploys: Deploys::new(store.clone(), apis.clone(), registry),
             apis,
             access_keys: AccessKeys::new(store.clone(), key),
+            plans: Plans::new(store.clone(), access),
             store,
             has_admin: AtomicBool::new(has_admin),
             info,
@@ -207,6 +213,72 @@ impl ConsoleService for Console {
 
     async fn delete_access_key(&self, id: &str) -> Result<(), AppError> {
         self.access_keys.delete(id).await
+    }
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKeyRow>, AppError> {
+        self.plans.key_rows().await
+    }
+
+    async fn create_api_key(&self, name: &str, description: &str, value: &str) -> Result<ApiKey, AppError> {
+        // The console always names its keys and creates them enabled.
+        let name = apigw_app::rules::api_key_name(name)?;
+        self.plans
+            .create_key(CreateApiKeyInput {
+                name: Some(name),
+                description: Some(description.into()),
+                enabled: Some(true),
+                value: Some(value.into()),
+                ..Default::default()
+            })
+            .await
+    }
+
+    async fn set_api_key_enabled(&self, id: &str, enabled: bool) -> Result<ApiKey, AppError> {
+        let op = PatchOperation { op: "replace".into(), path: "/enabled".into(), value: Some(enabled.to_string()) };
+        self.plans.update_key(id, &[op]).await
+    }
+
+    async fn delete_api_key(&self, id: &str) -> Result<(), AppError> {
+        self.plans.delete_key(id).await
+    }
+
+    async fn list_usage_plans(&self) -> Result<Vec<UsagePlan>, AppError> {
+        self.plans.plans(None).await
+    }
+
+    async fn usage_plan_detail(&self, id: &str) -> Result<UsagePlanDetail, AppError> {
+        self.plans.detail(id).await
+    }
+
+    async fn create_usage_plan(&self, input: UsagePlanInput) -> Result<UsagePlan, AppError> {
+        self.plans.create_plan(input).await
+    }
+
+    async fn save_usage_plan(&self, id: &str, input: UsagePlanInput) -> Result<UsagePlan, AppError> {
+        self.plans.replace_plan(id, input).await
+    }
+
+    async fn delete_usage_plan(&self, id: &str) -> Result<(), AppError> {
+        self.plans.delete_plan(id).await
+    }
+
+    async fn add_usage_plan_key(&self, plan: &str, key: &str) -> Result<UsagePlanKey, AppError> {
+        self.plans.add_plan_key(plan, CreateUsagePlanKeyInput { key_id: Some(key.into()), key_type: None }).await
+    }
+
+    async fn remove_usage_plan_key(&self, plan: &str, key: &str) -> Result<(), AppError> {
+        self.plans.remove_plan_key(plan, key).await
+    }
+
+    async fn stage_choices(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError> {
+        let mut out = Vec::new();
+        for api in self.list_apis().await? {
+            let stages: Vec<String> = self.deploys.stages(&api.id).await?.into_iter().map(|s| s.stage_name).collect();
+            if !stages.is_empty() {
+                out.push((api.id, api.name, stages));
+            }
+        }
+        Ok(out)
     }
 }
 

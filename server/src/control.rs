@@ -8,6 +8,7 @@ use std::sync::Arc;
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
+    CreateApiKeyInput, CreateUsagePlanKeyInput, UsagePlanInput,
     CreateDeploymentInput, CreateRestApiInput, CreateStageInput, PatchInput, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
     PutMethodResponseInput, Resource,
 };
@@ -252,6 +253,85 @@ async fn delete_stage(State(c): S, Path((api, name)): Path<(String, String)>) ->
     status(StatusCode::ACCEPTED)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct KeysQuery {
+    position: Option<String>,
+    limit: Option<i64>,
+    name: Option<String>,
+    key_id: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+}
+
+async fn create_api_key(State(c): S, b: Bytes) -> Res {
+    created(c.plans.create_key(body::<CreateApiKeyInput>(&b)?).await?)
+}
+
+async fn get_api_keys(State(c): S, Query(q): Query<KeysQuery>) -> Res {
+    let (items, next) = crate::plans::page(c.plans.keys(q.name.as_deref()).await?, q.position.as_deref(), q.limit)?;
+    ok(list(items, next))
+}
+
+async fn get_api_key(State(c): S, Path(id): Path<String>) -> Res {
+    ok(c.plans.key(&id).await?)
+}
+
+async fn update_api_key(State(c): S, Path(id): Path<String>, b: Bytes) -> Res {
+    ok(c.plans.update_key(&id, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn delete_api_key(State(c): S, Path(id): Path<String>) -> Res {
+    c.plans.delete_key(&id).await?;
+    status(StatusCode::ACCEPTED)
+}
+
+async fn create_usage_plan(State(c): S, b: Bytes) -> Res {
+    created(c.plans.create_plan(body::<UsagePlanInput>(&b)?).await?)
+}
+
+async fn get_usage_plans(State(c): S, Query(q): Query<KeysQuery>) -> Res {
+    let (items, next) = crate::plans::page(c.plans.plans(q.key_id.as_deref()).await?, q.position.as_deref(), q.limit)?;
+    ok(list(items, next))
+}
+
+async fn get_usage_plan(State(c): S, Path(id): Path<String>) -> Res {
+    ok(c.plans.plan(&id).await?)
+}
+
+async fn update_usage_plan(State(c): S, Path(id): Path<String>, b: Bytes) -> Res {
+    ok(c.plans.update_plan(&id, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn delete_usage_plan(State(c): S, Path(id): Path<String>) -> Res {
+    c.plans.delete_plan(&id).await?;
+    status(StatusCode::ACCEPTED)
+}
+
+async fn create_usage_plan_key(State(c): S, Path(id): Path<String>, b: Bytes) -> Res {
+    created(c.plans.add_plan_key(&id, body::<CreateUsagePlanKeyInput>(&b)?).await?)
+}
+
+async fn get_usage_plan_keys(State(c): S, Path(id): Path<String>, Query(q): Query<KeysQuery>) -> Res {
+    let (items, next) = crate::plans::page(c.plans.plan_keys(&id, q.name.as_deref()).await?, q.position.as_deref(), q.limit)?;
+    ok(list(items, next))
+}
+
+async fn get_usage_plan_key(State(c): S, Path((id, key)): Path<(String, String)>) -> Res {
+    ok(c.plans.plan_key(&id, &key).await?)
+}
+
+async fn delete_usage_plan_key(State(c): S, Path((id, key)): Path<(String, String)>) -> Res {
+    c.plans.remove_plan_key(&id, &key).await?;
+    status(StatusCode::ACCEPTED)
+}
+
+async fn get_usage(State(c): S, Path(id): Path<String>, Query(q): Query<KeysQuery>) -> Res {
+    let start = q.start_date.ok_or_else(|| AppError::invalid("startDate", "startDate is required (YYYY-MM-DD)."))?;
+    let end = q.end_date.ok_or_else(|| AppError::invalid("endDate", "endDate is required (YYYY-MM-DD)."))?;
+    ok(c.plans.usage(&id, q.key_id.as_deref(), &start, &end).await?)
+}
+
 async fn unknown_operation(req: Request) -> Response {
     aws_error(
         StatusCode::NOT_FOUND,
@@ -348,8 +428,21 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/{api}/stages", get(get_stages).post(create_stage))
         .route("/{api}/stages/{name}", get(get_stage).patch(update_stage).delete(delete_stage))
         .fallback(unknown_operation);
+    let keys = Router::new()
+        .route("/", get(get_api_keys).post(create_api_key))
+        .route("/{id}", get(get_api_key).patch(update_api_key).delete(delete_api_key))
+        .fallback(unknown_operation);
+    let plans = Router::new()
+        .route("/", get(get_usage_plans).post(create_usage_plan))
+        .route("/{id}", get(get_usage_plan).patch(update_usage_plan).delete(delete_usage_plan))
+        .route("/{id}/keys", get(get_usage_plan_keys).post(create_usage_plan_key))
+        .route("/{id}/keys/{key}", get(get_usage_plan_key).delete(delete_usage_plan_key))
+        .route("/{id}/usage", get(get_usage))
+        .fallback(unknown_operation);
     Router::new()
         .nest("/restapis", ops)
+        .nest("/apikeys", keys)
+        .nest("/usageplans", plans)
         .layer(middleware::from_fn_with_state(console.clone(), control_auth))
         .with_state(console)
 }

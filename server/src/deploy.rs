@@ -202,6 +202,13 @@ impl Deploys {
 
     pub async fn delete_stage(&self, api_id: &str, name: &str) -> Result<(), AppError> {
         self.apis.get_api(api_id).await?;
+        let plans = self.store.plans_using(api_id, Some(name)).await.map_err(internal)?;
+        if !plans.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "Cannot delete stage {name}: usage plan(s) {} cover it. Remove it from those plans first.",
+                crate::plans::name_list(&plans)
+            )));
+        }
         self.store.delete_stage(api_id, name).await.map_err(stage_not_found(name))?;
         self.reload(api_id).await
     }

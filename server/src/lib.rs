@@ -11,6 +11,8 @@ pub mod access_keys;
 pub mod apis;
 /// Console sign-in: passwords, lockout, sessions.
 pub mod auth;
+/// API keys and usage plans.
+pub mod plans;
 /// Sealing of secrets at rest with the server key.
 pub mod secrets;
 /// AWS Signature V4 verification.
@@ -114,10 +116,16 @@ impl Server {
             username: String::new(),
         };
         let key = secrets::ServerKey::load_or_create(&secrets::key_path_for(self.store.path())).map_err(ServeError::Key)?;
-        let registry = gateway::registry::Registry::load(self.store.clone()).await?;
-        let console = console::Console::new(self.store.clone(), key, registry.clone(), info).await?;
+        let pool = Arc::new(gateway::limits::BucketPool::default());
+        let registry = gateway::registry::Registry::load(self.store.clone(), pool.clone()).await?;
+        let access = gateway::access::Access::load(self.store.clone(), pool).await?;
+        let console = console::Console::new(self.store.clone(), key, registry.clone(), access.clone(), info).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
-        let gateway = Arc::new(gateway::Gateway { registry, upstream: self.upstream });
+        let gateway = Arc::new(gateway::Gateway { registry, access: access.clone(), upstream: self.upstream });
+        // Usage counts are written about once a second, and once more after
+        // the last request has finished.
+        let (flush_stop, flush_stop_rx) = tokio::sync::watch::channel(false);
+        let flusher = tokio::spawn(access.run_flusher(flush_stop_rx));
 
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
@@ -133,6 +141,8 @@ impl Server {
             .with_graceful_shutdown(stopped(stop_rx.clone()));
         let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx);
         let (c, g) = tokio::join!(console_srv, gateway_srv);
+        let _ = flush_stop.send(true);
+        let _ = flusher.await;
         c?;
         g?;
         self.store.close().await;

@@ -3,6 +3,8 @@
 //! the route, run the integration, answer. No database access and no lock
 //! held across an await per request.
 
+pub mod access;
+pub mod limits;
 pub mod proxy;
 pub mod registry;
 pub mod snapshot;
@@ -19,6 +21,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use tokio::net::TcpListener;
 
+use self::access::{Access, KeyCheck, QuotaLeft};
+use self::limits::{retry_after_secs, Allowed, Gcra};
 use self::proxy::{full, stream_body, Outbound, ProxyError, Upstream};
 use self::registry::Registry;
 use self::snapshot::{CompiledIntegration, CompiledMethod, Params};
@@ -33,6 +37,7 @@ pub const MAX_BODY: usize = 10 * 1024 * 1024;
 /// What the gateway shares across requests.
 pub struct Gateway {
     pub registry: Arc<Registry>,
+    pub access: Arc<Access>,
     pub upstream: Upstream,
 }
 
@@ -50,6 +55,31 @@ pub fn gateway_error(status: StatusCode, error_type: &'static str, message: &str
 
 fn missing_token() -> Response<GwBody> {
     gateway_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
+}
+
+fn forbidden() -> Response<GwBody> {
+    gateway_error(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden")
+}
+
+/// 429 with `Retry-After` (seconds).
+fn too_many(error_type: &'static str, message: &str, retry_after: u64) -> Response<GwBody> {
+    let mut res = gateway_error(StatusCode::TOO_MANY_REQUESTS, error_type, message);
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    res
+}
+
+/// Adds the rate-limit and quota headers a keyed caller sees.
+fn limit_headers(h: &mut http::HeaderMap, rate: Option<Allowed>, quota: Option<QuotaLeft>) {
+    if let Some(a) = rate {
+        h.insert(HeaderName::from_static("ratelimit-limit"), HeaderValue::from(a.limit));
+        h.insert(HeaderName::from_static("ratelimit-remaining"), HeaderValue::from(a.remaining));
+        h.insert(HeaderName::from_static("ratelimit-reset"), HeaderValue::from(a.reset_secs));
+    }
+    if let Some(q) = quota {
+        h.insert(HeaderName::from_static("x-quota-limit"), HeaderValue::from(q.limit));
+        h.insert(HeaderName::from_static("x-quota-remaining"), HeaderValue::from(q.remaining.max(0)));
+        h.insert(HeaderName::from_static("x-quota-reset"), HeaderValue::from(q.reset_secs.max(0)));
+    }
 }
 
 fn request_id() -> HeaderValue {
@@ -107,6 +137,56 @@ impl Gateway {
         let Some(method) = route.method(parts.method.as_str()).cloned() else {
             return missing_token();
         };
+        // API key: a known, enabled key in a usage plan that covers this stage.
+        let binding = if method.api_key_required {
+            let value = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+            match self.access.check(value, api, stage) {
+                KeyCheck::Ok(b) => Some(b),
+                _ => return forbidden(),
+            }
+        } else {
+            None
+        };
+        // Throttles in AWS's order: plan per-method, plan, stage per-method (or
+        // the stage default). A refusal gives back what earlier buckets took.
+        let now = limits::now_ns();
+        let plan_method = binding.as_ref().and_then(|b| match b.method_throttles.is_empty() {
+            true => None,
+            false => b.method_throttles.get(&method.plan_key),
+        });
+        let buckets: [Option<&Gcra>; 3] =
+            [plan_method.map(|g| &**g), binding.as_ref().and_then(|b| b.throttle.as_deref()), Some(&*method.throttle)];
+        let mut rate: Option<Allowed> = None;
+        for (i, bucket) in buckets.iter().enumerate() {
+            let Some(bucket) = bucket else { continue };
+            match bucket.acquire(now) {
+                Ok(a) => {
+                    if rate.is_none_or(|r| a.remaining < r.remaining) {
+                        rate = Some(a);
+                    }
+                }
+                Err(wait) => {
+                    buckets[..i].iter().flatten().for_each(|b| b.release());
+                    let mut res = too_many("TooManyRequestsException", "Too Many Requests", retry_after_secs(wait));
+                    if binding.is_some() {
+                        let limit = bucket.burst.max(0) as u64;
+                        limit_headers(res.headers_mut(), Some(Allowed { limit, remaining: 0, reset_secs: retry_after_secs(wait) }), None);
+                    }
+                    return res;
+                }
+            }
+        }
+        // Quota, per key and period.
+        let mut quota = None;
+        if let Some(b) = &binding {
+            match b.counter.admit(crate::store::now_secs()) {
+                Ok(q) => quota = q,
+                Err(e) => {
+                    buckets.iter().flatten().for_each(|b| b.release());
+                    return too_many("LimitExceededException", "Limit Exceeded", e.retry_after_secs);
+                }
+            }
+        }
         // Body size: refuse early when the length is declared.
         let declared = parts
             .headers
@@ -117,7 +197,11 @@ impl Gateway {
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
         }
         // Integrate.
-        self.integrate(&method, &parts, body, &params, peer).await
+        let mut res = self.integrate(&method, &parts, body, &params, peer).await;
+        if binding.is_some() {
+            limit_headers(res.headers_mut(), rate, quota);
+        }
+        res
     }
 
     async fn integrate(

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use apigw_app::model::Resource;
 use arc_swap::ArcSwap;
 
+use super::limits::BucketPool;
 use super::snapshot::{compile, CompiledStage};
 use crate::store::{Store, StoreError};
 
@@ -17,6 +18,8 @@ type StageMap = HashMap<String, HashMap<String, Arc<CompiledStage>>>;
 pub struct Registry {
     stages: ArcSwap<StageMap>,
     store: Store,
+    /// Stage throttle buckets, kept across redeploys while their limits stay.
+    pub pool: Arc<BucketPool>,
     /// Serialises rebuilds so two concurrent changes cannot lose each other.
     /// Held only on the control path, never by a request.
     rebuild: tokio::sync::Mutex<()>,
@@ -24,8 +27,8 @@ pub struct Registry {
 
 impl Registry {
     /// Loads and compiles every stage in the database.
-    pub async fn load(store: Store) -> Result<Arc<Self>, StoreError> {
-        let reg = Arc::new(Self { stages: ArcSwap::from_pointee(HashMap::new()), store, rebuild: Default::default() });
+    pub async fn load(store: Store, pool: Arc<BucketPool>) -> Result<Arc<Self>, StoreError> {
+        let reg = Arc::new(Self { stages: ArcSwap::from_pointee(HashMap::new()), store, pool, rebuild: Default::default() });
         let mut apis: Vec<String> = reg.store.all_stage_keys().await?.into_iter().map(|(api, _)| api).collect();
         apis.dedup();
         for api in apis {
@@ -55,7 +58,7 @@ impl Registry {
                 tracing::error!(api_id, deployment = %st.deployment_id, error = %e, "unreadable deployment snapshot");
                 Vec::new()
             });
-            let c = compile(api_id, &st.stage_name, &st.deployment_id, &resources, &st.variables);
+            let c = compile(api_id, &st.stage_name, &st.deployment_id, &resources, &st.variables, &st.method_settings, &self.pool);
             compiled.insert(st.stage_name.clone(), Arc::new(c));
         }
         let mut next: StageMap = (**self.stages.load()).clone();

@@ -7,11 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use apigw_app::model::{Integration, Resource};
+use apigw_app::model::{Integration, MethodSetting, Resource, DEFAULT_BURST_LIMIT, DEFAULT_RATE_LIMIT};
 use apigw_app::rules::{self, PathPartKind};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use regex::Regex;
+
+use super::access::method_key;
+use super::limits::{BucketPool, Gcra};
 
 /// One stage of one API, ready to serve.
 #[derive(Debug)]
@@ -45,6 +48,10 @@ pub struct CompiledMethod {
     pub verb: String,
     pub resource_path: String,
     pub api_key_required: bool,
+    /// `/path/METHOD`: how a usage plan names this method in per-method throttles.
+    pub plan_key: String,
+    /// The stage's throttle for this method (its own setting, or the stage default).
+    pub throttle: Arc<Gcra>,
     pub integration: CompiledIntegration,
 }
 
@@ -271,6 +278,17 @@ fn compile_integration(i: &Integration, vars: &BTreeMap<String, String>) -> Comp
     }
 }
 
+/// A method's stage throttle: each of rate and burst from the most specific
+/// of `~1path/VERB`, `~1path/*`, `*/VERB`, `*/*`, else the defaults.
+pub fn stage_throttle(settings: &BTreeMap<String, MethodSetting>, path: &str, verb: &str) -> (f64, i64) {
+    let res = path.replace('/', "~1");
+    let keys = [format!("{res}/{verb}"), format!("{res}/*"), format!("*/{verb}"), "*/*".to_string()];
+    let found = || keys.iter().filter_map(|k| settings.get(k));
+    let rate = found().find_map(|s| s.throttling_rate_limit).unwrap_or(DEFAULT_RATE_LIMIT);
+    let burst = found().find_map(|s| s.throttling_burst_limit).unwrap_or(DEFAULT_BURST_LIMIT);
+    (rate, burst)
+}
+
 /// Builds the serving form of a deployment for one stage.
 pub fn compile(
     api_id: &str,
@@ -278,6 +296,8 @@ pub fn compile(
     deployment_id: &str,
     resources: &[Resource],
     vars: &BTreeMap<String, String>,
+    settings: &BTreeMap<String, MethodSetting>,
+    pool: &BucketPool,
 ) -> CompiledStage {
     let mut root = Node::default();
     // Parents come before children when sorted by path depth.
@@ -291,12 +311,16 @@ pub fn compile(
             .into_iter()
             .filter_map(|(verb, m)| {
                 let integration = compile_integration(m.method_integration.as_ref()?, vars);
+                let (rate, burst) = stage_throttle(settings, &r.path, &verb);
+                let throttle = pool.bucket(format!("stage/{api_id}/{stage}{}", method_key(&r.path, &verb)), rate, burst);
                 Some((
                     verb.clone(),
                     Arc::new(CompiledMethod {
+                        plan_key: method_key(&r.path, &verb),
                         verb,
                         resource_path: r.path.clone(),
                         api_key_required: m.api_key_required,
+                        throttle,
                         integration,
                     }),
                 ))
@@ -396,6 +420,8 @@ mod tests {
                 res("/{proxy+}", &["ANY"]),
             ],
             &BTreeMap::from([("v".into(), "x".into())]),
+            &BTreeMap::new(),
+            &BucketPool::default(),
         );
         assert_eq!(route_of(&s, "/").unwrap().0, "/");
         assert_eq!(route_of(&s, "/pets/mine").unwrap().0, "/pets/mine");
@@ -408,8 +434,22 @@ mod tests {
     }
 
     #[test]
+    fn stage_throttles_most_specific_first() {
+        let set = |r: Option<f64>, b: Option<i64>| MethodSetting { throttling_rate_limit: r, throttling_burst_limit: b };
+        let settings = BTreeMap::from([
+            ("*/*".to_string(), set(Some(100.0), Some(50))),
+            ("~1pets/GET".to_string(), set(Some(5.0), None)),
+            ("~1pets~1{id}/*".to_string(), set(None, Some(2))),
+        ]);
+        assert_eq!(stage_throttle(&settings, "/pets", "GET"), (5.0, 50));
+        assert_eq!(stage_throttle(&settings, "/pets", "POST"), (100.0, 50));
+        assert_eq!(stage_throttle(&settings, "/pets/{id}", "DELETE"), (100.0, 2));
+        assert_eq!(stage_throttle(&BTreeMap::new(), "/", "GET"), (DEFAULT_RATE_LIMIT, DEFAULT_BURST_LIMIT));
+    }
+
+    #[test]
     fn no_match_without_greedy() {
-        let s = compile("a", "s", "d", &[res("/pets", &["GET"])], &BTreeMap::new());
+        let s = compile("a", "s", "d", &[res("/pets", &["GET"])], &BTreeMap::new(), &BTreeMap::new(), &BucketPool::default());
         assert!(route_of(&s, "/cats").is_none());
         assert!(route_of(&s, "/pets/1").is_none());
         assert!(route_of(&s, "/").is_none(), "the root has no methods here, and no route");

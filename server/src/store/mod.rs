@@ -3,6 +3,7 @@
 
 pub mod access_keys;
 pub mod apis;
+pub mod plans;
 pub mod stages;
 pub mod users;
 
