@@ -180,3 +180,64 @@ async fn aws_cli_deploys_and_the_invoke_url_answers() {
     let res = reqwest::get(format!("{}/{id}/prod/pets", s.gateway)).await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn aws_cli_creates_a_key_and_a_plan_and_reads_usage() {
+    let s = TestServer::start().await;
+    let aws = cli_for(&s).await;
+
+    // An API whose GET / needs a key, deployed to prod.
+    let api = aws.json(&["create-rest-api", "--name", "metered"]).await;
+    let id = api["id"].as_str().unwrap().to_string();
+    let root = api["rootResourceId"].as_str().unwrap().to_string();
+    aws.json(&["put-method", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET",
+               "--authorization-type", "NONE", "--api-key-required"]).await;
+    aws.json(&["put-integration", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET",
+               "--type", "MOCK", "--request-templates", r#"{"application/json": "{\"statusCode\": 200}"}"#]).await;
+    aws.json(&["put-method-response", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET",
+               "--status-code", "200"]).await;
+    aws.json(&["put-integration-response", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET",
+               "--status-code", "200", "--selection-pattern", "", "--response-templates", r#"{"application/json": "{\"ok\": true}"}"#]).await;
+    aws.json(&["create-deployment", "--rest-api-id", &id, "--stage-name", "prod"]).await;
+
+    let key = aws.json(&["create-api-key", "--name", "partner", "--enabled"]).await;
+    let key_id = key["id"].as_str().unwrap().to_string();
+    let value = key["value"].as_str().unwrap().to_string();
+    assert_eq!(key["enabled"], true);
+    let plan = aws
+        .json(&["create-usage-plan", "--name", "Partners", "--throttle", "burstLimit=5,rateLimit=10",
+                "--quota", "limit=2,period=DAY,offset=0", "--api-stages", &format!("apiId={id},stage=prod")])
+        .await;
+    let plan_id = plan["id"].as_str().unwrap().to_string();
+    assert_eq!(plan["quota"]["limit"], 2);
+    assert_eq!(plan["apiStages"][0]["stage"], "prod");
+    let pk = aws.json(&["create-usage-plan-key", "--usage-plan-id", &plan_id, "--key-id", &key_id, "--key-type", "API_KEY"]).await;
+    assert_eq!(pk["name"], "partner");
+
+    let url = format!("{}/{id}/prod/", s.gateway);
+    let c = reqwest::Client::new();
+    assert_eq!(c.get(&url).send().await.unwrap().status(), 403);
+    for want in [200, 200, 429] {
+        assert_eq!(c.get(&url).header("x-api-key", &value).send().await.unwrap().status(), want);
+    }
+
+    let today = {
+        let d = time::OffsetDateTime::now_utc().date();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    };
+    let usage = aws.json(&["get-usage", "--usage-plan-id", &plan_id, "--start-date", &today, "--end-date", &today]).await;
+    assert_eq!(usage["items"][&key_id], serde_json::json!([[2, 0]]), "{usage}");
+
+    let keys = aws.json(&["get-api-keys"]).await;
+    assert_eq!(keys["items"][0]["id"], key_id.as_str());
+    assert!(keys["items"][0].get("value").is_none());
+    let plans = aws.json(&["get-usage-plans", "--key-id", &key_id]).await;
+    assert_eq!(plans["items"][0]["name"], "Partners");
+    aws.json(&["update-api-key", "--api-key", &key_id, "--patch-operations", "op=replace,path=/enabled,value=false"]).await;
+    assert_eq!(c.get(&url).header("x-api-key", &value).send().await.unwrap().status(), 403);
+    aws.json(&["delete-usage-plan-key", "--usage-plan-id", &plan_id, "--key-id", &key_id]).await;
+    aws.json(&["delete-usage-plan", "--usage-plan-id", &plan_id]).await;
+    aws.json(&["delete-api-key", "--api-key", &key_id]).await;
+    let out = aws.run(&["get-api-key", "--api-key", &key_id]).await;
+    assert!(!out.ok && out.stderr.contains("NotFoundException"), "{}", out.stderr);
+}
