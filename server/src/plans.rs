@@ -263,7 +263,7 @@ impl Plans {
         if self.store.count_plans().await.map_err(internal)? >= MAX_USAGE_PLANS {
             return Err(AppError::invalid("usagePlans", format!("A gateway may hold at most {MAX_USAGE_PLANS} usage plans.")));
         }
-        self.store.put_plan(&plan, true).await.map_err(plan_not_found)?;
+        self.store.put_plan(&plan).await.map_err(plan_not_found)?;
         self.reload().await?;
         tracing::info!(plan = %plan.id, "usage plan created");
         Ok(plan)
@@ -289,7 +289,7 @@ impl Plans {
     pub async fn replace_plan(&self, id: &str, input: UsagePlanInput) -> Result<UsagePlan, AppError> {
         self.plan(id).await?;
         let plan = self.checked(id, input).await?;
-        self.store.put_plan(&plan, false).await.map_err(plan_not_found)?;
+        self.store.put_plan(&plan).await.map_err(plan_not_found)?;
         self.reload().await?;
         Ok(plan)
     }

@@ -108,39 +108,23 @@ impl Store {
         .await?)
     }
 
-    /// Inserts a new plan, or replaces every field and stage of an existing one.
-    pub async fn put_plan(&self, plan: &UsagePlan, create: bool) -> Result<(), StoreError> {
+    /// Inserts a plan, or replaces every field and stage of an existing one.
+    pub async fn put_plan(&self, plan: &UsagePlan) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let now = now_secs();
-        let throttle = plan.throttle.as_ref().map(to_json);
-        let quota = plan.quota.as_ref().map(to_json);
-        let description = plan.description.as_deref().unwrap_or("");
-        if create {
-            sqlx::query(
-                "INSERT INTO usage_plans (id, name, description, throttle, quota, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            )
-            .bind(&plan.id)
-            .bind(&plan.name)
-            .bind(description)
-            .bind(throttle)
-            .bind(quota)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        } else {
-            touched(
-                sqlx::query("UPDATE usage_plans SET name = ?2, description = ?3, throttle = ?4, quota = ?5, updated_at = ?6 WHERE id = ?1")
-                    .bind(&plan.id)
-                    .bind(&plan.name)
-                    .bind(description)
-                    .bind(throttle)
-                    .bind(quota)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?,
-            )?;
-            sqlx::query("DELETE FROM usage_plan_stages WHERE plan_id = ?1").bind(&plan.id).execute(&mut *tx).await?;
-        }
+        sqlx::query(
+            "INSERT INTO usage_plans (id, name, description, throttle, quota, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+                 throttle = excluded.throttle, quota = excluded.quota, updated_at = excluded.updated_at",
+        )
+        .bind(&plan.id)
+        .bind(&plan.name)
+        .bind(plan.description.as_deref().unwrap_or(""))
+        .bind(plan.throttle.as_ref().map(to_json))
+        .bind(plan.quota.as_ref().map(to_json))
+        .bind(now_secs())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM usage_plan_stages WHERE plan_id = ?1").bind(&plan.id).execute(&mut *tx).await?;
         for (i, s) in plan.api_stages.iter().enumerate() {
             sqlx::query("INSERT INTO usage_plan_stages (plan_id, api_id, stage, position, throttle) VALUES (?1, ?2, ?3, ?4, ?5)")
                 .bind(&plan.id)
