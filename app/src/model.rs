@@ -531,3 +531,129 @@ pub struct ApiKeyRow {
     /// (plan id, plan name)
     pub plans: Vec<(String, String)>,
 }
+
+/// Time ranges the dashboards offer.
+pub const METRIC_RANGES: &[&str] = &["15m", "1h", "6h", "24h", "7d"];
+
+/// Metrics of one stage (or one method of it) over a range: totals, a
+/// series per period, and a per-method breakdown. Latencies in ms; `None`
+/// where there were no requests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageMetrics {
+    pub api_id: String,
+    pub stage: String,
+    pub range: String,
+    /// Length of one series point, in seconds (60 for ranges up to 6h).
+    pub period_seconds: i64,
+    /// The range, as seconds since the epoch.
+    pub from: i64,
+    pub to: i64,
+    #[serde(flatten)]
+    pub totals: MetricValues,
+    pub series: Vec<MetricPoint>,
+    pub methods: Vec<MethodMetrics>,
+}
+
+/// Counts and latency percentiles of some requests.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricValues {
+    pub count: u64,
+    pub error4xx: u64,
+    pub error5xx: u64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p90_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub integration_latency_p50_ms: Option<f64>,
+    pub integration_latency_p99_ms: Option<f64>,
+}
+
+impl MetricValues {
+    /// Errors (4xx + 5xx) as a share of requests, 0–1.
+    pub fn error_rate(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            (self.error4xx + self.error5xx) as f64 / self.count as f64
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricPoint {
+    /// Start of the period, seconds since the epoch.
+    pub t: i64,
+    #[serde(flatten)]
+    pub values: MetricValues,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodMetrics {
+    pub resource: String,
+    pub method: String,
+    #[serde(flatten)]
+    pub values: MetricValues,
+}
+
+/// One row of the access log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    pub id: i64,
+    /// µs since the epoch.
+    pub at_us: i64,
+    pub resource: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub latency_ms: f64,
+    pub integration_latency_ms: Option<f64>,
+    pub key_id: Option<String>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub request_id: String,
+}
+
+/// Filters of the access log; empty fields filter nothing.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogFilter {
+    /// "2xx", "3xx", "4xx" or "5xx".
+    #[serde(default)]
+    pub status_class: String,
+    #[serde(default)]
+    pub method: String,
+    #[serde(default)]
+    pub path_contains: String,
+    #[serde(default)]
+    pub key_id: String,
+    /// Only entries older than this id (the next page).
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogPage {
+    pub entries: Vec<LogEntry>,
+    /// Pass as `before` for the next (older) page; None on the last page.
+    pub next: Option<i64>,
+}
+
+/// One stage on the all-stages dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageOverview {
+    pub api_id: String,
+    pub api_name: String,
+    pub stage: String,
+    /// Requests per minute over the last hour, oldest first (60 values).
+    pub per_minute: Vec<u64>,
+    /// The last hour.
+    pub hour: MetricValues,
+    /// The last 5 minutes: the "current" error rate.
+    pub recent: MetricValues,
+}

@@ -44,6 +44,15 @@ pub struct ServeArgs {
     /// Mozilla's roots: for backends with a private CA.
     #[arg(long, env = "APIGW_BACKEND_CA_FILE")]
     pub backend_ca_file: Option<PathBuf>,
+
+    /// Days the access log keeps each request (1–365). Rollups for the
+    /// dashboards are kept on their own schedule.
+    #[arg(long, env = "APIGW_LOG_RETENTION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub log_retention_days: u32,
+
+    /// If set, `GET /metrics` (Prometheus) requires `Authorization: Bearer <token>`.
+    #[arg(long, env = "APIGW_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServeArgs {
@@ -52,6 +61,8 @@ impl Default for ServeArgs {
             console_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             gateway_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             backend_ca_file: None,
+            log_retention_days: 7,
+            metrics_token: None,
         }
     }
 }

@@ -43,6 +43,7 @@ pub struct Console {
     pub deploys: Deploys,
     pub access_keys: AccessKeys,
     pub plans: Plans,
+    pub metrics: Arc<crate::metrics::Hub>,
     /// Becomes true once the first admin exists and never goes back, so the
     /// gate does not ask the database on every request.
     has_admin: AtomicBool,
@@ -55,6 +56,7 @@ impl Console {
         key: ServerKey,
         registry: Arc<Registry>,
         access: Arc<Access>,
+        metrics: Arc<crate::metrics::Hub>,
         info: ServerInfo,
     ) -> Result<Arc<Self>, crate::store::StoreError> {
         let has_admin = store.user_count().await? > 0;
@@ -65,6 +67,7 @@ impl Console {
             apis,
             access_keys: AccessKeys::new(store.clone(), key),
             plans: Plans::new(store.clone(), access),
+            metrics,
             store,
             has_admin: AtomicBool::new(has_admin),
             info,
@@ -368,12 +371,31 @@ pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
         ))
         .with_state(leptos_options)
         .layer(middleware::from_fn_with_state(console.clone(), session_gate));
+    let prom = console.metrics.clone();
     Router::new()
         .merge(crate::control::router(console))
         .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(move |headers: axum::http::HeaderMap| async move { prometheus(&prom, &headers) }))
         // The wasm bundle is ~1.5 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// `GET /metrics`: Prometheus text, behind a bearer token when one is configured.
+fn prometheus(hub: &crate::metrics::Hub, headers: &axum::http::HeaderMap) -> Response {
+    if let Some(token) = &hub.token {
+        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let ok = given.is_some_and(|g| {
+            use sha2::{Digest, Sha256};
+            // Compare digests so the comparison takes the same time wherever the strings differ.
+            Sha256::digest(g.as_bytes()) == Sha256::digest(token.as_bytes())
+        });
+        if !ok {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "GET /metrics needs Authorization: Bearer <APIGW_METRICS_TOKEN>\n")
+                .into_response();
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], hub.prometheus_text()).into_response()
 }
 
 #[cfg(test)]

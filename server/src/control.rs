@@ -332,6 +332,27 @@ async fn get_usage(State(c): S, Path(id): Path<String>, Query(q): Query<KeysQuer
     ok(c.plans.usage(&id, q.key_id.as_deref(), &start, &end).await?)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct MetricsQuery {
+    range: Option<String>,
+    resource: Option<String>,
+    method: Option<String>,
+}
+
+/// Beyond AWS: a stage's metrics as JSON (`range` 15m, 1h, 6h, 24h or 7d;
+/// `resource` and `method` narrow it to one method).
+async fn get_stage_metrics(State(c): S, Path((api, name)): Path<(String, String)>, Query(q): Query<MetricsQuery>) -> Res {
+    c.deploys.stage(&api, &name).await?;
+    let only = match (q.resource.as_deref(), q.method.as_deref()) {
+        (Some(r), Some(m)) => Some((r, m)),
+        (None, None) => None,
+        _ => return Err(AppError::invalid("method", "Give both resource and method, or neither.").into()),
+    };
+    let range = q.range.as_deref().unwrap_or("1h");
+    ok(crate::metrics::query::stage_metrics(&c.store, &api, &name, range, only, crate::store::now_secs()).await?)
+}
+
 async fn unknown_operation(req: Request) -> Response {
     aws_error(
         StatusCode::NOT_FOUND,
@@ -427,6 +448,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/{api}/deployments/{id}", get(get_deployment))
         .route("/{api}/stages", get(get_stages).post(create_stage))
         .route("/{api}/stages/{name}", get(get_stage).patch(update_stage).delete(delete_stage))
+        .route("/{api}/stages/{name}/metrics", get(get_stage_metrics))
         .fallback(unknown_operation);
     let keys = Router::new()
         .route("/", get(get_api_keys).post(create_api_key))

@@ -25,6 +25,8 @@ pub mod control;
 pub mod console;
 /// The gateway listener.
 pub mod gateway;
+/// Per-request metrics: recording, rollups, queries, Prometheus.
+pub mod metrics;
 /// The SQLite store.
 pub mod store;
 
@@ -47,6 +49,19 @@ pub struct ServeOptions {
     pub gateway_addr: SocketAddr,
     /// Extra CAs (PEM) for https:// backends.
     pub backend_ca_file: Option<PathBuf>,
+    /// Days the access log keeps each request.
+    pub log_retention_days: u32,
+    /// Bearer token `GET /metrics` requires, if any.
+    pub metrics_token: Option<String>,
+}
+
+impl ServeOptions {
+    /// Options for a server on `db` with both listeners on any free loopback
+    /// port and every other setting at its default (for tests and tools).
+    pub fn on_free_ports(db: &std::path::Path) -> Self {
+        let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self { db: db.to_owned(), console_addr: any, gateway_addr: any, backend_ca_file: None, log_retention_days: 7, metrics_token: None }
+    }
 }
 
 /// A server whose listeners are bound and whose store is open, ready to run.
@@ -57,6 +72,8 @@ pub struct Server {
     console_addr: SocketAddr,
     gateway_addr: SocketAddr,
     upstream: gateway::proxy::Upstream,
+    log_retention_days: u32,
+    metrics_token: Option<String>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -92,6 +109,8 @@ impl Server {
             console_listener,
             gateway_listener,
             upstream,
+            log_retention_days: opts.log_retention_days,
+            metrics_token: opts.metrics_token.clone(),
         })
     }
 
@@ -119,9 +138,16 @@ impl Server {
         let pool = Arc::new(gateway::limits::BucketPool::default());
         let registry = gateway::registry::Registry::load(self.store.clone(), pool.clone()).await?;
         let access = gateway::access::Access::load(self.store.clone(), pool).await?;
-        let console = console::Console::new(self.store.clone(), key, registry.clone(), access.clone(), info).await?;
+        let (recorder, records) = metrics::Recorder::new();
+        let prom = Arc::new(metrics::prom::Prom::default());
+        let writer = metrics::writer::Writer::new(self.store.clone(), records, recorder.clone(), prom.clone(), self.log_retention_days);
+        let hub = Arc::new(metrics::Hub { prom, recorder: recorder.clone(), stats: writer.stats.clone(), token: self.metrics_token });
+        let console = console::Console::new(self.store.clone(), key, registry.clone(), access.clone(), hub, info).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
-        let gateway = Arc::new(gateway::Gateway { registry, access: access.clone(), upstream: self.upstream });
+        let gateway = Arc::new(gateway::Gateway { registry, access: access.clone(), upstream: self.upstream, recorder });
+        // Metrics are written in batches until the gateway has finished its last request.
+        let (writer_stop, writer_stop_rx) = tokio::sync::watch::channel(false);
+        let writer = tokio::spawn(writer.run(writer_stop_rx));
         // Usage counts are written about once a second, and once more after
         // the last request has finished.
         let (flush_stop, flush_stop_rx) = tokio::sync::watch::channel(false);
@@ -142,7 +168,9 @@ impl Server {
         let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx);
         let (c, g) = tokio::join!(console_srv, gateway_srv);
         let _ = flush_stop.send(true);
+        let _ = writer_stop.send(true);
         let _ = flusher.await;
+        let _ = writer.await;
         c?;
         g?;
         self.store.close().await;

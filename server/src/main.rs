@@ -61,6 +61,8 @@ async fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         console_addr: args.console_addr,
         gateway_addr: args.gateway_addr,
         backend_ca_file: args.backend_ca_file,
+        log_retention_days: args.log_retention_days,
+        metrics_token: args.metrics_token,
     };
     let server = Server::bind(&opts).await.map_err(|e| e.to_string())?;
     println!("apigw {}", env!("CARGO_PKG_VERSION"));

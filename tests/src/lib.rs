@@ -5,7 +5,6 @@ pub mod aws;
 pub mod echo;
 pub mod gw;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use apigw_server::{ServeOptions, Server};
@@ -47,8 +46,7 @@ impl TestServer {
             .with_test_writer()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,apigw_server=info".into()))
             .try_init();
-        let any: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-        let opts = ServeOptions { db: db.to_owned(), console_addr: any, gateway_addr: any, backend_ca_file: backend_ca };
+        let opts = ServeOptions { backend_ca_file: backend_ca, ..ServeOptions::on_free_ports(db) };
         let server = Server::bind(&opts).await.expect("server binds");
         let console = format!("http://{}", server.console_addr());
         let gateway = format!("http://{}", server.gateway_addr());

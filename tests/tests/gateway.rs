@@ -212,8 +212,7 @@ async fn a_bad_backend_ca_file_stops_start_up_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("not-a-ca.pem");
     std::fs::write(&bad, "hello").unwrap();
-    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let opts = apigw_server::ServeOptions { db: dir.path().join("x.db"), console_addr: any, gateway_addr: any, backend_ca_file: Some(bad) };
+    let opts = apigw_server::ServeOptions { backend_ca_file: Some(bad), ..apigw_server::ServeOptions::on_free_ports(&dir.path().join("x.db")) };
     let err = apigw_server::Server::bind(&opts).await.err().expect("refused").to_string();
     assert!(err.contains("backend CA file") && err.contains("no PEM certificate"), "{err}");
 }

@@ -94,7 +94,7 @@ impl UsageCounter {
 #[derive(Debug)]
 pub struct Binding {
     pub plan_id: String,
-    pub key_id: String,
+    pub key_id: Arc<str>,
     /// The plan's per-key throttle.
     pub throttle: Option<Arc<Gcra>>,
     /// Per-method throttles of this stage in the plan, keyed `/path/METHOD`.
@@ -104,7 +104,7 @@ pub struct Binding {
 
 #[derive(Debug)]
 pub struct KeyEntry {
-    pub id: String,
+    pub id: Arc<str>,
     pub enabled: bool,
     /// api id → stage → binding.
     stages: HashMap<String, HashMap<String, Arc<Binding>>>,
@@ -115,9 +115,9 @@ pub struct KeyEntry {
 pub enum KeyCheck {
     Missing,
     Unknown,
-    Disabled(String),
+    Disabled(Arc<str>),
     /// Enabled, but in no usage plan covering this stage.
-    NoPlan(String),
+    NoPlan(Arc<str>),
     Ok(Arc<Binding>),
 }
 
@@ -210,9 +210,9 @@ impl Access {
                 tracing::error!(key = %id, "stored API key hash is not 32 bytes; key ignored");
                 continue;
             };
-            keys.insert(hash, KeyEntry { id: id.clone(), enabled: *enabled, stages: HashMap::new() });
+            keys.insert(hash, KeyEntry { id: Arc::from(id.as_str()), enabled: *enabled, stages: HashMap::new() });
         }
-        let hash_of: HashMap<String, [u8; 32]> = keys.iter().map(|(h, e)| (e.id.clone(), *h)).collect();
+        let hash_of: HashMap<String, [u8; 32]> = keys.iter().map(|(h, e)| (e.id.to_string(), *h)).collect();
         for plan in &rows.plans {
             let rule = plan.quota.as_ref().and_then(quota_rule);
             let plan_keys = rows.plan_keys.iter().filter(|(p, _)| p == &plan.id).map(|(_, k)| k.as_str());
@@ -253,7 +253,7 @@ impl Access {
                         .collect();
                     let binding = Binding {
                         plan_id: plan.id.clone(),
-                        key_id: key_id.to_string(),
+                        key_id: entry.id.clone(),
                         throttle: throttle.clone(),
                         method_throttles,
                         counter: counter.clone(),

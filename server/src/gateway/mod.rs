@@ -10,8 +10,9 @@ pub mod registry;
 pub mod snapshot;
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{self, HeaderName, HeaderValue};
@@ -26,6 +27,7 @@ use self::limits::{retry_after_secs, Allowed, Gcra};
 use self::proxy::{full, stream_body, Outbound, ProxyError, Upstream};
 use self::registry::Registry;
 use self::snapshot::{CompiledIntegration, CompiledMethod, Params};
+use crate::metrics::{MetricKey, Pending, Record, Recorded, Recorder, NO_ROUTE};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The body type of every gateway response and upstream request.
@@ -39,6 +41,19 @@ pub struct Gateway {
     pub registry: Arc<Registry>,
     pub access: Arc<Access>,
     pub upstream: Upstream,
+    pub recorder: Arc<Recorder>,
+}
+
+/// What one request learns along the pipeline, for its metric record.
+#[derive(Default)]
+struct Trace {
+    /// Set once the stage is known; requests to no stage are not recorded.
+    metric: Option<Arc<MetricKey>>,
+    path: String,
+    key_id: Option<Arc<str>>,
+    integration: Option<Duration>,
+    bytes_in: u64,
+    counted: Option<Arc<AtomicU64>>,
 }
 
 /// An error answered by the gateway itself, shaped like Amazon API Gateway's:
@@ -82,11 +97,10 @@ fn limit_headers(h: &mut http::HeaderMap, rate: Option<Allowed>, quota: Option<Q
     }
 }
 
-fn request_id() -> HeaderValue {
+fn request_id() -> String {
     let r: u128 = rand::random();
     let s = format!("{:032x}", r);
-    let id = format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32]);
-    HeaderValue::try_from(id).unwrap_or(HeaderValue::from_static("0"))
+    format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
 }
 
 /// Where an invoke URL points: `/{api}/{stage}/{path}`, or
@@ -109,14 +123,39 @@ pub fn parse_target<'a>(host: Option<&'a str>, path: &'a str) -> Option<(&'a str
 
 impl Gateway {
     /// Serves one request through the stages of the pipeline.
-    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<GwBody> {
+    /// Every response of a known stage is recorded once its body is sent.
+    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Recorded<GwBody>> {
+        let started = Instant::now();
+        let at_us = crate::metrics::now_us();
         let rid = request_id();
-        let mut res = self.route_and_call(req, peer).await;
-        res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), rid);
-        res
+        let mut trace = Trace::default();
+        let mut res = self.route_and_call(req, peer, &mut trace).await;
+        if let Ok(v) = HeaderValue::try_from(rid.as_str()) {
+            res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
+        }
+        let pending = trace.metric.map(|key| {
+            Box::new(Pending {
+                recorder: self.recorder.clone(),
+                started,
+                record: Record {
+                    key,
+                    at_us,
+                    status: res.status().as_u16(),
+                    latency_us: 0,
+                    integration_us: trace.integration.map(|d| d.as_micros() as u64),
+                    key_id: trace.key_id,
+                    bytes_in: trace.bytes_in,
+                    bytes_out: 0,
+                    path: trace.path,
+                    request_id: rid,
+                },
+                bytes_in: trace.counted,
+            })
+        });
+        res.map(|b| Recorded::new(b, pending))
     }
 
-    async fn route_and_call(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<GwBody> {
+    async fn route_and_call(&self, req: Request<Incoming>, peer: SocketAddr, trace: &mut Trace) -> Response<GwBody> {
         let (parts, body) = req.into_parts();
         if parts.uri.path() == "/healthz" {
             return Response::new(full("ok"));
@@ -129,20 +168,45 @@ impl Gateway {
         let Some(compiled) = self.registry.get(api, stage) else {
             return missing_token();
         };
+        trace.path = format!("/{rest}");
+        trace.bytes_in = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let no_route = || {
+            Some(Arc::new(MetricKey {
+                api: compiled.api_id.clone(),
+                stage: compiled.stage.clone(),
+                resource: NO_ROUTE.into(),
+                method: parts.method.as_str().to_string(),
+            }))
+        };
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let mut params: Params = Vec::new();
         let Some(route) = compiled.root.find(&segments, &mut params) else {
+            trace.metric = no_route();
             return missing_token();
         };
         let Some(method) = route.method(parts.method.as_str()).cloned() else {
+            trace.metric = no_route();
             return missing_token();
         };
+        trace.metric = Some(method.metric.clone());
         // API key: a known, enabled key in a usage plan that covers this stage.
         let binding = if method.api_key_required {
             let value = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
             match self.access.check(value, api, stage) {
-                KeyCheck::Ok(b) => Some(b),
-                _ => return forbidden(),
+                KeyCheck::Ok(b) => {
+                    trace.key_id = Some(b.key_id.clone());
+                    Some(b)
+                }
+                KeyCheck::Disabled(id) | KeyCheck::NoPlan(id) => {
+                    trace.key_id = Some(id);
+                    return forbidden();
+                }
+                KeyCheck::Missing | KeyCheck::Unknown => return forbidden(),
             }
         } else {
             None
@@ -197,7 +261,7 @@ impl Gateway {
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
         }
         // Integrate.
-        let mut res = self.integrate(&method, &parts, body, &params, peer).await;
+        let mut res = self.integrate(&method, &parts, body, &params, peer, trace).await;
         if binding.is_some() {
             limit_headers(res.headers_mut(), rate, quota);
         }
@@ -211,6 +275,7 @@ impl Gateway {
         body: Incoming,
         params: &Params,
         peer: SocketAddr,
+        trace: &mut Trace,
     ) -> Response<GwBody> {
         match &method.integration {
             CompiledIntegration::Mock(Ok(mock)) => {
@@ -244,9 +309,16 @@ impl Gateway {
                     body,
                     peer,
                     timeout: *timeout,
+                    counted: Some(trace.counted.get_or_insert_with(Default::default).clone()),
                 };
-                match proxy::call(&self.upstream, out).await {
-                    Ok((res, _waited)) => {
+                let called = Instant::now();
+                let result = proxy::call(&self.upstream, out).await;
+                trace.integration = Some(match &result {
+                    Ok((_, waited)) => *waited,
+                    Err(_) => called.elapsed(),
+                });
+                match result {
+                    Ok((res, _)) => {
                         if *proxy {
                             proxied_response(res)
                         } else {

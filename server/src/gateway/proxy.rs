@@ -159,6 +159,8 @@ pub struct Outbound<'a> {
     pub body: Incoming,
     pub peer: SocketAddr,
     pub timeout: Duration,
+    /// Counts the request body's bytes as they go to the backend.
+    pub counted: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Sends the request upstream and waits (up to the timeout) for its
@@ -196,7 +198,18 @@ pub async fn call(client: &Upstream, out: Outbound<'_>) -> Result<(Response<Inco
             }
         }
     }
-    let body: GwBody = Limited::new(out.body, MAX_BODY).map_err(BoxError::from).boxed();
+    let body: GwBody = match out.counted {
+        Some(n) => Limited::new(out.body, MAX_BODY)
+            .map_frame(move |f| {
+                if let Some(d) = f.data_ref() {
+                    n.fetch_add(d.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+                f
+            })
+            .map_err(BoxError::from)
+            .boxed(),
+        None => Limited::new(out.body, MAX_BODY).map_err(BoxError::from).boxed(),
+    };
     let mut req = Request::builder().method(out.method).uri(uri).body(body).map_err(|e| ProxyError::BadUri(e.to_string()))?;
     *req.headers_mut() = headers;
 

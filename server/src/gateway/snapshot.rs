@@ -52,6 +52,8 @@ pub struct CompiledMethod {
     pub plan_key: String,
     /// The stage's throttle for this method (its own setting, or the stage default).
     pub throttle: Arc<Gcra>,
+    /// Where this method's requests are counted.
+    pub metric: Arc<crate::metrics::MetricKey>,
     pub integration: CompiledIntegration,
 }
 
@@ -317,6 +319,12 @@ pub fn compile(
                     verb.clone(),
                     Arc::new(CompiledMethod {
                         plan_key: method_key(&r.path, &verb),
+                        metric: Arc::new(crate::metrics::MetricKey {
+                            api: api_id.to_string(),
+                            stage: stage.to_string(),
+                            resource: r.path.clone(),
+                            method: verb.clone(),
+                        }),
                         verb,
                         resource_path: r.path.clone(),
                         api_key_required: m.api_key_required,

@@ -1,0 +1,204 @@
+//! Reading metrics back: a stage's totals, series and per-method table over
+//! a range (from the coarsest rollup period that still gives a useful
+//! series), the all-stages overview, and the access log with filters.
+
+use std::collections::BTreeMap;
+
+use apigw_app::error::AppError;
+use apigw_app::model::{LogEntry, LogFilter, LogPage, MethodMetrics, MetricPoint, MetricValues, StageMetrics, HTTP_METHODS};
+
+use super::writer::{rollup_from_row, Rollup, ROLLUP_COLUMNS};
+use crate::store::{Store, StoreError};
+
+/// A range's length and the rollup period its series uses, both in seconds.
+pub fn range_spec(range: &str) -> Result<(i64, i64), AppError> {
+    Ok(match range {
+        "15m" => (15 * 60, 60),
+        "1h" => (3_600, 60),
+        "6h" => (6 * 3_600, 60),
+        "24h" => (86_400, 300),
+        "7d" => (7 * 86_400, 3_600),
+        other => return Err(AppError::invalid("range", format!("range must be one of 15m, 1h, 6h, 24h, 7d; '{other}' is not."))),
+    })
+}
+
+/// Totals and percentiles of a merged rollup.
+pub fn values(r: &Rollup) -> MetricValues {
+    let ms = |h: &super::hist::Histogram, q: f64| h.quantile(q).map(|us| (us / 1000.0 * 1000.0).round() / 1000.0);
+    MetricValues {
+        count: r.count,
+        error4xx: r.error4xx,
+        error5xx: r.error5xx,
+        latency_p50_ms: ms(&r.latency, 0.5),
+        latency_p90_ms: ms(&r.latency, 0.9),
+        latency_p99_ms: ms(&r.latency, 0.99),
+        integration_latency_p50_ms: ms(&r.integration, 0.5),
+        integration_latency_p99_ms: ms(&r.integration, 0.99),
+    }
+}
+
+type Row = (i64, String, String, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
+
+/// Rollups of one stage and period from `first` (a period start) on: (start, resource, method, rollup).
+async fn rollups(store: &Store, api: &str, stage: &str, period: i64, first: i64) -> Result<Vec<(i64, String, String, Rollup)>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT start, resource, method, {ROLLUP_COLUMNS} FROM metric_rollups
+         WHERE api_id = ?1 AND stage = ?2 AND period = ?3 AND start >= ?4"
+    ))
+    .bind(api)
+    .bind(stage)
+    .bind(period)
+    .bind(first)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(start, resource, method, c, e4, e5, ls, ic, is, bi, bo, lh, ih)| {
+            (start, resource, method, rollup_from_row((c, e4, e5, ls, ic, is, bi, bo, lh, ih)))
+        })
+        .collect())
+}
+
+/// A stage's metrics over `range` ending `now`; with `only`, one method's.
+pub async fn stage_metrics(
+    store: &Store,
+    api: &str,
+    stage: &str,
+    range: &str,
+    only: Option<(&str, &str)>,
+    now: i64,
+) -> Result<StageMetrics, AppError> {
+    let (secs, period) = range_spec(range)?;
+    let last = now - now.rem_euclid(period);
+    let first = last - (secs / period - 1) * period;
+    let rows = rollups(store, api, stage, period, first).await.map_err(crate::auth::internal)?;
+    let mut total = Rollup::default();
+    let mut by_start: BTreeMap<i64, Rollup> = BTreeMap::new();
+    let mut by_method: BTreeMap<(String, String), Rollup> = BTreeMap::new();
+    for (start, resource, method, r) in rows {
+        by_method.entry((resource.clone(), method.clone())).or_default().merge(&r);
+        if only.is_some_and(|(res, m)| res != resource || m != method) {
+            continue;
+        }
+        total.merge(&r);
+        by_start.entry(start).or_default().merge(&r);
+    }
+    let series = (0..secs / period)
+        .map(|i| {
+            let t = first + i * period;
+            MetricPoint { t, values: by_start.get(&t).map(values).unwrap_or_default() }
+        })
+        .collect();
+    let mut methods: Vec<MethodMetrics> = by_method
+        .into_iter()
+        .map(|((resource, method), r)| MethodMetrics { resource, method, values: values(&r) })
+        .collect();
+    methods.sort_by(|a, b| b.values.count.cmp(&a.values.count).then(a.resource.cmp(&b.resource)).then(a.method.cmp(&b.method)));
+    Ok(StageMetrics {
+        api_id: api.to_string(),
+        stage: stage.to_string(),
+        range: range.to_string(),
+        period_seconds: period,
+        from: first,
+        to: now,
+        totals: values(&total),
+        series,
+        methods,
+    })
+}
+
+/// Requests per minute over the last hour, the hour's totals and the last
+/// five minutes' (for the all-stages page).
+pub async fn stage_hour(store: &Store, api: &str, stage: &str, now: i64) -> Result<(Vec<u64>, MetricValues, MetricValues), AppError> {
+    let last = now - now.rem_euclid(60);
+    let first = last - 59 * 60;
+    let rows = rollups(store, api, stage, 60, first).await.map_err(crate::auth::internal)?;
+    let mut per_minute = vec![0u64; 60];
+    let (mut hour, mut recent) = (Rollup::default(), Rollup::default());
+    for (start, _, _, r) in rows {
+        let i = ((start - first) / 60) as usize;
+        if let Some(slot) = per_minute.get_mut(i) {
+            *slot += r.count;
+        }
+        hour.merge(&r);
+        if start > last - 5 * 60 {
+            recent.merge(&r);
+        }
+    }
+    Ok((per_minute, values(&hour), values(&recent)))
+}
+
+type LogRow = (i64, i64, String, String, String, i64, i64, Option<i64>, Option<String>, i64, i64, String);
+
+/// Most entries one log page holds.
+pub const LOG_PAGE: i64 = 50;
+
+/// One page of a stage's access log, newest first.
+pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Result<LogPage, AppError> {
+    let status = match f.status_class.as_str() {
+        "" => None,
+        c @ ("1xx" | "2xx" | "3xx" | "4xx" | "5xx") => {
+            let base = i64::from(c.as_bytes()[0] - b'0') * 100;
+            Some((base, base + 100))
+        }
+        other => {
+            return Err(AppError::invalid("statusClass", format!("statusClass must be 2xx, 3xx, 4xx or 5xx; '{other}' is not.")))
+        }
+    };
+    let method = f.method.trim().to_ascii_uppercase();
+    if !method.is_empty() && !HTTP_METHODS.contains(&method.as_str()) {
+        return Err(AppError::invalid("method", format!("method must be one of {}; '{}' is not.", HTTP_METHODS.join(", "), f.method)));
+    }
+    if f.path_contains.len() > 1024 {
+        return Err(AppError::invalid("pathContains", "pathContains must be at most 1024 characters."));
+    }
+    let mut sql = String::from(
+        "SELECT id, at_us, resource, method, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id
+         FROM request_log WHERE api_id = ?1 AND stage = ?2 AND id < ?3 AND status >= ?4 AND status < ?5",
+    );
+    if !method.is_empty() {
+        sql.push_str(" AND method = ?6");
+    }
+    if !f.path_contains.is_empty() {
+        sql.push_str(" AND instr(path, ?7) > 0");
+    }
+    if !f.key_id.is_empty() {
+        sql.push_str(" AND key_id = ?8");
+    }
+    sql.push_str(" ORDER BY id DESC LIMIT ?9");
+    let (lo, hi) = status.unwrap_or((0, 1000));
+    let rows: Vec<LogRow> = sqlx::query_as(&sql)
+        .bind(api)
+        .bind(stage)
+        .bind(f.before.unwrap_or(i64::MAX))
+        .bind(lo)
+        .bind(hi)
+        .bind(&method)
+        .bind(&f.path_contains)
+        .bind(&f.key_id)
+        .bind(LOG_PAGE + 1)
+        .fetch_all(store.pool())
+        .await
+        .map_err(|e| crate::auth::internal(StoreError::from(e)))?;
+    let more = rows.len() as i64 > LOG_PAGE;
+    let entries: Vec<LogEntry> = rows
+        .into_iter()
+        .take(LOG_PAGE as usize)
+        .map(|(id, at_us, resource, method, path, status, lat, int, key_id, bin, bout, request_id)| LogEntry {
+            id,
+            at_us,
+            resource,
+            method,
+            path,
+            status: status as u16,
+            latency_ms: lat as f64 / 1000.0,
+            integration_latency_ms: int.map(|v| v as f64 / 1000.0),
+            key_id,
+            bytes_in: bin as u64,
+            bytes_out: bout as u64,
+            request_id,
+        })
+        .collect();
+    let next = if more { entries.last().map(|e| e.id) } else { None };
+    Ok(LogPage { entries, next })
+}

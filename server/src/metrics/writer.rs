@@ -1,0 +1,353 @@
+//! The metrics writer: takes records off the channel and commits them in
+//! batches — access-log rows and the rollups they touch — in one
+//! transaction per batch. Rollups of the periods being written are kept in
+//! memory (loaded from the database the first time a period is touched, so a
+//! restart carries on where it stopped). A failed write keeps the batch and
+//! tries again; the in-memory rollups change only once a write committed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::{Sqlite, Transaction};
+use tokio::sync::{mpsc, watch};
+
+use super::hist::Histogram;
+use super::prom::Prom;
+use super::{MetricKey, Record};
+use crate::store::{Store, StoreError};
+
+/// Most records per commit.
+pub const BATCH: usize = 2_000;
+/// Longest a record waits before its batch is committed.
+pub const BATCH_WAIT: Duration = Duration::from_millis(100);
+/// Rollup periods, in seconds, and how long each is kept.
+pub const PERIODS: [(i64, i64); 3] = [(60, 2 * 86_400), (300, 8 * 86_400), (3_600, 400 * 86_400)];
+/// Rows per INSERT statement (14 values each, well under SQLite's limit).
+const ROWS_PER_INSERT: usize = 200;
+/// Records kept for a retry while the database refuses writes; beyond this they are dropped and counted.
+const MAX_BACKLOG: usize = 200_000;
+
+/// One rollup row.
+#[derive(Debug, Clone, Default)]
+pub struct Rollup {
+    pub count: u64,
+    pub error4xx: u64,
+    pub error5xx: u64,
+    pub latency_sum_us: u64,
+    pub integration_count: u64,
+    pub integration_sum_us: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub latency: Histogram,
+    pub integration: Histogram,
+}
+
+impl Rollup {
+    pub fn add(&mut self, r: &Record) {
+        self.count += 1;
+        match r.status {
+            400..=499 => self.error4xx += 1,
+            500..=599 => self.error5xx += 1,
+            _ => {}
+        }
+        self.latency_sum_us += r.latency_us;
+        self.latency.add(r.latency_us);
+        if let Some(i) = r.integration_us {
+            self.integration_count += 1;
+            self.integration_sum_us += i;
+            self.integration.add(i);
+        }
+        self.bytes_in += r.bytes_in;
+        self.bytes_out += r.bytes_out;
+    }
+
+    pub fn merge(&mut self, o: &Rollup) {
+        self.count += o.count;
+        self.error4xx += o.error4xx;
+        self.error5xx += o.error5xx;
+        self.latency_sum_us += o.latency_sum_us;
+        self.integration_count += o.integration_count;
+        self.integration_sum_us += o.integration_sum_us;
+        self.bytes_in += o.bytes_in;
+        self.bytes_out += o.bytes_out;
+        self.latency.merge(&o.latency);
+        self.integration.merge(&o.integration);
+    }
+}
+
+type RollupId = (i64, i64, Arc<MetricKey>);
+
+/// Counters the writer keeps about itself.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    pub written: AtomicU64,
+    pub failed_batches: AtomicU64,
+}
+
+pub struct Writer {
+    store: Store,
+    rx: mpsc::Receiver<Record>,
+    recorder: Arc<super::Recorder>,
+    prom: Arc<Prom>,
+    pub stats: Arc<WriterStats>,
+    retention_secs: i64,
+    rollups: HashMap<RollupId, Rollup>,
+    backlog: Vec<Record>,
+}
+
+impl Writer {
+    pub fn new(
+        store: Store,
+        rx: mpsc::Receiver<Record>,
+        recorder: Arc<super::Recorder>,
+        prom: Arc<Prom>,
+        retention_days: u32,
+    ) -> Self {
+        Self {
+            store,
+            rx,
+            recorder,
+            prom,
+            stats: Arc::default(),
+            retention_secs: i64::from(retention_days) * 86_400,
+            rollups: HashMap::new(),
+            backlog: Vec::new(),
+        }
+    }
+
+    /// Writes batches until `stop` fires, then writes whatever is left.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let mut buf: Vec<Record> = Vec::with_capacity(BATCH);
+        let mut last_purge = 0i64;
+        loop {
+            let stopping = tokio::select! {
+                n = self.rx.recv_many(&mut buf, BATCH) => n == 0,
+                _ = stop.wait_for(|s| *s) => true,
+            };
+            if !stopping {
+                let deadline = tokio::time::Instant::now() + BATCH_WAIT;
+                while buf.len() < BATCH {
+                    let room = BATCH - buf.len();
+                    match tokio::time::timeout_at(deadline, self.rx.recv_many(&mut buf, room)).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                }
+            } else {
+                while let Ok(r) = self.rx.try_recv() {
+                    buf.push(r);
+                }
+            }
+            self.write(&mut buf).await;
+            let now = crate::store::now_secs();
+            if now - last_purge >= 600 {
+                last_purge = now;
+                if let Err(e) = self.purge(now).await {
+                    tracing::warn!(error = %e, "old metrics not purged yet");
+                }
+            }
+            if stopping {
+                if !self.backlog.is_empty() {
+                    tracing::error!(records = self.backlog.len(), "metrics could not be written before stopping");
+                }
+                break;
+            }
+        }
+    }
+
+    /// Commits `buf` (and any backlog from failed writes); empties `buf`.
+    pub async fn write(&mut self, buf: &mut Vec<Record>) {
+        self.prom.observe(buf);
+        if self.backlog.is_empty() {
+            std::mem::swap(&mut self.backlog, buf);
+        } else {
+            self.backlog.append(buf);
+        }
+        if self.backlog.is_empty() {
+            return;
+        }
+        match self.commit().await {
+            Ok(()) => {
+                self.stats.written.fetch_add(self.backlog.len() as u64, Ordering::Relaxed);
+                self.backlog.clear();
+            }
+            Err(e) => {
+                self.stats.failed_batches.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, records = self.backlog.len(), "metrics not written; will retry");
+                if self.backlog.len() > MAX_BACKLOG {
+                    let excess = self.backlog.len() - MAX_BACKLOG;
+                    self.backlog.drain(..excess);
+                    self.recorder.dropped.fetch_add(excess as u64, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    async fn commit(&mut self) -> Result<(), StoreError> {
+        let mut tx = self.store.pool().begin().await?;
+        for chunk in self.backlog.chunks(ROWS_PER_INSERT) {
+            insert_log(&mut tx, chunk).await?;
+        }
+        // The rollups this batch touches, as they will be after it.
+        let mut next: HashMap<RollupId, Rollup> = HashMap::new();
+        for r in &self.backlog {
+            let at = r.at_us.div_euclid(1_000_000);
+            for (period, _) in PERIODS {
+                let id = (period, at - at.rem_euclid(period), r.key.clone());
+                if !next.contains_key(&id) {
+                    let current = match self.rollups.get(&id) {
+                        Some(c) => c.clone(),
+                        None => load_rollup(&mut tx, &id).await?,
+                    };
+                    next.insert(id.clone(), current);
+                }
+                if let Some(roll) = next.get_mut(&id) {
+                    roll.add(r);
+                }
+            }
+        }
+        for (id, roll) in &next {
+            save_rollup(&mut tx, id, roll).await?;
+        }
+        tx.commit().await?;
+        // Only now is memory updated; periods long past are let go.
+        let now = crate::store::now_secs();
+        self.rollups.extend(next);
+        self.rollups.retain(|(period, start, _), _| start + 2 * period > now);
+        Ok(())
+    }
+
+    /// Deletes access-log rows past the retention and rollups past theirs.
+    async fn purge(&self, now: i64) -> Result<(), StoreError> {
+        let cutoff_us = (now - self.retention_secs) * 1_000_000;
+        // Rows are in time order by id: find the first one to keep, delete before it.
+        let first: Option<i64> = sqlx::query_scalar("SELECT id FROM request_log WHERE at_us >= ?1 ORDER BY id LIMIT 1")
+            .bind(cutoff_us)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let done = match first {
+            Some(id) => sqlx::query("DELETE FROM request_log WHERE id < ?1").bind(id).execute(self.store.pool()).await?,
+            None => sqlx::query("DELETE FROM request_log WHERE at_us < ?1").bind(cutoff_us).execute(self.store.pool()).await?,
+        };
+        for (period, keep) in PERIODS {
+            sqlx::query("DELETE FROM metric_rollups WHERE period = ?1 AND start < ?2")
+                .bind(period)
+                .bind(now - keep)
+                .execute(self.store.pool())
+                .await?;
+        }
+        if done.rows_affected() > 0 {
+            tracing::info!(rows = done.rows_affected(), "access log rows past retention deleted");
+        }
+        Ok(())
+    }
+}
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO request_log (at_us, api_id, stage, resource, method, path, status, latency_us, integration_us, key_id, \
+         bytes_in, bytes_out, request_id) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    }
+    sql
+}
+
+async fn insert_log(tx: &mut Transaction<'_, Sqlite>, rows: &[Record]) -> Result<(), StoreError> {
+    static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let owned;
+    let sql: &str = if rows.len() == ROWS_PER_INSERT {
+        FULL.get_or_init(|| insert_sql(ROWS_PER_INSERT))
+    } else {
+        owned = insert_sql(rows.len());
+        &owned
+    };
+    let mut q = sqlx::query(sql);
+    for r in rows {
+        q = q
+            .bind(r.at_us)
+            .bind(r.key.api.as_str())
+            .bind(r.key.stage.as_str())
+            .bind(r.key.resource.as_str())
+            .bind(r.key.method.as_str())
+            .bind(r.path.as_str())
+            .bind(i64::from(r.status))
+            .bind(r.latency_us as i64)
+            .bind(r.integration_us.map(|v| v as i64))
+            .bind(r.key_id.as_deref())
+            .bind(r.bytes_in as i64)
+            .bind(r.bytes_out as i64)
+            .bind(r.request_id.as_str());
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+type RollupRow = (i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
+
+/// Reads a stored rollup into its in-memory form.
+pub fn rollup_from_row(row: RollupRow) -> Rollup {
+    let (count, e4, e5, lsum, icount, isum, bin, bout, lh, ih) = row;
+    Rollup {
+        count: count as u64,
+        error4xx: e4 as u64,
+        error5xx: e5 as u64,
+        latency_sum_us: lsum as u64,
+        integration_count: icount as u64,
+        integration_sum_us: isum as u64,
+        bytes_in: bin as u64,
+        bytes_out: bout as u64,
+        latency: Histogram::decode(&lh),
+        integration: Histogram::decode(&ih),
+    }
+}
+
+pub const ROLLUP_COLUMNS: &str =
+    "count, error4xx, error5xx, latency_sum_us, integration_count, integration_sum_us, bytes_in, bytes_out, latency_hist, integration_hist";
+
+async fn load_rollup(tx: &mut Transaction<'_, Sqlite>, (period, start, key): &RollupId) -> Result<Rollup, StoreError> {
+    let row: Option<RollupRow> = sqlx::query_as(&format!(
+        "SELECT {ROLLUP_COLUMNS} FROM metric_rollups WHERE api_id = ?1 AND stage = ?2 AND period = ?3 AND start = ?4 AND resource = ?5 AND method = ?6"
+    ))
+    .bind(key.api.as_str())
+    .bind(key.stage.as_str())
+    .bind(period)
+    .bind(start)
+    .bind(key.resource.as_str())
+    .bind(key.method.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(rollup_from_row).unwrap_or_default())
+}
+
+async fn save_rollup(tx: &mut Transaction<'_, Sqlite>, (period, start, key): &RollupId, r: &Rollup) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT OR REPLACE INTO metric_rollups (api_id, stage, period, start, resource, method, {ROLLUP_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+    ))
+    .bind(key.api.as_str())
+    .bind(key.stage.as_str())
+    .bind(period)
+    .bind(start)
+    .bind(key.resource.as_str())
+    .bind(key.method.as_str())
+    .bind(r.count as i64)
+    .bind(r.error4xx as i64)
+    .bind(r.error5xx as i64)
+    .bind(r.latency_sum_us as i64)
+    .bind(r.integration_count as i64)
+    .bind(r.integration_sum_us as i64)
+    .bind(r.bytes_in as i64)
+    .bind(r.bytes_out as i64)
+    .bind(r.latency.encode())
+    .bind(r.integration.encode())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
