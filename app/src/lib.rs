@@ -21,7 +21,7 @@ use crate::auth::{LoginPage, SetupPage};
 use crate::layout::ConsoleLayout;
 use crate::pages::{
     api_detail::ApiDetailPage, apis::ApisPage, dashboards::DashboardsPage, keys::KeysPage, not_found::NotFoundPage,
-    settings::SettingsPage, stage::StagePage, usage_plans::UsagePlansPage,
+    settings::SettingsPage, stage::StagePage, usage_plans::{UsagePlanPage, UsagePlansPage},
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("apis/:id/stages/:stage") view=StagePage />
                     <Route path=path!("keys") view=KeysPage />
                     <Route path=path!("usage-plans") view=UsagePlansPage />
+                    <Route path=path!("usage-plans/:id") view=UsagePlanPage />
                     <Route path=path!("dashboards") view=DashboardsPage />
                     <Route path=path!("settings") view=SettingsPage />
                 </ParentRoute>
