@@ -656,4 +656,23 @@ pub struct StageOverview {
     pub hour: MetricValues,
     /// The last 5 minutes: the "current" error rate.
     pub recent: MetricValues,
+    /// Requests per minute as a small SVG chart (drawn on the server).
+    pub sparkline: String,
+}
+
+/// One chart drawn on the server, as SVG text to embed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartSvg {
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+}
+
+/// Everything the stage dashboard shows for one range (and optionally one method).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageDashboard {
+    pub metrics: StageMetrics,
+    pub charts: Vec<ChartSvg>,
+    /// The method drilled into, if any: (resource, method).
+    pub only: Option<(String, String)>,
 }

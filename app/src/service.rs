@@ -8,7 +8,8 @@ use crate::auth::SessionUser;
 use crate::error::AppError;
 use crate::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, Resource,
-    RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
+    RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey, StageDashboard, StageOverview,
+    LogFilter, LogPage,
 };
 
 /// A session cookie value the server just issued, with how long it lives.
@@ -81,6 +82,23 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn remove_usage_plan_key(&self, plan: &str, key: &str) -> Result<(), AppError>;
     /// Every deployed stage, as (API id, API name, stage names), for the plan editor.
     async fn stage_choices(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError>;
+
+    /// A stage's metrics and charts over `range` (15m, 1h, 6h, 24h, 7d); with
+    /// `only` = (resource, method), one method's. Charts use the viewer's UTC
+    /// offset (minutes east of UTC) and page theme.
+    async fn stage_dashboard(
+        &self,
+        api: &str,
+        stage: &str,
+        range: &str,
+        only: Option<(String, String)>,
+        tz_offset_min: i32,
+        dark: bool,
+    ) -> Result<StageDashboard, AppError>;
+    /// Every stage of every API: the last hour at a glance.
+    async fn dashboards_overview(&self, dark: bool) -> Result<Vec<StageOverview>, AppError>;
+    /// One page of a stage's access log, newest first.
+    async fn access_log(&self, api: &str, stage: &str, filter: LogFilter) -> Result<LogPage, AppError>;
 }
 
 /// The service, as provided by the server for this request.

@@ -9,7 +9,8 @@ use apigw_app::error::AppError;
 use apigw_app::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput,
     CreateUsagePlanKeyInput, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, PutMethodInput, Resource,
-    RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
+    RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey, StageDashboard, StageOverview,
+    LogFilter, LogPage,
 };
 use apigw_app::pages::settings::ServerInfo;
 pub use apigw_app::service::cookie_value;
@@ -271,6 +272,51 @@ impl ConsoleService for Console {
 
     async fn remove_usage_plan_key(&self, plan: &str, key: &str) -> Result<(), AppError> {
         self.plans.remove_plan_key(plan, key).await
+    }
+
+    async fn stage_dashboard(
+        &self,
+        api: &str,
+        stage: &str,
+        range: &str,
+        only: Option<(String, String)>,
+        tz_offset_min: i32,
+        dark: bool,
+    ) -> Result<StageDashboard, AppError> {
+        self.deploys.stage(api, stage).await?;
+        if !(-14 * 60..=14 * 60).contains(&tz_offset_min) {
+            return Err(AppError::invalid("tzOffsetMin", "tzOffsetMin must be between -840 and 840 minutes."));
+        }
+        let pick = only.as_ref().map(|(r, m)| (r.as_str(), m.as_str()));
+        let metrics = crate::metrics::query::stage_metrics(&self.store, api, stage, range, pick, crate::store::now_secs()).await?;
+        let charts = crate::metrics::charts::stage_charts(&metrics, tz_offset_min, dark);
+        Ok(StageDashboard { metrics, charts, only })
+    }
+
+    async fn dashboards_overview(&self, dark: bool) -> Result<Vec<StageOverview>, AppError> {
+        let now = crate::store::now_secs();
+        let mut out = Vec::new();
+        for api in self.list_apis().await? {
+            for st in self.deploys.stages(&api.id).await? {
+                let (per_minute, hour, recent) = crate::metrics::query::stage_hour(&self.store, &api.id, &st.stage_name, now).await?;
+                let sparkline = crate::metrics::charts::sparkline(&per_minute, dark);
+                out.push(StageOverview {
+                    api_id: api.id.clone(),
+                    api_name: api.name.clone(),
+                    stage: st.stage_name,
+                    per_minute,
+                    hour,
+                    recent,
+                    sparkline,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn access_log(&self, api: &str, stage: &str, filter: LogFilter) -> Result<LogPage, AppError> {
+        self.deploys.stage(api, stage).await?;
+        crate::metrics::query::logs(&self.store, api, stage, &filter).await
     }
 
     async fn stage_choices(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError> {
