@@ -351,3 +351,97 @@ async fn save_rollup(tx: &mut Transaction<'_, Sqlite>, (period, start, key): &Ro
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Recorder;
+
+    fn record(key: &Arc<MetricKey>, at_us: i64, status: u16, latency_us: u64) -> Record {
+        Record {
+            key: key.clone(),
+            at_us,
+            status,
+            latency_us,
+            integration_us: Some(latency_us / 2),
+            key_id: None,
+            bytes_in: 10,
+            bytes_out: 100,
+            path: "/pets/1".into(),
+            request_id: "00000000-0000-0000-0000-000000000000".into(),
+        }
+    }
+
+    async fn writer(dir: &tempfile::TempDir) -> (Writer, Store) {
+        let store = Store::open(&dir.path().join("m.db")).await.unwrap();
+        let (recorder, rx) = Recorder::new();
+        (Writer::new(store.clone(), rx, recorder, Arc::default(), 7), store)
+    }
+
+    fn key() -> Arc<MetricKey> {
+        Arc::new(MetricKey { api: "a".into(), stage: "s".into(), resource: "/pets/{id}".into(), method: "GET".into() })
+    }
+
+    #[tokio::test]
+    async fn batches_add_up_across_writes_and_old_rows_are_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut w, store) = writer(&dir).await;
+        let k = key();
+        let now = crate::store::now_secs();
+        let old = (now - 10 * 86_400) * 1_000_000;
+        let mut batch = vec![record(&k, old, 200, 1_000), record(&k, now * 1_000_000, 500, 2_000)];
+        w.write(&mut batch).await;
+        assert!(batch.is_empty());
+        // A second batch in the same minute adds to the stored rollup.
+        let mut batch = vec![record(&k, now * 1_000_000, 404, 3_000)];
+        w.write(&mut batch).await;
+        let minute: (i64, i64, i64) = sqlx::query_as(
+            "SELECT count, error4xx, error5xx FROM metric_rollups WHERE period = 60 AND start = ?1",
+        )
+        .bind(now - now % 60)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(minute, (2, 1, 1));
+        w.purge(now).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_log").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(left, 2, "the 10-day-old row is past the 7-day retention");
+        let old_minutes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_rollups WHERE period = 60 AND start < ?1")
+            .bind(now - 86_400)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(old_minutes, 0, "1-minute rollups are kept 2 days");
+        let old_hours: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_rollups WHERE period = 3600 AND start < ?1")
+            .bind(now - 86_400)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(old_hours, 1, "hourly rollups outlive the access log");
+    }
+
+    /// `cargo test --release -p apigw-server --lib writer_throughput -- --ignored --nocapture`
+    #[tokio::test]
+    #[ignore = "a measurement, not a check; run by bench/"]
+    async fn writer_throughput() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut w, store) = writer(&dir).await;
+        let keys: Vec<Arc<MetricKey>> = (0..50)
+            .map(|i| Arc::new(MetricKey { api: "a".into(), stage: "s".into(), resource: format!("/r{i}"), method: "GET".into() }))
+            .collect();
+        let now = crate::store::now_secs() * 1_000_000;
+        let total = 400_000usize;
+        let started = std::time::Instant::now();
+        let mut i = 0;
+        while i < total {
+            let mut batch: Vec<Record> =
+                (i..i + BATCH).map(|j| record(&keys[j % keys.len()], now + j as i64, 200, 100 + (j % 5000) as u64)).collect();
+            w.write(&mut batch).await;
+            i += BATCH;
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_log").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(rows as usize, total);
+        println!("writer: {total} records in {secs:.2} s = {:.0} records/s", total as f64 / secs);
+    }
+}
