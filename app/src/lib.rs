@@ -2,6 +2,7 @@
 //! browser, the server functions behind them, and the types both sides share.
 
 pub mod auth;
+pub mod calendar;
 pub mod components;
 pub mod error;
 pub mod layout;
