@@ -676,3 +676,37 @@ pub struct StageDashboard {
     /// The method drilled into, if any: (resource, method).
     pub only: Option<(String, String)>,
 }
+
+/// Input of TestInvokeMethod (and the console's Test panel).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestInvokeInput {
+    #[serde(default)]
+    pub path_with_query_string: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub multi_value_headers: Option<BTreeMap<String, Vec<String>>>,
+    #[serde(default)]
+    pub stage_variables: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub client_certificate_id: Option<String>,
+}
+
+/// What a test invoke answered, with AWS's execution log.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestInvokeOutput {
+    pub status: u16,
+    pub body: String,
+    pub headers: BTreeMap<String, String>,
+    pub multi_value_headers: BTreeMap<String, Vec<String>>,
+    pub log: String,
+    /// Milliseconds.
+    pub latency: i64,
+    /// Beyond AWS: the body was longer than the test invoke returns and was cut.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub body_truncated: bool,
+}

@@ -45,6 +45,8 @@ pub struct Console {
     pub access_keys: AccessKeys,
     pub plans: Plans,
     pub metrics: Arc<crate::metrics::Hub>,
+    /// The gateway, for test invokes (its integration code) and dry runs.
+    pub gateway: Arc<crate::gateway::Gateway>,
     /// Becomes true once the first admin exists and never goes back, so the
     /// gate does not ask the database on every request.
     has_admin: AtomicBool,
@@ -58,6 +60,7 @@ impl Console {
         registry: Arc<Registry>,
         access: Arc<Access>,
         metrics: Arc<crate::metrics::Hub>,
+        gateway: Arc<crate::gateway::Gateway>,
         info: ServerInfo,
     ) -> Result<Arc<Self>, crate::store::StoreError> {
         let has_admin = store.user_count().await? > 0;
@@ -69,6 +72,7 @@ impl Console {
             access_keys: AccessKeys::new(store.clone(), key),
             plans: Plans::new(store.clone(), access),
             metrics,
+            gateway,
             store,
             has_admin: AtomicBool::new(has_admin),
             info,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    CreateApiKeyInput, CreateUsagePlanKeyInput, UsagePlanInput,
+    CreateApiKeyInput, CreateUsagePlanKeyInput, TestInvokeInput, UsagePlanInput,
     CreateDeploymentInput, CreateRestApiInput, CreateStageInput, PatchInput, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
     PutMethodResponseInput, Resource,
 };
@@ -178,6 +178,10 @@ async fn get_method(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
 
 async fn update_method(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
     ok(c.apis.update_method(&api, &rid, &verb, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn test_invoke_method(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
+    ok(crate::testinvoke::test_invoke(&c.apis, &c.gateway, &api, &rid, &verb, body::<TestInvokeInput>(&b)?).await?)
 }
 
 async fn delete_method(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
@@ -440,7 +444,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/{api}", get(get_rest_api).patch(update_rest_api).delete(delete_rest_api))
         .route("/{api}/resources", get(get_resources))
         .route("/{api}/resources/{rid}", get(get_resource).post(create_resource).delete(delete_resource))
-        .route(M, get(get_method).put(put_method).patch(update_method).delete(delete_method))
+        .route(M, get(get_method).put(put_method).patch(update_method).delete(delete_method).post(test_invoke_method))
         .route(&format!("{M}/integration"), get(get_integration).put(put_integration).delete(delete_integration))
         .route(&format!("{M}/responses/{{code}}"), put(put_method_response).get(get_method_response))
         .route(&format!("{M}/integration/responses/{{code}}"), put(put_integration_response).get(get_integration_response))

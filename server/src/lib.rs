@@ -13,6 +13,8 @@ pub mod apis;
 pub mod auth;
 /// API keys and usage plans.
 pub mod plans;
+/// TestInvokeMethod: the console's Test button.
+pub mod testinvoke;
 /// Sealing of secrets at rest with the server key.
 pub mod secrets;
 /// AWS Signature V4 verification.
@@ -142,9 +144,9 @@ impl Server {
         let prom = Arc::new(metrics::prom::Prom::default());
         let writer = metrics::writer::Writer::new(self.store.clone(), records, recorder.clone(), prom.clone(), self.log_retention_days);
         let hub = Arc::new(metrics::Hub { prom, recorder: recorder.clone(), stats: writer.stats.clone(), token: self.metrics_token });
-        let console = console::Console::new(self.store.clone(), key, registry.clone(), access.clone(), hub, info).await?;
+        let gateway = Arc::new(gateway::Gateway { registry: registry.clone(), access: access.clone(), upstream: self.upstream, recorder });
+        let console = console::Console::new(self.store.clone(), key, registry, access.clone(), hub, gateway.clone(), info).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
-        let gateway = Arc::new(gateway::Gateway { registry, access: access.clone(), upstream: self.upstream, recorder });
         // Metrics are written in batches until the gateway has finished its last request.
         let (writer_stop, writer_stop_rx) = tokio::sync::watch::channel(false);
         let writer = tokio::spawn(writer.run(writer_stop_rx));

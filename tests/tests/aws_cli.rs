@@ -241,3 +241,29 @@ async fn aws_cli_creates_a_key_and_a_plan_and_reads_usage() {
     let out = aws.run(&["get-api-key", "--api-key", &key_id]).await;
     assert!(!out.ok && out.stderr.contains("NotFoundException"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn aws_cli_test_invoke_method() {
+    let s = TestServer::start().await;
+    let echo = apigw_tests::echo::Echo::start().await;
+    let aws = cli_for(&s).await;
+    let api = aws.json(&["create-rest-api", "--name", "tried"]).await;
+    let id = api["id"].as_str().unwrap().to_string();
+    let root = api["rootResourceId"].as_str().unwrap().to_string();
+    let pets = aws.json(&["create-resource", "--rest-api-id", &id, "--parent-id", &root, "--path-part", "{name}"]).await;
+    let rid = pets["id"].as_str().unwrap().to_string();
+    aws.json(&["put-method", "--rest-api-id", &id, "--resource-id", &rid, "--http-method", "GET", "--authorization-type", "NONE"]).await;
+    aws.json(&["put-integration", "--rest-api-id", &id, "--resource-id", &rid, "--http-method", "GET", "--type", "HTTP_PROXY",
+               "--integration-http-method", "GET", "--uri", &format!("http://{}/hello/{{name}}", echo.host())]).await;
+    let out = aws
+        .json(&["test-invoke-method", "--rest-api-id", &id, "--resource-id", &rid, "--http-method", "GET",
+                "--path-with-query-string", "/world?x=1", "--headers", "X-From=cli"])
+        .await;
+    assert_eq!(out["status"], 200);
+    let body: serde_json::Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!((body["path"].as_str(), body["query"].as_str()), (Some("/hello/world"), Some("x=1")));
+    assert_eq!(body["headers"]["x-from"], "cli");
+    let log = out["log"].as_str().unwrap();
+    assert!(log.starts_with("Execution log for request ") && log.contains("Method completed with status: 200"), "{log}");
+    assert!(out["latency"].as_i64().is_some());
+}

@@ -4,6 +4,7 @@
 //! held across an await per request.
 
 pub mod access;
+pub mod execlog;
 pub mod limits;
 pub mod proxy;
 pub mod registry;
@@ -46,12 +47,12 @@ pub struct Gateway {
 
 /// What one request learns along the pipeline, for its metric record.
 #[derive(Default)]
-struct Trace {
+pub(crate) struct Trace {
     /// Set once the stage is known; requests to no stage are not recorded.
     metric: Option<Arc<MetricKey>>,
     path: String,
     key_id: Option<Arc<str>>,
-    integration: Option<Duration>,
+    pub(crate) integration: Option<Duration>,
     bytes_in: u64,
     counted: Option<Arc<AtomicU64>>,
 }
@@ -97,7 +98,8 @@ fn limit_headers(h: &mut http::HeaderMap, rate: Option<Allowed>, quota: Option<Q
     }
 }
 
-fn request_id() -> String {
+/// A fresh request id, formatted like AWS's (a UUID).
+pub fn new_request_id() -> String {
     let r: u128 = rand::random();
     let s = format!("{:032x}", r);
     format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
@@ -127,7 +129,7 @@ impl Gateway {
     pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Recorded<GwBody>> {
         let started = Instant::now();
         let at_us = crate::metrics::now_us();
-        let rid = request_id();
+        let rid = new_request_id();
         let mut trace = Trace::default();
         let mut res = self.route_and_call(req, peer, &mut trace).await;
         if let Ok(v) = HeaderValue::try_from(rid.as_str()) {
@@ -261,24 +263,36 @@ impl Gateway {
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
         }
         // Integrate.
-        let mut res = self.integrate(&method, &parts, body, &params, peer, trace).await;
+        let mut res = self.integrate(&method, &parts, body, &params, peer, trace, None).await;
         if binding.is_some() {
             limit_headers(res.headers_mut(), rate, quota);
         }
         res
     }
 
-    async fn integrate(
+    /// Runs a method's integration: the one implementation behind live
+    /// traffic and the console's Test button (which passes an execution log).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn integrate<B>(
         &self,
         method: &CompiledMethod,
         parts: &http::request::Parts,
-        body: Incoming,
+        body: B,
         params: &Params,
         peer: SocketAddr,
         trace: &mut Trace,
-    ) -> Response<GwBody> {
+        mut log: Option<&mut execlog::ExecLog>,
+    ) -> Response<GwBody>
+    where
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+    {
         match &method.integration {
             CompiledIntegration::Mock(Ok(mock)) => {
+                if let Some(log) = log.as_deref_mut() {
+                    log.line("Mock integration: the gateway answers, no backend is called");
+                    log.line(format!("Received response. Status: {}, Integration latency: 0 ms", mock.status.as_u16()));
+                }
                 let mut res = Response::new(full(mock.body.clone()));
                 *res.status_mut() = mock.status;
                 let h = res.headers_mut();
@@ -290,6 +304,9 @@ impl Gateway {
             }
             CompiledIntegration::Mock(Err(why)) => {
                 tracing::warn!(resource = %method.resource_path, verb = %method.verb, "{why}");
+                if let Some(log) = log.as_deref_mut() {
+                    log.line(format!("Execution failed due to configuration error: {why}"));
+                }
                 gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerErrorException", "Internal server error")
             }
             CompiledIntegration::Http { proxy, method: backend_method, uri, timeout, responses } => {
@@ -310,6 +327,7 @@ impl Gateway {
                     peer,
                     timeout: *timeout,
                     counted: Some(trace.counted.get_or_insert_with(Default::default).clone()),
+                    log: log.as_deref_mut(),
                 };
                 let called = Instant::now();
                 let result = proxy::call(&self.upstream, out).await;
@@ -317,6 +335,20 @@ impl Gateway {
                     Ok((_, waited)) => *waited,
                     Err(_) => called.elapsed(),
                 });
+                if let Some(log) = log.as_deref_mut() {
+                    let ms = trace.integration.unwrap_or_default().as_millis();
+                    match &result {
+                        Ok((res, _)) => {
+                            log.line(format!("Received response. Status: {}, Integration latency: {ms} ms", res.status().as_u16()));
+                            log.line(format!("Endpoint response headers: {}", execlog::headers_text(res.headers())));
+                        }
+                        Err(ProxyError::Timeout) => log.line(format!("Execution failed due to a timeout error (after {ms} ms)")),
+                        Err(ProxyError::TooLarge) => log.line("Execution failed: the request body is larger than 10 MB"),
+                        Err(ProxyError::Failed(why) | ProxyError::BadUri(why)) => {
+                            log.line(format!("Execution failed due to configuration error: {why}"))
+                        }
+                    }
+                }
                 match result {
                     Ok((res, _)) => {
                         if *proxy {

@@ -150,23 +150,30 @@ pub fn backend_url(template: &UriTemplate, params: &Params, greedy: Option<&str>
     }
 }
 
-/// What to send: already decided by the caller.
-pub struct Outbound<'a> {
+/// What to send: already decided by the caller. `B` is the caller's body:
+/// the client's streamed body on the hot path, a buffered one for a test invoke.
+pub struct Outbound<'a, B> {
     pub method: Method,
     pub url: String,
     pub proxy: bool,
     pub headers: &'a HeaderMap,
-    pub body: Incoming,
+    pub body: B,
     pub peer: SocketAddr,
     pub timeout: Duration,
     /// Counts the request body's bytes as they go to the backend.
     pub counted: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// The execution log of a test invoke.
+    pub log: Option<&'a mut super::execlog::ExecLog>,
 }
 
 /// Sends the request upstream and waits (up to the timeout) for its
 /// response headers; the response body then streams back as it arrives.
 /// Returns the response and the time spent waiting for it.
-pub async fn call(client: &Upstream, out: Outbound<'_>) -> Result<(Response<Incoming>, Duration), ProxyError> {
+pub async fn call<B>(client: &Upstream, mut out: Outbound<'_, B>) -> Result<(Response<Incoming>, Duration), ProxyError>
+where
+    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B::Error: Into<BoxError>,
+{
     let uri: Uri = out.url.parse().map_err(|e| ProxyError::BadUri(format!("{}: {e}", out.url)))?;
     if !matches!(uri.scheme_str(), Some("http" | "https")) {
         return Err(ProxyError::BadUri(format!("{}: only http:// and https:// backends are supported", out.url)));
@@ -197,6 +204,13 @@ pub async fn call(client: &Upstream, out: Outbound<'_>) -> Result<(Response<Inco
                 headers.insert(h, v.clone());
             }
         }
+    }
+    if let Some(log) = out.log.as_deref_mut() {
+        log.line(format!("Endpoint request URI: {}", out.url));
+        log.line(format!("Endpoint request headers: {}", super::execlog::headers_text(&headers)));
+        let body = std::mem::take(&mut log.request_body);
+        log.line(format!("Endpoint request body after transformations: {body}"));
+        log.line(format!("Sending request to {}", out.url));
     }
     let body: GwBody = match out.counted {
         Some(n) => Limited::new(out.body, MAX_BODY)
