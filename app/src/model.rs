@@ -710,3 +710,39 @@ pub struct TestInvokeOutput {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub body_truncated: bool,
 }
+
+/// Beyond AWS: what a deployed stage would do with a request, worked out
+/// without sending it (no tokens or quota are used).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageTrace {
+    pub stage: String,
+    pub deployment_id: Option<String>,
+    /// The checks in the order the gateway makes them; the first failing one decides.
+    pub steps: Vec<TraceStep>,
+    /// What would happen, in one sentence.
+    pub outcome: String,
+    /// The status the gateway itself would answer, if it would not reach the integration.
+    pub status: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TraceStep {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// Input of a dry run.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunInput {
+    #[serde(default)]
+    pub http_method: String,
+    #[serde(default)]
+    pub path_with_query_string: String,
+    /// The `x-api-key` value to try, if any.
+    #[serde(default)]
+    pub api_key: Option<String>,
+}

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, Resource,
     RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey, StageDashboard, StageOverview,
-    LogFilter, LogPage,
+    LogFilter, LogPage, TestInvokeInput, TestInvokeOutput, DryRunInput, StageTrace,
 };
 
 /// A session cookie value the server just issued, with how long it lives.
@@ -99,6 +99,11 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn dashboards_overview(&self, dark: bool) -> Result<Vec<StageOverview>, AppError>;
     /// One page of a stage's access log, newest first.
     async fn access_log(&self, api: &str, stage: &str, filter: LogFilter) -> Result<LogPage, AppError>;
+
+    /// TestInvokeMethod: runs the current configuration of one method for real.
+    async fn test_invoke(&self, api: &str, resource: &str, verb: &str, input: TestInvokeInput) -> Result<TestInvokeOutput, AppError>;
+    /// What a deployed stage would do with a request, without sending it.
+    async fn stage_dry_run(&self, api: &str, stage: &str, input: DryRunInput) -> Result<StageTrace, AppError>;
 }
 
 /// The service, as provided by the server for this request.

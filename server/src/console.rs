@@ -10,7 +10,7 @@ use apigw_app::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput,
     CreateUsagePlanKeyInput, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, PutMethodInput, Resource,
     RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey, StageDashboard, StageOverview,
-    LogFilter, LogPage,
+    LogFilter, LogPage, TestInvokeInput, TestInvokeOutput, DryRunInput, StageTrace,
 };
 use apigw_app::pages::settings::ServerInfo;
 pub use apigw_app::service::cookie_value;
@@ -321,6 +321,14 @@ impl ConsoleService for Console {
     async fn access_log(&self, api: &str, stage: &str, filter: LogFilter) -> Result<LogPage, AppError> {
         self.deploys.stage(api, stage).await?;
         crate::metrics::query::logs(&self.store, api, stage, &filter).await
+    }
+
+    async fn test_invoke(&self, api: &str, resource: &str, verb: &str, input: TestInvokeInput) -> Result<TestInvokeOutput, AppError> {
+        crate::testinvoke::test_invoke(&self.apis, &self.gateway, api, resource, verb, input).await
+    }
+
+    async fn stage_dry_run(&self, api: &str, stage: &str, input: DryRunInput) -> Result<StageTrace, AppError> {
+        crate::testinvoke::dry_run(&self.deploys, &self.gateway, api, stage, input).await
     }
 
     async fn stage_choices(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    CreateApiKeyInput, CreateUsagePlanKeyInput, TestInvokeInput, UsagePlanInput,
+    CreateApiKeyInput, CreateUsagePlanKeyInput, DryRunInput, TestInvokeInput, UsagePlanInput,
     CreateDeploymentInput, CreateRestApiInput, CreateStageInput, PatchInput, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
     PutMethodResponseInput, Resource,
 };
@@ -357,6 +357,11 @@ async fn get_stage_metrics(State(c): S, Path((api, name)): Path<(String, String)
     ok(crate::metrics::query::stage_metrics(&c.store, &api, &name, range, only, crate::store::now_secs()).await?)
 }
 
+/// Beyond AWS: what the deployed stage would do with a request, without sending it.
+async fn stage_dry_run(State(c): S, Path((api, name)): Path<(String, String)>, b: Bytes) -> Res {
+    ok(crate::testinvoke::dry_run(&c.deploys, &c.gateway, &api, &name, body::<DryRunInput>(&b)?).await?)
+}
+
 async fn unknown_operation(req: Request) -> Response {
     aws_error(
         StatusCode::NOT_FOUND,
@@ -453,6 +458,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/{api}/stages", get(get_stages).post(create_stage))
         .route("/{api}/stages/{name}", get(get_stage).patch(update_stage).delete(delete_stage))
         .route("/{api}/stages/{name}/metrics", get(get_stage_metrics))
+        .route("/{api}/stages/{name}/dryrun", axum::routing::post(stage_dry_run))
         .fallback(unknown_operation);
     let keys = Router::new()
         .route("/", get(get_api_keys).post(create_api_key))

@@ -175,6 +175,26 @@ async fn read_body(mut body: GwBody) -> (Bytes, Option<String>) {
     (out.freeze(), None)
 }
 
+/// Checks a dry run's input and asks the gateway what the stage would do.
+pub async fn dry_run(
+    deploys: &crate::deploy::Deploys,
+    gateway: &Gateway,
+    api_id: &str,
+    stage: &str,
+    input: apigw_app::model::DryRunInput,
+) -> Result<apigw_app::model::StageTrace, AppError> {
+    deploys.stage(api_id, stage).await?;
+    let verb = rules::http_method(&input.http_method, "httpMethod")?;
+    if verb == "ANY" {
+        return Err(AppError::invalid("httpMethod", "Pick the verb a caller would send (GET, POST, …); ANY is not one."));
+    }
+    let path = if input.path_with_query_string.is_empty() { "/".to_string() } else { input.path_with_query_string.clone() };
+    if !path.starts_with('/') {
+        return Err(AppError::invalid("pathWithQueryString", format!("pathWithQueryString must start with '/'; '{path}' does not.")));
+    }
+    Ok(gateway.dry_run(api_id, stage, &verb, &path, input.api_key.as_deref().filter(|k| !k.is_empty())))
+}
+
 /// True for the gateway's own error answers (they carry `x-amzn-ErrorType`).
 fn status_is_gateway_error(h: &http::HeaderMap) -> bool {
     h.contains_key("x-amzn-errortype")

@@ -136,3 +136,64 @@ async fn mocks_failures_and_bad_input() {
     ctl.req(Method::POST, &t(&slow, "DELETE"), Some(json!({})), 404).await;
     ctl.req(Method::POST, &t("nosuchres1", "GET"), Some(json!({})), 404).await;
 }
+
+#[tokio::test]
+async fn a_dry_run_says_what_the_stage_would_do_and_uses_nothing() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("explained").await;
+    let pets = ctl.resource(&api, &root, "pets").await;
+    let pet = ctl.resource(&api, &pets, "{id}").await;
+    ctl.method(&api, &pet, "GET", true, Ctl::proxy(&format!("http://{}/pets/{{id}}", echo.host()), "GET")).await;
+    let files = ctl.resource(&api, &root, "files").await;
+    let greedy = ctl.resource(&api, &files, "{proxy+}").await;
+    ctl.method(&api, &greedy, "ANY", false, Ctl::proxy(&format!("http://{}/files", echo.host()), "ANY")).await;
+    ctl.deploy(&api, "dev").await;
+    let key = ctl.req(Method::POST, "/apikeys", Some(json!({"name": "k", "enabled": true})), 201).await;
+    let (key_id, value) = (key["id"].as_str().unwrap().to_string(), key["value"].as_str().unwrap().to_string());
+    let plan = ctl
+        .req(Method::POST, "/usageplans", Some(json!({"name": "p", "throttle": {"rateLimit": 0.01, "burstLimit": 2},
+            "quota": {"limit": 5, "period": "DAY"}, "apiStages": [{"apiId": api, "stage": "dev"}]})), 201)
+        .await;
+    ctl.req(Method::POST, &format!("/usageplans/{}/keys", plan["id"].as_str().unwrap()), Some(json!({"keyId": key_id, "keyType": "API_KEY"})), 201).await;
+    let dry_path = format!("/restapis/{api}/stages/dev/dryrun");
+    let dry = |body: Value| ctl.req(Method::POST, &dry_path, Some(body), 200);
+    let failing = |t: &Value| t["steps"].as_array().unwrap().iter().find(|s| s["ok"] == false).map(|s| (s["name"].as_str().unwrap().to_string(), s["detail"].as_str().unwrap().to_string()));
+
+    let t = dry(json!({"httpMethod": "GET", "pathWithQueryString": "/pets/7?x=1"})).await;
+    assert_eq!(t["status"], 403);
+    assert_eq!(failing(&t).unwrap().0, "API key");
+    let t = dry(json!({"httpMethod": "GET", "pathWithQueryString": "/pets/7?x=1", "apiKey": value})).await;
+    assert!(t["status"].is_null(), "{t}");
+    assert!(failing(&t).is_none(), "{t}");
+    assert_eq!(t["outcome"], format!("The request would go to GET http://{}/pets/7?x=1.", echo.host()));
+    let names: Vec<&str> = t["steps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Stage", "Route", "Method", "API key", "Usage plan throttle", "Stage throttle", "Quota", "Integration"]);
+    assert!(t["steps"][1]["detail"].as_str().unwrap().contains("/pets/{id} matched with id=7"));
+
+    // Dry runs take no tokens and no quota: the burst of 2 is still there.
+    for _ in 0..5 {
+        dry(json!({"httpMethod": "GET", "pathWithQueryString": "/pets/7", "apiKey": value})).await;
+    }
+    assert_eq!(echo.hits(), 0);
+    let call = || reqwest::Client::new().get(ctl.invoke(&api, "dev", "/pets/7")).header("x-api-key", value.clone()).send();
+    assert_eq!(call().await.unwrap().status(), 200);
+    assert_eq!(call().await.unwrap().status(), 200);
+    let t = dry(json!({"httpMethod": "GET", "pathWithQueryString": "/pets/7", "apiKey": value})).await;
+    assert_eq!(t["status"], 429);
+    let (name, detail) = failing(&t).unwrap();
+    assert_eq!(name, "Usage plan throttle");
+    assert!(detail.contains("0 of 2 left"), "{detail}");
+    let quota = t["steps"].as_array().unwrap().iter().find(|s| s["name"] == "Quota");
+    assert!(quota.is_none(), "the first refusal decides: {t}");
+
+    // Misses explain themselves.
+    let t = dry(json!({"httpMethod": "GET", "pathWithQueryString": "/files"})).await;
+    assert!(failing(&t).unwrap().1.contains("`{proxy+}` does not match its parent"), "{t}");
+    let t = dry(json!({"httpMethod": "DELETE", "pathWithQueryString": "/pets/1"})).await;
+    assert!(failing(&t).unwrap().1.contains("/pets/{id} has GET; not DELETE"), "{t}");
+    let v = ctl.req(Method::POST, &format!("/restapis/{api}/stages/dev/dryrun"), Some(json!({"httpMethod": "FETCH"})), 400).await;
+    assert!(v["message"].as_str().unwrap().contains("FETCH"));
+    ctl.req(Method::POST, &format!("/restapis/{api}/stages/prod/dryrun"), Some(json!({"httpMethod": "GET"})), 404).await;
+}

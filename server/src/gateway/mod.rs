@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod execlog;
+pub mod explain;
 pub mod limits;
 pub mod proxy;
 pub mod registry;

@@ -182,6 +182,62 @@ impl Node {
     }
 }
 
+/// Why no resource matched: how far matching got, and what stopped it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Miss {
+    /// Segments matched before it stopped.
+    pub depth: usize,
+    /// The deepest path matched, in template form (e.g. `/pets/{id}`).
+    pub prefix: String,
+    pub why: String,
+}
+
+impl Node {
+    /// Explains a failed `find`: the deepest branch tried and what stopped it
+    /// (e.g. "`{proxy+}` does not match its parent").
+    pub fn explain_miss(&self, segments: &[&str]) -> Miss {
+        self.miss_at(segments, 0, "")
+    }
+
+    fn miss_at(&self, segments: &[&str], depth: usize, prefix: &str) -> Miss {
+        let here = if prefix.is_empty() { "/".to_string() } else { prefix.to_string() };
+        let Some((first, rest)) = segments.split_first() else {
+            let why = match &self.greedy {
+                Some((name, _)) => format!(
+                    "`{{{name}+}}` does not match its parent: it needs at least one more path segment after {here}"
+                ),
+                None => format!("{here} is only part of a longer resource path; no resource is deployed at {here} itself"),
+            };
+            return Miss { depth, prefix: here, why };
+        };
+        let mut best: Option<Miss> = None;
+        let mut consider = |m: Miss| {
+            if best.as_ref().is_none_or(|b| m.depth > b.depth) {
+                best = Some(m);
+            }
+        };
+        if let Some(child) = self.literal.get(*first) {
+            consider(child.miss_at(rest, depth + 1, &format!("{prefix}/{first}")));
+        }
+        if let Some((name, child)) = &self.param {
+            consider(child.miss_at(rest, depth + 1, &format!("{prefix}/{{{name}}}")));
+        }
+        best.unwrap_or_else(|| {
+            let mut children: Vec<String> = self.literal.keys().cloned().collect();
+            children.sort();
+            if let Some((name, _)) = &self.param {
+                children.push(format!("{{{name}}}"));
+            }
+            let why = if children.is_empty() {
+                format!("nothing is deployed below {here}, so '{first}' matches no resource")
+            } else {
+                format!("'{first}' matches no resource under {here} (there: {})", children.join(", "))
+            };
+            Miss { depth, prefix: here, why }
+        })
+    }
+}
+
 impl Route {
     /// The method for a verb, falling back to ANY.
     pub fn method(&self, verb: &str) -> Option<&Arc<CompiledMethod>> {
@@ -453,6 +509,29 @@ mod tests {
         assert_eq!(stage_throttle(&settings, "/pets", "POST"), (100.0, 50));
         assert_eq!(stage_throttle(&settings, "/pets/{id}", "DELETE"), (100.0, 2));
         assert_eq!(stage_throttle(&BTreeMap::new(), "/", "GET"), (DEFAULT_RATE_LIMIT, DEFAULT_BURST_LIMIT));
+    }
+
+    #[test]
+    fn misses_explain_themselves() {
+        let s = compile(
+            "a",
+            "s",
+            "d",
+            &[res("/pets", &["GET"]), res("/pets/{id}/toys", &["GET"]), res("/files/{proxy+}", &["ANY"])],
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &BucketPool::default(),
+        );
+        let miss = |p: &str| {
+            let segs: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+            s.root.explain_miss(&segs)
+        };
+        assert!(miss("/files").why.contains("`{proxy+}` does not match its parent"), "{:?}", miss("/files"));
+        let m = miss("/pets/7");
+        assert_eq!(m.prefix, "/pets/{id}");
+        assert!(m.why.contains("no resource is deployed at /pets/{id}"), "{m:?}");
+        let m = miss("/cats");
+        assert!(m.why.contains("'cats' matches no resource under / (there: files, pets)"), "{m:?}");
     }
 
     #[test]
