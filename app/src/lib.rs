@@ -22,7 +22,8 @@ use crate::auth::{LoginPage, SetupPage};
 use crate::layout::ConsoleLayout;
 use crate::pages::{
     api_detail::ApiDetailPage, apis::ApisPage, dashboards::DashboardsPage, keys::KeysPage, not_found::NotFoundPage,
-    settings::SettingsPage, stage::StagePage, usage_plans::{UsagePlanPage, UsagePlansPage},
+    settings::SettingsPage, stage::StagePage, stage_dashboard::StageDashboardPage, stage_logs::StageLogsPage,
+    usage_plans::{UsagePlanPage, UsagePlansPage},
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -62,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("apis") view=ApisPage />
                     <Route path=path!("apis/:id") view=ApiDetailPage />
                     <Route path=path!("apis/:id/stages/:stage") view=StagePage />
+                    <Route path=path!("apis/:id/stages/:stage/dashboard") view=StageDashboardPage />
+                    <Route path=path!("apis/:id/stages/:stage/logs") view=StageLogsPage />
                     <Route path=path!("keys") view=KeysPage />
                     <Route path=path!("usage-plans") view=UsagePlansPage />
                     <Route path=path!("usage-plans/:id") view=UsagePlanPage />

@@ -95,7 +95,11 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
                 <h1>"Stage " <span class="mono">{detail.stage.stage_name.clone()}</span></h1>
                 <p class="muted">{detail.stage.description.clone().unwrap_or_default()}</p>
             </div>
-            <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete stage"</button>
+            <div class="header-actions">
+                <A href=format!("/apis/{}/stages/{}/dashboard", detail.api.id, detail.stage.stage_name) attr:class="btn btn-small" attr:id="stage-dashboard">"Dashboard"</A>
+                <A href=format!("/apis/{}/stages/{}/logs", detail.api.id, detail.stage.stage_name) attr:class="btn btn-small" attr:id="stage-logs">"Logs"</A>
+                <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete stage"</button>
+            </div>
         </div>
         <section class="card">
             <h2>"Invoke URL"</h2>
