@@ -7,7 +7,8 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::components::{error_for, error_other, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
 use crate::error::AppError;
-use crate::model::{ApiTree, Method, MethodSettings, Resource as ApiResource, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
+use crate::model::{ApiTree, Method, MethodSettings, Resource as ApiResource, Stage, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
+use crate::pages::test_panel::TestPanel;
 #[allow(unused_imports)]
 use leptos::server_fn::codec::Json;
 use crate::rules;
@@ -139,7 +140,8 @@ pub fn ApiDetailPage() -> impl IntoView {
                                         Some(res) => match sel.method.clone() {
                                             Some(verb) => match res.resource_methods.as_ref().and_then(|m| m.get(&verb)).cloned() {
                                                 Some(m) => view! {
-                                                    <MethodEditor api=tree.api.id.clone() resource=res method=m reload=reload saved_flash=saved_flash />
+                                                    <MethodEditor api=tree.api.id.clone() resource=res method=m reload=reload saved_flash=saved_flash
+                                                        stages=tree.stages.clone() undeployed=tree.undeployed_changes />
                                                 }.into_any(),
                                                 None => view! { <div class="card muted">"That method no longer exists."</div> }.into_any(),
                                             },
@@ -399,7 +401,22 @@ fn MethodEditor(
     method: Method,
     reload: Callback<()>,
     saved_flash: RwSignal<Option<String>>,
+    /// The API's stages, for the Test tab.
+    stages: Vec<Stage>,
+    undeployed: bool,
 ) -> impl IntoView {
+    let query = use_query_map();
+    let on_test = Memo::new(move |_| query.read().get("tab").as_deref() == Some("test"));
+    // The Test tab is built the first time it is opened, then kept (hidden)
+    // so its inputs and last result survive a look at the settings.
+    let test_opened = RwSignal::new(on_test.get_untracked());
+    Effect::new(move |_| {
+        if on_test.get() {
+            test_opened.set(true);
+        }
+    });
+    let tab_base = format!("?resource={}&method={}", resource.id, method.http_method);
+    let test_panel_props = (api.clone(), resource.id.clone(), resource.path.clone(), method.http_method.clone(), method.api_key_required);
     let api = StoredValue::new(api);
     let rid = StoredValue::new(resource.id.clone());
     let verb = StoredValue::new(method.http_method.clone());
@@ -485,87 +502,127 @@ fn MethodEditor(
         }
     });
     let known_fields = ["uri", "timeoutInMillis", "integrationHttpMethod", "type", "statusCode", "responseParameters", "responseTemplates"];
+    let initial_settings = StoredValue::new(initial.clone());
+    let unsaved = Signal::derive(move || {
+        let now = MethodSettings {
+            api_key_required: key_required.get(),
+            integration_type: kind.get(),
+            uri: uri.get().trim().to_string(),
+            integration_method: imethod.get(),
+            timeout_ms: timeout.get().trim().parse().unwrap_or(-1),
+            mock_status: mock_status.get().trim().to_string(),
+            mock_headers: headers.pairs(),
+            mock_body: mock_body.get(),
+        };
+        initial_settings.with_value(|i| {
+            let mock = now.integration_type == "MOCK";
+            // Fields of the integration type not chosen are not saved, so they do not count.
+            now.api_key_required != i.api_key_required
+                || now.integration_type != i.integration_type
+                || (!mock && (now.uri != i.uri || now.integration_method != i.integration_method || now.timeout_ms != i.timeout_ms))
+                || (mock && (now.mock_status != i.mock_status || now.mock_headers != i.mock_headers || now.mock_body != i.mock_body))
+        })
+    });
+    let tab_class = |on: bool| if on { "method-tab method-tab-on" } else { "method-tab" };
 
     view! {
-        <form class="card form method-editor" id="method-editor" on:submit=submit>
-            <div class="row">
-                <div>
-                    <h2><span class="verb verb-static">{method.http_method.clone()}</span>" "<span class="mono">{resource.path.clone()}</span></h2>
-                    {(!configured).then(|| view! { <p class="notice">"This method has no integration yet: choose one and save."</p> })}
-                </div>
-                <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete method"</button>
-            </div>
+        <nav class="method-tabs" role="tablist" aria-label="Method views">
+            <A href=tab_base.clone() attr:id="tab-settings" attr:role="tab" attr:class=move || tab_class(!on_test.get())
+                attr:aria-selected=move || (!on_test.get()).to_string()>"Settings"</A>
+            <A href=format!("{tab_base}&tab=test") attr:id="tab-test" attr:role="tab" attr:class=move || tab_class(on_test.get())
+                attr:aria-selected=move || on_test.get().to_string()>"▶ Test"</A>
+        </nav>
+        <div hidden=move || on_test.get()>
+            {view! {
+                <form class="card form method-editor" id="method-editor" on:submit=submit>
+                    <div class="row">
+                        <div>
+                            <h2><span class="verb verb-static">{method.http_method.clone()}</span>" "<span class="mono">{resource.path.clone()}</span></h2>
+                            {(!configured).then(|| view! { <p class="notice">"This method has no integration yet: choose one and save."</p> })}
+                        </div>
+                        <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete method"</button>
+                    </div>
 
-            <fieldset class="segmented" id="integration-type">
-                <legend>"Integration type"</legend>
-                {[("HTTP_PROXY", "HTTP proxy"), ("HTTP", "HTTP"), ("MOCK", "Mock")].into_iter().map(|(value, label)| view! {
-                    <label class=move || if kind.get() == value { "seg seg-on" } else { "seg" }>
-                        <input type="radio" name="integration-type" value=value
-                            prop:checked=move || kind.get() == value on:change=move |_| kind.set(value.to_string()) />
-                        {label}
+                    <fieldset class="segmented" id="integration-type">
+                        <legend>"Integration type"</legend>
+                        {[("HTTP_PROXY", "HTTP proxy"), ("HTTP", "HTTP"), ("MOCK", "Mock")].into_iter().map(|(value, label)| view! {
+                            <label class=move || if kind.get() == value { "seg seg-on" } else { "seg" }>
+                                <input type="radio" name="integration-type" value=value
+                                    prop:checked=move || kind.get() == value on:change=move |_| kind.set(value.to_string()) />
+                                {label}
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+
+                    <Show when=move || !is_mock() fallback=move || view! {
+                        <label for="mock-status">"Status code"</label>
+                        <input id="mock-status" type="text" inputmode="numeric" class="narrow" prop:value=move || mock_status.get()
+                            on:input=move |ev| mock_status.set(event_target_value(&ev)) />
+                        <ErrorLine message=Signal::derive(move || status_local().or_else(|| error_for(&result(), "statusCode"))) />
+                        <label>"Response headers"</label>
+                        <KeyValueEditor rows=headers noun="header" add_id="add-header" />
+                        <ErrorLine message=Signal::derive(move || error_for(&result(), "responseParameters")) />
+                        <label for="mock-body">"Body"</label>
+                        <textarea id="mock-body" rows="6" class="mono" placeholder="{\"message\": \"hello\"}"
+                            prop:value=move || mock_body.get() on:input=move |ev| mock_body.set(event_target_value(&ev))></textarea>
+                        <ErrorLine message=Signal::derive(move || error_for(&result(), "responseTemplates")) />
+                    }>
+                        <label for="endpoint-uri">"Endpoint URL"</label>
+                        <input id="endpoint-uri" type="text" class="mono" placeholder="http://backend.internal/pets/{id}"
+                            prop:value=move || uri.get() on:input=move |ev| uri.set(event_target_value(&ev)) />
+                        <p class="hint">
+                            {if params.is_empty() {
+                                "This resource has no path parameters. ".to_string()
+                            } else {
+                                format!("Path parameters you can use: {}. ", params.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", "))
+                            }}
+                            "Stage variables: " <code>"${stageVariables.name}"</code>
+                        </p>
+                        <ErrorLine message=Signal::derive(move || uri_local().or_else(|| error_for(&result(), "uri"))) />
+                        {move || uri_warning().map(|w| view! { <p class="warning-line">{w}</p> })}
+                        <div class="two-col">
+                            <div>
+                                <label for="integration-method">"Backend HTTP method"</label>
+                                <select id="integration-method" prop:value=move || imethod.get() on:change=move |ev| imethod.set(event_target_value(&ev))>
+                                    {HTTP_METHODS.iter().map(|m| view! { <option value=*m>{*m}</option> }).collect_view()}
+                                </select>
+                                <ErrorLine message=Signal::derive(move || error_for(&result(), "integrationHttpMethod")) />
+                            </div>
+                            <div>
+                                <label for="timeout">"Timeout (ms)"</label>
+                                <input id="timeout" type="text" inputmode="numeric" prop:value=move || timeout.get()
+                                    on:input=move |ev| timeout.set(event_target_value(&ev)) />
+                                <p class="hint">{format!("{TIMEOUT_MIN_MS} to {TIMEOUT_MAX_MS}")}</p>
+                                <ErrorLine message=Signal::derive(move || timeout_local().or_else(|| error_for(&result(), "timeoutInMillis"))) />
+                            </div>
+                        </div>
+                    </Show>
+
+                    <label class="switch">
+                        <input type="checkbox" id="api-key-required" prop:checked=move || key_required.get()
+                            on:change=move |ev| key_required.set(event_target_checked(&ev)) />
+                        <span>"API key required"</span>
+                        <span class="hint">" Callers must send an enabled key in " <code>"x-api-key"</code></span>
                     </label>
-                }).collect_view()}
-            </fieldset>
 
-            <Show when=move || !is_mock() fallback=move || view! {
-                <label for="mock-status">"Status code"</label>
-                <input id="mock-status" type="text" inputmode="numeric" class="narrow" prop:value=move || mock_status.get()
-                    on:input=move |ev| mock_status.set(event_target_value(&ev)) />
-                <ErrorLine message=Signal::derive(move || status_local().or_else(|| error_for(&result(), "statusCode"))) />
-                <label>"Response headers"</label>
-                <KeyValueEditor rows=headers noun="header" add_id="add-header" />
-                <ErrorLine message=Signal::derive(move || error_for(&result(), "responseParameters")) />
-                <label for="mock-body">"Body"</label>
-                <textarea id="mock-body" rows="6" class="mono" placeholder="{\"message\": \"hello\"}"
-                    prop:value=move || mock_body.get() on:input=move |ev| mock_body.set(event_target_value(&ev))></textarea>
-                <ErrorLine message=Signal::derive(move || error_for(&result(), "responseTemplates")) />
-            }>
-                <label for="endpoint-uri">"Endpoint URL"</label>
-                <input id="endpoint-uri" type="text" class="mono" placeholder="http://backend.internal/pets/{id}"
-                    prop:value=move || uri.get() on:input=move |ev| uri.set(event_target_value(&ev)) />
-                <p class="hint">
-                    {if params.is_empty() {
-                        "This resource has no path parameters. ".to_string()
-                    } else {
-                        format!("Path parameters you can use: {}. ", params.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", "))
-                    }}
-                    "Stage variables: " <code>"${stageVariables.name}"</code>
-                </p>
-                <ErrorLine message=Signal::derive(move || uri_local().or_else(|| error_for(&result(), "uri"))) />
-                {move || uri_warning().map(|w| view! { <p class="warning-line">{w}</p> })}
-                <div class="two-col">
-                    <div>
-                        <label for="integration-method">"Backend HTTP method"</label>
-                        <select id="integration-method" prop:value=move || imethod.get() on:change=move |ev| imethod.set(event_target_value(&ev))>
-                            {HTTP_METHODS.iter().map(|m| view! { <option value=*m>{*m}</option> }).collect_view()}
-                        </select>
-                        <ErrorLine message=Signal::derive(move || error_for(&result(), "integrationHttpMethod")) />
+                    <ErrorLine message=Signal::derive(move || error_other(&result(), &known_fields)) />
+                    <div class="form-actions">
+                        {move || saved().then(|| view! { <span class="ok-line" id="saved">"Saved ✓"</span> })}
+                        <button type="submit" class="btn btn-primary" id="save-method" disabled=move || save.pending().get() || has_local_error()>
+                            {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                        </button>
                     </div>
-                    <div>
-                        <label for="timeout">"Timeout (ms)"</label>
-                        <input id="timeout" type="text" inputmode="numeric" prop:value=move || timeout.get()
-                            on:input=move |ev| timeout.set(event_target_value(&ev)) />
-                        <p class="hint">{format!("{TIMEOUT_MIN_MS} to {TIMEOUT_MAX_MS}")}</p>
-                        <ErrorLine message=Signal::derive(move || timeout_local().or_else(|| error_for(&result(), "timeoutInMillis"))) />
-                    </div>
-                </div>
-            </Show>
-
-            <label class="switch">
-                <input type="checkbox" id="api-key-required" prop:checked=move || key_required.get()
-                    on:change=move |ev| key_required.set(event_target_checked(&ev)) />
-                <span>"API key required"</span>
-                <span class="hint">" Callers must send an enabled key in " <code>"x-api-key"</code></span>
-            </label>
-
-            <ErrorLine message=Signal::derive(move || error_other(&result(), &known_fields)) />
-            <div class="form-actions">
-                {move || saved().then(|| view! { <span class="ok-line" id="saved">"Saved ✓"</span> })}
-                <button type="submit" class="btn btn-primary" id="save-method" disabled=move || save.pending().get() || has_local_error()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
-                </button>
+                </form>
+            }.into_any()}
+        </div>
+        <Show when=move || test_opened.get()>
+            <div hidden=move || !on_test.get()>
+                <TestPanel api=test_panel_props.0.clone() resource_id=test_panel_props.1.clone()
+                    resource_path=test_panel_props.2.clone() verb=test_panel_props.3.clone()
+                    api_key_required=test_panel_props.4 configured=configured stages=stages.clone()
+                    undeployed=undeployed unsaved=unsaved />
             </div>
-        </form>
+        </Show>
         <Show when=move || confirm.get()>
             <ConfirmDelete
                 title=format!("Delete method {}?", verb.get_value())

@@ -10,4 +10,5 @@ pub mod settings;
 pub mod stage;
 pub mod stage_dashboard;
 pub mod stage_logs;
+pub mod test_panel;
 pub mod usage_plans;
