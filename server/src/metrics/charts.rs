@@ -18,10 +18,11 @@ struct Theme {
 
 fn theme(dark: bool) -> Theme {
     if dark {
+        // The console's dark panel colour, so a chart sits flush in its card.
         Theme {
-            bg: RGBColor(0x17, 0x1c, 0x26),
+            bg: RGBColor(0x13, 0x1a, 0x2b),
             fg: RGBColor(0xd6, 0xdb, 0xe4),
-            grid: RGBColor(0x33, 0x3b, 0x4a),
+            grid: RGBColor(0x2a, 0x35, 0x4f),
             lines: [RGBColor(0x60, 0xa5, 0xfa), RGBColor(0xfb, 0xbf, 0x24), RGBColor(0xf8, 0x71, 0x71)],
         }
     } else {
@@ -47,7 +48,53 @@ fn time_label(t: i64, tz_offset_min: i32, long: bool) -> String {
     }
 }
 
-type Line<'a> = (&'a str, Vec<(i64, Option<f64>)>);
+/// `Jan 15` in the viewer's zone, for ticks on local midnights.
+fn day_label(t: i64, tz_offset_min: i32) -> String {
+    let day = (t + i64::from(tz_offset_min) * 60).div_euclid(86_400);
+    let (_, m, d) = crate::gateway::limits::civil_from_days(day);
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!("{} {d}", MONTHS[(m - 1) as usize])
+}
+
+/// Ticks on round local times (every 2, 5, 10 … minutes, hours, or local
+/// midnights), at most 8 of them, and the step between them in seconds.
+fn time_ticks(from: i64, to: i64, tz_offset_min: i32) -> (Vec<i64>, i64) {
+    const STEPS: [i64; 12] = [60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400];
+    let span = (to - from).max(1);
+    let step = STEPS.iter().copied().find(|s| span / s <= 8).unwrap_or(86_400 * (span / 86_400 / 8 + 1));
+    let off = i64::from(tz_offset_min) * 60;
+    let mut t = (from + off).div_euclid(step) * step - off;
+    if t < from {
+        t += step;
+    }
+    let mut ticks = Vec::new();
+    while t <= to {
+        ticks.push(t);
+        t += step;
+    }
+    (ticks, step)
+}
+
+/// An axis value with no more decimals than it needs: `30`, `2.5`, `0.04`.
+fn axis_number(v: f64, top: f64) -> String {
+    let decimals = if top >= 100.0 { 0 } else if top >= 10.0 { 1 } else if top >= 1.0 { 2 } else { 3 };
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A named series and its colour (an index into the theme's lines: 0 blue,
+/// 1 amber, 2 red, so 4XX and 5XX look the same on every chart).
+type Line<'a> = (&'a str, usize, Vec<(i64, Option<f64>)>);
+
+/// Chart size in SVG units; the page scales it to the card's width (about
+/// 500–640 px in the two-column grid), so text is drawn larger than it shows.
+const WIDTH: u32 = 640;
+const HEIGHT: u32 = 260;
+const FONT: u32 = 16;
 
 /// A line chart over time. `None` values leave gaps.
 #[allow(clippy::too_many_arguments)]
@@ -65,32 +112,51 @@ fn line_chart(
     let mut svg = String::new();
     let long = to - from > 2 * 86_400;
     {
-        let root = SVGBackend::with_string(&mut svg, (640, 250)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         let _ = root.fill(&th.bg);
-        let label = ("sans-serif", 13).into_font().color(&th.fg);
+        let label = ("sans-serif", FONT).into_font().color(&th.fg);
         if let Some(note) = empty_note {
-            let style = ("sans-serif", 16).into_font().color(&th.fg).pos(Pos::new(HPos::Center, VPos::Center));
-            let _ = root.draw_text(&format!("{title}: {note}"), &style, (320, 125));
+            let style = ("sans-serif", FONT + 2).into_font().color(&th.fg).pos(Pos::new(HPos::Center, VPos::Center));
+            let _ = root.draw_text(&format!("{title}: {note}"), &style, (WIDTH as i32 / 2, HEIGHT as i32 / 2));
             let _ = root.present();
             drop(root);
             return svg;
         }
+        // The legend is a row above the plot, so it never hides a line.
+        const Y_AREA: u32 = 64;
+        let legend_style = label.clone().pos(Pos::new(HPos::Left, VPos::Center));
+        let mut x = Y_AREA as i32 + 12;
+        for (name, c, _) in lines {
+            let color = th.lines[c % th.lines.len()];
+            let _ = root.draw(&PathElement::new(vec![(x, 14), (x + 20, 14)], color.stroke_width(3)));
+            let _ = root.draw_text(name, &legend_style, (x + 26, 14));
+            let width = root.estimate_text_size(name, &label).map(|(w, _)| w as i32).unwrap_or(8 * name.len() as i32);
+            x += 26 + width + 22;
+        }
         let max = lines
             .iter()
-            .flat_map(|(_, pts)| pts.iter().filter_map(|(_, v)| *v))
+            .flat_map(|(_, _, pts)| pts.iter().filter_map(|(_, v)| *v))
             .fold(0f64, f64::max);
         let top = if max <= 0.0 { 1.0 } else { max * 1.15 };
+        let (ticks, step) = time_ticks(from, to, tz_offset_min);
         let built = ChartBuilder::on(&root)
-            .margin(12)
+            .margin(10)
+            .margin_top(32)
+            .margin_right(18)
             .x_label_area_size(30)
-            .y_label_area_size(58)
-            .build_cartesian_2d(from..to, 0f64..top);
+            .y_label_area_size(Y_AREA)
+            .build_cartesian_2d((from..to).with_key_points(ticks), 0f64..top);
         let Ok(mut chart) = built else { return String::new() };
-        let fmt_x = |t: &i64| time_label(*t, tz_offset_min, long);
-        let fmt_y = |v: &f64| if top >= 100.0 { format!("{v:.0}") } else if top >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") };
+        let fmt_x = |t: &i64| {
+            if step >= 86_400 {
+                day_label(*t, tz_offset_min)
+            } else {
+                time_label(*t, tz_offset_min, long)
+            }
+        };
+        let fmt_y = |v: &f64| axis_number(*v, top);
         let _ = chart
             .configure_mesh()
-            .x_labels(7)
             .y_labels(5)
             .x_label_formatter(&fmt_x)
             .y_label_formatter(&fmt_y)
@@ -101,8 +167,8 @@ fn line_chart(
             .bold_line_style(th.grid)
             .light_line_style(th.grid.mix(0.0))
             .draw();
-        for (i, (name, pts)) in lines.iter().enumerate() {
-            let color = th.lines[i % th.lines.len()];
+        for (_, c, pts) in lines {
+            let color = th.lines[c % th.lines.len()];
             // Each run of known values is one line; unknown values leave a gap.
             let mut runs: Vec<Vec<(i64, f64)>> = vec![Vec::new()];
             for (t, v) in pts {
@@ -112,27 +178,14 @@ fn line_chart(
                     None => {}
                 }
             }
-            let mut first = true;
             for run in runs.into_iter().filter(|r| !r.is_empty()) {
-                let single = run.len() == 1;
-                let drawn = if single {
-                    chart.draw_series(run.into_iter().map(|p| Circle::new(p, 3, color.filled())))
+                let _ = if run.len() == 1 {
+                    chart.draw_series(run.into_iter().map(|p| Circle::new(p, 4, color.filled())))
                 } else {
                     chart.draw_series(LineSeries::new(run, color.stroke_width(2)))
                 };
-                if let (Ok(a), true) = (drawn, first) {
-                    a.label(*name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
-                    first = false;
-                }
             }
         }
-        let _ = chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(th.bg.mix(0.85))
-            .border_style(th.grid)
-            .label_font(label)
-            .draw();
         let _ = root.present();
     }
     svg
@@ -157,7 +210,7 @@ pub fn stage_charts(m: &StageMetrics, tz_offset_min: i32, dark: bool) -> Vec<Cha
             svg: line_chart(
                 "Requests",
                 &format!("requests per {per}"),
-                &[("Count", count(|p| p.values.count)), ("4XXError", count(|p| p.values.error4xx)), ("5XXError", count(|p| p.values.error5xx))],
+                &[("Count", 0, count(|p| p.values.count)), ("4XXError", 1, count(|p| p.values.error4xx)), ("5XXError", 2, count(|p| p.values.error5xx))],
                 from,
                 to,
                 tz_offset_min,
@@ -172,8 +225,8 @@ pub fn stage_charts(m: &StageMetrics, tz_offset_min: i32, dark: bool) -> Vec<Cha
                 "Error rate",
                 "% of requests",
                 &[
-                    ("4XX %", pick(&m.series, |p| (p.values.count > 0).then(|| 100.0 * p.values.error4xx as f64 / p.values.count as f64))),
-                    ("5XX %", pick(&m.series, |p| (p.values.count > 0).then(|| 100.0 * p.values.error5xx as f64 / p.values.count as f64))),
+                    ("4XX %", 1, pick(&m.series, |p| (p.values.count > 0).then(|| 100.0 * p.values.error4xx as f64 / p.values.count as f64))),
+                    ("5XX %", 2, pick(&m.series, |p| (p.values.count > 0).then(|| 100.0 * p.values.error5xx as f64 / p.values.count as f64))),
                 ],
                 from,
                 to,
@@ -189,9 +242,9 @@ pub fn stage_charts(m: &StageMetrics, tz_offset_min: i32, dark: bool) -> Vec<Cha
                 "Latency",
                 "milliseconds",
                 &[
-                    ("p50", pick(&m.series, |p| p.values.latency_p50_ms)),
-                    ("p90", pick(&m.series, |p| p.values.latency_p90_ms)),
-                    ("p99", pick(&m.series, |p| p.values.latency_p99_ms)),
+                    ("p50", 0, pick(&m.series, |p| p.values.latency_p50_ms)),
+                    ("p90", 1, pick(&m.series, |p| p.values.latency_p90_ms)),
+                    ("p99", 2, pick(&m.series, |p| p.values.latency_p99_ms)),
                 ],
                 from,
                 to,
@@ -207,8 +260,8 @@ pub fn stage_charts(m: &StageMetrics, tz_offset_min: i32, dark: bool) -> Vec<Cha
                 "Integration latency",
                 "milliseconds",
                 &[
-                    ("p50", pick(&m.series, |p| p.values.integration_latency_p50_ms)),
-                    ("p99", pick(&m.series, |p| p.values.integration_latency_p99_ms)),
+                    ("p50", 0, pick(&m.series, |p| p.values.integration_latency_p50_ms)),
+                    ("p99", 2, pick(&m.series, |p| p.values.integration_latency_p99_ms)),
                 ],
                 from,
                 to,
@@ -279,6 +332,31 @@ mod tests {
         let charts = stage_charts(&metrics(&[0, 0, 0]), 0, true);
         assert!(charts[0].svg.contains("no traffic yet"));
         assert!(!sparkline(&[0; 60], false).is_empty());
+    }
+
+    #[test]
+    fn ticks_fall_on_round_local_times() {
+        // 1_800_000_000 is 08:00 UTC; an hour from 08:03 UTC.
+        let (ticks, step) = time_ticks(1_800_000_180, 1_800_003_780, 0);
+        assert_eq!(step, 600);
+        assert_eq!(time_label(ticks[0], 0, false), "08:10");
+        assert_eq!(ticks.len(), 6);
+        // Kolkata (+05:30): ticks on its round times, not UTC's.
+        let (ticks, _) = time_ticks(1_800_000_180, 1_800_003_780, 330);
+        assert_eq!(time_label(ticks[0], 330, false), "13:40");
+        // A week: local midnights, labelled by date.
+        let (ticks, step) = time_ticks(1_800_000_000, 1_800_000_000 + 7 * 86_400, 60);
+        assert_eq!(step, 86_400);
+        assert_eq!(time_label(ticks[0], 60, false), "00:00");
+        assert_eq!(day_label(ticks[0], 60), "Jan 16");
+    }
+
+    #[test]
+    fn axis_numbers_keep_only_needed_decimals() {
+        assert_eq!(axis_number(30.0, 35.0), "30");
+        assert_eq!(axis_number(2.5, 3.4), "2.5");
+        assert_eq!(axis_number(0.04, 0.09), "0.04");
+        assert_eq!(axis_number(150.0, 180.0), "150");
     }
 
     #[test]
