@@ -83,6 +83,7 @@ test('dashboards, drill-down, live refresh, overview and access log', async ({ p
   await expect(page).toHaveURL(new RegExp(`${dashboard}$`));
   await expect(page.getByRole('heading', { name: 'No traffic yet' })).toBeVisible();
   await expect(page.locator('.empty-state')).toContainText(`curl ${base}/`);
+  await page.screenshot({ path: `${SHOTS}/69-dashboard-no-traffic.png` });
   await page.click('#open-logs');
   await expect(page.getByRole('heading', { name: 'No requests yet' })).toBeVisible();
 

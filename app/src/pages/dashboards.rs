@@ -71,10 +71,10 @@ fn Overview(stages: Vec<StageOverview>) -> impl IntoView {
                 <tr>
                     <th>"API"</th>
                     <th>"Stage"</th>
-                    <th>"Requests per minute, last hour"</th>
-                    <th class="num-col">"Requests (1 h)"</th>
-                    <th class="num-col" title="4XX and 5XX responses in the last 5 minutes">"Error rate (5 min)"</th>
-                    <th class="num-col">"p99 (1 h)"</th>
+                    <th>"Traffic"<div class="th-sub">"requests per minute, last hour"</div></th>
+                    <th class="num-col">"Requests"<div class="th-sub">"last hour"</div></th>
+                    <th class="num-col" title="4XX and 5XX responses in the last 5 minutes">"Errors"<div class="th-sub">"last 5 min"</div></th>
+                    <th class="num-col">"p99"<div class="th-sub">"last hour"</div></th>
                     <th></th>
                 </tr>
             </thead>
@@ -97,6 +97,7 @@ fn Overview(stages: Vec<StageOverview>) -> impl IntoView {
                         }
                     };
                     let rate = s.recent.error_rate();
+                    let peak = s.per_minute.iter().max().copied().unwrap_or(0);
                     view! {
                         <tr class="drill-row" data-api=s.api_id.clone() data-stage=s.stage.clone() on:click=go>
                             <td>
@@ -105,8 +106,10 @@ fn Overview(stages: Vec<StageOverview>) -> impl IntoView {
                             </td>
                             <td><span class="stage-chip">{s.stage.clone()}</span></td>
                             <td>
-                                <div class="sparkline" title=format!("Busiest minute: {} requests", s.per_minute.iter().max().copied().unwrap_or(0))
-                                    inner_html=s.sparkline.clone()></div>
+                                <div class="spark-cell">
+                                    <div class="sparkline" inner_html=s.sparkline.clone()></div>
+                                    <span class="muted small nowrap" title="The busiest minute of the last hour">{format!("peak {}/min", fmt_count(peak))}</span>
+                                </div>
                             </td>
                             <td class="num-col strong">{fmt_count(s.hour.count)}</td>
                             <td class="num-col">

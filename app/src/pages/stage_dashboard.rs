@@ -64,6 +64,7 @@ struct Loaded {
 }
 
 /// Columns the method table sorts by, largest first unless reversed.
+/// Errors sort by rate, then by count among equal rates.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SortBy {
     Calls,
@@ -77,7 +78,7 @@ fn sort_methods(rows: &mut [MethodMetrics], by: SortBy, ascending: bool) {
         let (x, y) = (&a.values, &b.values);
         let order = match by {
             SortBy::Calls => x.count.cmp(&y.count),
-            SortBy::Errors => errors(x).cmp(&errors(y)).then(x.error_rate().total_cmp(&y.error_rate())),
+            SortBy::Errors => x.error_rate().total_cmp(&y.error_rate()).then(errors(x).cmp(&errors(y))),
             SortBy::P99 => x.latency_p99_ms.unwrap_or(-1.0).total_cmp(&y.latency_p99_ms.unwrap_or(-1.0)),
         };
         let order = if ascending { order } else { order.reverse() };
@@ -262,12 +263,14 @@ fn Tiles(values: MetricValues, range: String) -> impl IntoView {
     let share = |n: u64| if v.count == 0 { String::new() } else { format!("{} of requests", fmt_pct(n as f64 / v.count as f64)) };
     let none = v.count == 0;
     view! {
-        <div class="tiles" aria-label="Totals">
+        <div class="tiles tiles-traffic" aria-label="Requests and errors">
             <Tile id="tile-count" label="Count" value=fmt_count(v.count) note=format!("requests in {}", range_words(&range)) />
             <Tile id="tile-4xx" label="4XXError" value=fmt_count(v.error4xx) note=share(v.error4xx) level=(v.error4xx > 0).then_some("warn") />
             <Tile id="tile-5xx" label="5XXError" value=fmt_count(v.error5xx) note=share(v.error5xx) level=(v.error5xx > 0).then_some("bad") />
             <Tile id="tile-error-rate" label="Error rate" value=if none { "—".into() } else { fmt_pct(rate) }
                 note="4XX and 5XX".to_string() level=(!none).then(|| rate_level(rate)) />
+        </div>
+        <div class="tiles tiles-latency" aria-label="Latency">
             <Tile id="tile-p50" label="Latency p50" value=fmt_ms(v.latency_p50_ms) note="half were faster".to_string() />
             <Tile id="tile-p90" label="Latency p90" value=fmt_ms(v.latency_p90_ms) />
             <Tile id="tile-p99" label="Latency p99" value=fmt_ms(v.latency_p99_ms) note="1 in 100 were slower".to_string() />
@@ -394,7 +397,7 @@ fn MethodTable(
                         {header(SortBy::Calls, "sort-calls", "Calls")}
                         <th class="num-col">"4XX"</th>
                         <th class="num-col">"5XX"</th>
-                        {header(SortBy::Errors, "sort-errors", "Errors")}
+                        {header(SortBy::Errors, "sort-errors", "Error %")}
                         <th class="num-col">"p50"</th>
                         {header(SortBy::P99, "sort-p99", "p99")}
                     </tr>

@@ -179,7 +179,7 @@ pub fn StageLogsPage() -> impl IntoView {
                     let count = page.entries.len();
                     let has_older = page.next.is_some();
                     view! {
-                        <div class="pager">
+                        <div class="pager" id="log-pager">
                             <span class="muted small" id="log-page-info">
                                 {move || {
                                     let n = pages.with(Vec::len) + 1;
@@ -207,6 +207,17 @@ pub fn StageLogsPage() -> impl IntoView {
                                 <tbody>{page.entries.into_iter().map(|e| view! { <LogRow e=e /> }).collect_view()}</tbody>
                             </table>
                         </div>
+                        // Long pages: the way on is at the bottom too.
+                        {(count > 20).then(|| view! {
+                            <div class="pager pager-bottom">
+                                <span></span>
+                                <span class="pager-buttons">
+                                    <button type="button" class="btn btn-small" disabled=l.first_page
+                                        on:click=move |_| pages.set(Vec::new())>"⇤ Newest"</button>
+                                    <button type="button" class="btn btn-small" disabled=!has_older on:click=older>"Older →"</button>
+                                </span>
+                            </div>
+                        })}
                     }.into_any()
                 }
             })}
