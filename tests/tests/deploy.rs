@@ -223,6 +223,13 @@ async fn twenty_redeploys_under_load_fail_no_request() {
     let r = ctl.resource(&api, &root, "item").await;
     ctl.method(&api, &r, "GET", false, Ctl::proxy(&format!("http://{}/a", echo.host()), "GET")).await;
     ctl.deploy(&api, "live").await;
+    // Four release-build clients on loopback outrun AWS's default stage limit
+    // (10,000 req/s, burst 5,000); this test is about redeploys, not throttling.
+    let ops = json!({"patchOperations": [
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "1000000"},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "1000000"},
+    ]});
+    ctl.req(Method::PATCH, &format!("/restapis/{api}/stages/live"), Some(ops), 200).await;
 
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let ok = Arc::new(AtomicUsize::new(0));
