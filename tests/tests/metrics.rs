@@ -139,3 +139,32 @@ async fn a_known_mix_of_requests_comes_back_exactly() {
     assert_eq!(m3["count"], total + 1);
     assert_eq!(json!(m3["methods"].as_array().unwrap().len()), json!(m["methods"].as_array().unwrap().len()));
 }
+
+#[tokio::test]
+async fn a_caller_that_hangs_up_is_still_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("apigw.db");
+    let s = TestServer::start_on(&db).await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("impatient").await;
+    let slow = ctl.resource(&api, &root, "slow").await;
+    ctl.method(&api, &slow, "GET", false, Ctl::proxy(&format!("http://{}/slow", echo.host()), "GET")).await;
+    ctl.deploy(&api, "dev").await;
+
+    // The caller gives up after 100 ms; the backend takes 400 ms.
+    let c = reqwest::Client::builder().timeout(Duration::from_millis(100)).build().unwrap();
+    let err = c.get(ctl.invoke(&api, "dev", "/slow?echo_delay_ms=400")).send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    let m = ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await;
+    assert_eq!((m["count"].as_u64(), m["error4xx"].as_u64()), (Some(1), Some(1)), "{m}");
+    let one = method_row(&m, "/slow", "GET");
+    assert!(one["integrationLatencyP50Ms"].as_f64().is_some_and(|v| v >= 80.0), "the backend call began: {one}");
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::ConnectOptions;
+    let mut conn = SqliteConnectOptions::new().filename(&db).read_only(true).connect().await.unwrap();
+    let status: i64 = sqlx::query_scalar("SELECT status FROM request_log").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(status, 499, "nginx's 'client closed request'");
+}

@@ -54,6 +54,8 @@ pub(crate) struct Trace {
     path: String,
     key_id: Option<Arc<str>>,
     pub(crate) integration: Option<Duration>,
+    /// When the backend call began (for a request abandoned during it).
+    called: Option<Instant>,
     bytes_in: u64,
     counted: Option<Arc<AtomicU64>>,
 }
@@ -124,25 +126,72 @@ pub fn parse_target<'a>(host: Option<&'a str>, path: &'a str) -> Option<(&'a str
     }
 }
 
+/// Status recorded for a request whose caller hung up before the gateway
+/// answered (nginx's "client closed request").
+pub const CLIENT_CLOSED: u16 = 499;
+
+/// Holds what a request has learnt while the gateway works on it. If the
+/// caller goes away first, hyper drops the request's future and with it this
+/// guard, which still records the request (status 499): a backend that was
+/// called costs something, and every request is counted.
+struct Unanswered {
+    recorder: Arc<Recorder>,
+    started: Instant,
+    at_us: i64,
+    rid: String,
+    trace: Trace,
+    answered: bool,
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        if let Some(key) = self.trace.metric.take() {
+            self.recorder.record(Record {
+                key,
+                at_us: self.at_us,
+                status: CLIENT_CLOSED,
+                latency_us: self.started.elapsed().as_micros() as u64,
+                integration_us: self.trace.called.map(|c| c.elapsed().as_micros() as u64),
+                key_id: self.trace.key_id.take(),
+                bytes_in: self.trace.bytes_in,
+                bytes_out: 0,
+                path: std::mem::take(&mut self.trace.path),
+                request_id: std::mem::take(&mut self.rid),
+            });
+        }
+    }
+}
+
 impl Gateway {
     /// Serves one request through the stages of the pipeline.
-    /// Every response of a known stage is recorded once its body is sent.
+    /// Every response of a known stage is recorded once its body is sent
+    /// (or dropped), and a request abandoned by its caller when it is dropped.
     pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Recorded<GwBody>> {
-        let started = Instant::now();
-        let at_us = crate::metrics::now_us();
-        let rid = new_request_id();
-        let mut trace = Trace::default();
-        let mut res = self.route_and_call(req, peer, &mut trace).await;
+        let mut guard = Unanswered {
+            recorder: self.recorder.clone(),
+            started: Instant::now(),
+            at_us: crate::metrics::now_us(),
+            rid: new_request_id(),
+            trace: Trace::default(),
+            answered: false,
+        };
+        let mut res = self.route_and_call(req, peer, &mut guard.trace).await;
+        guard.answered = true;
+        let trace = std::mem::take(&mut guard.trace);
+        let rid = std::mem::take(&mut guard.rid);
         if let Ok(v) = HeaderValue::try_from(rid.as_str()) {
             res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
         }
         let pending = trace.metric.map(|key| {
             Box::new(Pending {
                 recorder: self.recorder.clone(),
-                started,
+                started: guard.started,
                 record: Record {
                     key,
-                    at_us,
+                    at_us: guard.at_us,
                     status: res.status().as_u16(),
                     latency_us: 0,
                     integration_us: trace.integration.map(|d| d.as_micros() as u64),
@@ -331,6 +380,7 @@ impl Gateway {
                     log: log.as_deref_mut(),
                 };
                 let called = Instant::now();
+                trace.called = Some(called);
                 let result = proxy::call(&self.upstream, out).await;
                 trace.integration = Some(match &result {
                     Ok((_, waited)) => *waited,
