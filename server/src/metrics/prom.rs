@@ -20,6 +20,12 @@ struct Hist {
 }
 
 impl Hist {
+    fn merge(&mut self, o: &Hist) {
+        self.counts.iter_mut().zip(o.counts).for_each(|(a, b)| *a += b);
+        self.sum_us += o.sum_us;
+        self.total += o.total;
+    }
+
     fn add(&mut self, us: u64) {
         let secs = us as f64 / 1e6;
         let i = LE.iter().position(|&b| secs <= b).unwrap_or(LE.len());
@@ -37,6 +43,14 @@ struct Series {
     integration: Hist,
 }
 
+impl Series {
+    fn merge(&mut self, o: &Series) {
+        self.by_class.iter_mut().zip(o.by_class).for_each(|(a, b)| *a += b);
+        self.latency.merge(&o.latency);
+        self.integration.merge(&o.integration);
+    }
+}
+
 /// Counters since start-up, updated by the metrics writer once per batch.
 #[derive(Default)]
 pub struct Prom {
@@ -52,15 +66,21 @@ impl Prom {
         if batch.is_empty() {
             return;
         }
-        let mut map = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        // Sum the batch per key first (keyed by address: no string compares),
+        // then fold each sum into the shared map once.
+        let mut sums: std::collections::HashMap<usize, (&Arc<MetricKey>, Series)> = std::collections::HashMap::new();
         for r in batch {
-            let s = map.entry(r.key.clone()).or_default();
+            let s = &mut sums.entry(Arc::as_ptr(&r.key) as usize).or_insert_with(|| (&r.key, Series::default())).1;
             let class = usize::from(r.status / 100).clamp(1, 5) - 1;
             s.by_class[class] += 1;
             s.latency.add(r.latency_us);
             if let Some(i) = r.integration_us {
                 s.integration.add(i);
             }
+        }
+        let mut map = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        for (key, sum) in sums.into_values() {
+            map.entry(key.clone()).or_default().merge(&sum);
         }
     }
 

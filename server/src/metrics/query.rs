@@ -202,3 +202,64 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
     let next = if more { entries.last().map(|e| e.id) } else { None };
     Ok(LogPage { entries, next })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::metrics::writer::Writer;
+    use crate::metrics::{MetricKey, Record, Recorder};
+
+    /// `cargo test --release -p apigw-server --lib dashboard_query -- --ignored --nocapture`:
+    /// 7 days of per-minute traffic for 50 methods, then each dashboard range timed.
+    #[tokio::test]
+    #[ignore = "a measurement, not a check; run by bench/"]
+    async fn dashboard_query_speed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).await.unwrap();
+        let (recorder, rx) = Recorder::new();
+        let mut w = Writer::new(store.clone(), rx, recorder, Arc::default(), 7);
+        let keys: Vec<Arc<MetricKey>> = (0..50)
+            .map(|i| Arc::new(MetricKey { api: "a".into(), stage: "s".into(), resource: format!("/r{i}"), method: "GET".into() }))
+            .collect();
+        let now = crate::store::now_secs();
+        let start = now - 7 * 86_400;
+        let mut batch = Vec::with_capacity(20_000);
+        let mut written = 0usize;
+        for minute in 0..7 * 1440 {
+            for (i, k) in keys.iter().enumerate() {
+                batch.push(Record {
+                    key: k.clone(),
+                    at_us: (start + minute * 60) * 1_000_000,
+                    status: if (minute as usize + i) % 50 == 0 { 500 } else { 200 },
+                    latency_us: 200 + ((minute as u64 * 7 + i as u64) % 5_000),
+                    integration_us: Some(150),
+                    key_id: None,
+                    bytes_in: 0,
+                    bytes_out: 1_000,
+                    path: "/".into(),
+                    request_id: String::new(),
+                });
+            }
+            if batch.len() >= 20_000 {
+                written += batch.len();
+                w.write(&mut batch).await;
+            }
+        }
+        written += batch.len();
+        w.write(&mut batch).await;
+        let minutes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_rollups WHERE period = 60").fetch_one(store.pool()).await.unwrap();
+        println!("dashboard: {written} records written; {minutes} one-minute rollup rows");
+        for range in ["15m", "1h", "6h", "24h", "7d"] {
+            let mut best = f64::MAX;
+            for _ in 0..5 {
+                let t = std::time::Instant::now();
+                let m = stage_metrics(&store, "a", "s", range, None, now).await.unwrap();
+                best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+                assert_eq!(m.methods.len(), 50);
+            }
+            println!("dashboard: range {range:>3}: {best:.1} ms");
+        }
+    }
+}

@@ -24,8 +24,8 @@ pub const BATCH: usize = 2_000;
 pub const BATCH_WAIT: Duration = Duration::from_millis(100);
 /// Rollup periods, in seconds, and how long each is kept.
 pub const PERIODS: [(i64, i64); 3] = [(60, 2 * 86_400), (300, 8 * 86_400), (3_600, 400 * 86_400)];
-/// Rows per INSERT statement (14 values each, well under SQLite's limit).
-const ROWS_PER_INSERT: usize = 200;
+/// Rows per INSERT statement (13 values each: 13,000, under SQLite's 32,766).
+const ROWS_PER_INSERT: usize = 1_000;
 /// Records kept for a retry while the database refuses writes; beyond this they are dropped and counted.
 const MAX_BACKLOG: usize = 200_000;
 
@@ -187,15 +187,40 @@ impl Writer {
 
     async fn commit(&mut self) -> Result<(), StoreError> {
         let mut tx = self.store.pool().begin().await?;
-        for chunk in self.backlog.chunks(ROWS_PER_INSERT) {
-            insert_log(&mut tx, chunk).await?;
+        // Access-log rows. SQLite runs on sqlx's worker thread, so while it
+        // executes one INSERT this task binds the next one's values, and
+        // while it executes the last, this task sums the batch per minute.
+        let chunks: Vec<&[Record]> = self.backlog.chunks(ROWS_PER_INSERT).collect();
+        let partial_sql = chunks.last().filter(|c| c.len() != ROWS_PER_INSERT).map(|c| insert_sql(c.len()));
+        let sql_for = |rows: &[Record]| -> &str {
+            match &partial_sql {
+                Some(sql) if rows.len() != ROWS_PER_INSERT => sql,
+                _ => full_insert_sql(),
+            }
+        };
+        let mut next = chunks.first().map(|c| insert_query(sql_for(c), c));
+        let mut minutes = None;
+        for i in 0..chunks.len() {
+            let Some(query) = next.take() else { break };
+            let (done, prepared) = tokio::join!(query.execute(&mut *tx), async {
+                match chunks.get(i + 1) {
+                    Some(c) => Some(insert_query(sql_for(c), c)),
+                    None => {
+                        minutes = Some(minute_sums(&self.backlog));
+                        None
+                    }
+                }
+            });
+            done?;
+            next = prepared;
         }
-        // The rollups this batch touches, as they will be after it.
+        // The rollups this batch touches, as they will be after it: the
+        // batch's per-minute sums merged into their 1 m, 5 m and 1 h rows.
+        let minutes = minutes.unwrap_or_default();
         let mut next: HashMap<RollupId, Rollup> = HashMap::new();
-        for r in &self.backlog {
-            let at = r.at_us.div_euclid(1_000_000);
+        for ((minute, _), (key, sum)) in minutes {
             for (period, _) in PERIODS {
-                let id = (period, at - at.rem_euclid(period), r.key.clone());
+                let id = (period, minute - minute.rem_euclid(period), key.clone());
                 if !next.contains_key(&id) {
                     let current = match self.rollups.get(&id) {
                         Some(c) => c.clone(),
@@ -204,7 +229,7 @@ impl Writer {
                     next.insert(id.clone(), current);
                 }
                 if let Some(roll) = next.get_mut(&id) {
-                    roll.add(r);
+                    roll.merge(&sum);
                 }
             }
         }
@@ -259,15 +284,13 @@ fn insert_sql(rows: usize) -> String {
     sql
 }
 
-async fn insert_log(tx: &mut Transaction<'_, Sqlite>, rows: &[Record]) -> Result<(), StoreError> {
+fn full_insert_sql() -> &'static str {
     static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let owned;
-    let sql: &str = if rows.len() == ROWS_PER_INSERT {
-        FULL.get_or_init(|| insert_sql(ROWS_PER_INSERT))
-    } else {
-        owned = insert_sql(rows.len());
-        &owned
-    };
+    FULL.get_or_init(|| insert_sql(ROWS_PER_INSERT))
+}
+
+/// One multi-row INSERT of access-log rows, values bound.
+fn insert_query<'q>(sql: &'q str, rows: &'q [Record]) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
     let mut q = sqlx::query(sql);
     for r in rows {
         q = q
@@ -285,8 +308,20 @@ async fn insert_log(tx: &mut Transaction<'_, Sqlite>, rows: &[Record]) -> Result
             .bind(r.bytes_out as i64)
             .bind(r.request_id.as_str());
     }
-    q.execute(&mut **tx).await?;
-    Ok(())
+    q
+}
+
+/// The batch summed per minute and key. Keyed by the key's address, which
+/// is cheap to hash; two copies of one key (a redeploy) meet again later,
+/// in the rollup map, which compares keys by value.
+fn minute_sums(records: &[Record]) -> HashMap<(i64, usize), (Arc<MetricKey>, Rollup)> {
+    let mut minutes: HashMap<(i64, usize), (Arc<MetricKey>, Rollup)> = HashMap::new();
+    for r in records {
+        let at = r.at_us.div_euclid(1_000_000);
+        let slot = (at - at.rem_euclid(60), Arc::as_ptr(&r.key) as usize);
+        minutes.entry(slot).or_insert_with(|| (r.key.clone(), Rollup::default())).1.add(r);
+    }
+    minutes
 }
 
 type RollupRow = (i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
