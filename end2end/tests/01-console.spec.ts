@@ -10,7 +10,7 @@ const SECTIONS = [
   { link: 'APIs', path: '/apis', heading: 'APIs', empty: 'No APIs yet' },
   { link: 'API keys', path: '/keys', heading: 'API keys', empty: 'No API keys yet' },
   { link: 'Usage plans', path: '/usage-plans', heading: 'Usage plans', empty: 'No usage plans yet' },
-  { link: 'Dashboards', path: '/dashboards', heading: 'Dashboards', empty: 'No traffic yet' },
+  { link: 'Dashboards', path: '/dashboards', heading: 'Dashboards', empty: 'No deployed stages yet' },
   { link: 'Settings', path: '/settings', heading: 'Settings', empty: 'Signed in as' },
 ];
 
