@@ -73,7 +73,7 @@ pub struct Server {
     gateway_listener: TcpListener,
     console_addr: SocketAddr,
     gateway_addr: SocketAddr,
-    upstream: gateway::proxy::Upstream,
+    connector: gateway::proxy::Connector,
     log_retention_days: u32,
     metrics_token: Option<String>,
 }
@@ -97,7 +97,7 @@ impl Server {
     /// Opens the store (applying migrations) and binds both listeners.
     pub async fn bind(opts: &ServeOptions) -> Result<Self, ServeError> {
         // Checked first: a bad CA file is a configuration error to report before anything starts.
-        let upstream = gateway::proxy::upstream_client(opts.backend_ca_file.as_deref()).map_err(ServeError::Tls)?;
+        let connector = gateway::proxy::upstream_connector(opts.backend_ca_file.as_deref()).map_err(ServeError::Tls)?;
         let store = Store::open(&opts.db).await?;
         let bind = |addr: SocketAddr| async move {
             TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })
@@ -110,7 +110,7 @@ impl Server {
             gateway_addr: gateway_listener.local_addr()?,
             console_listener,
             gateway_listener,
-            upstream,
+            connector,
             log_retention_days: opts.log_retention_days,
             metrics_token: opts.metrics_token.clone(),
         })
@@ -144,7 +144,13 @@ impl Server {
         let prom = Arc::new(metrics::prom::Prom::default());
         let writer = metrics::writer::Writer::new(self.store.clone(), records, recorder.clone(), prom.clone(), self.log_retention_days);
         let hub = Arc::new(metrics::Hub { prom, recorder: recorder.clone(), stats: writer.stats.clone(), token: self.metrics_token });
-        let gateway = Arc::new(gateway::Gateway { registry: registry.clone(), access: access.clone(), upstream: self.upstream, recorder });
+        let gateway = Arc::new(gateway::Gateway {
+            registry: registry.clone(),
+            access: access.clone(),
+            upstream: gateway::proxy::client(self.connector.clone()),
+            connector: self.connector,
+            recorder,
+        });
         let console = console::Console::new(self.store.clone(), key, registry, access.clone(), hub, gateway.clone(), info).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
         // Metrics are written in batches until the gateway has finished its last request.

@@ -42,8 +42,16 @@ pub const MAX_BODY: usize = 10 * 1024 * 1024;
 pub struct Gateway {
     pub registry: Arc<Registry>,
     pub access: Arc<Access>,
+    /// The upstream pool of callers outside the worker threads (the console's Test button).
     pub upstream: Upstream,
+    /// Each worker thread builds its own pool from this.
+    pub connector: proxy::Connector,
     pub recorder: Arc<Recorder>,
+}
+
+thread_local! {
+    /// A gateway worker thread's own upstream pool (see [`serve`]).
+    static WORKER_UPSTREAM: std::cell::OnceCell<Upstream> = const { std::cell::OnceCell::new() };
 }
 
 /// What one request learns along the pipeline, for its metric record.
@@ -310,6 +318,15 @@ impl Gateway {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > MAX_BODY) {
+            // Read and discard what the caller is still sending (for up to
+            // 30 s), as nginx's lingering close does: closing with unread
+            // data would reset the connection, and the caller would see a
+            // broken pipe instead of this answer.
+            tokio::spawn(async move {
+                use http_body_util::BodyExt;
+                let mut body = body;
+                let _ = tokio::time::timeout(Duration::from_secs(30), async { while let Some(Ok(_)) = body.frame().await {} }).await;
+            });
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
         }
         // Integrate.
@@ -381,7 +398,8 @@ impl Gateway {
                 };
                 let called = Instant::now();
                 trace.called = Some(called);
-                let result = proxy::call(&self.upstream, out).await;
+                let client = WORKER_UPSTREAM.with(|c| c.get().cloned()).unwrap_or_else(|| self.upstream.clone());
+                let result = proxy::call(&client, out).await;
                 trace.integration = Some(match &result {
                     Ok((_, waited)) => *waited,
                     Err(_) => called.elapsed(),
@@ -460,19 +478,43 @@ fn mapped_response(res: Response<Incoming>, mappings: &[snapshot::ResponseMappin
     out
 }
 
+/// How many worker threads serve gateway connections: one per core.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 64)
+}
+
+/// A connection handed from the acceptor to a worker thread.
+type Handoff = (std::net::TcpStream, SocketAddr, hyper_util::server::graceful::Watcher);
+
 /// Accepts connections until `stop` fires, then lets open requests finish
 /// (up to 30 s) before returning.
+///
+/// Connections are served thread-per-core, as nginx's workers do: each
+/// worker thread runs its own single-threaded runtime with its own upstream
+/// pool, and the acceptor deals connections out in turn. A request then
+/// stays on one thread from accept to backend and back, with no work
+/// stealing or cross-thread wake-ups on the hot path.
 pub async fn serve(
     listener: TcpListener,
     gateway: Arc<Gateway>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let builder = Builder::new(TokioExecutor::new());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::new();
+    let mut handles = Vec::new();
+    for i in 0..worker_count() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Handoff>();
+        let (gw, done) = (gateway.clone(), done_rx.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        handles.push(std::thread::Builder::new().name(format!("apigw-gw-{i}")).spawn(move || runtime.block_on(worker(gw, rx, done)))?);
+        workers.push(tx);
+    }
     // The watch guard is not Send: finish with it inside this future.
     let mut stopped = std::pin::pin!(async move {
         let _ = stop.wait_for(|s| *s).await;
     });
+    let mut next = 0usize;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -486,25 +528,49 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let gw = gateway.clone();
-                let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                    let gw = gw.clone();
-                    async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer).await) }
-                });
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
-                let watched = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = watched.await;
-                });
+                let Ok(stream) = stream.into_std() else { continue };
+                next = (next + 1) % workers.len();
+                if workers[next].send((stream, peer, graceful.watcher())).is_err() {
+                    tracing::error!(worker = next, "gateway worker thread has stopped");
+                }
             }
             _ = &mut stopped => break,
         }
     }
     drop(listener);
+    drop(workers);
     if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
         tracing::warn!("gateway connections still open after 30 s; closing them");
     }
+    let _ = done_tx.send(true);
+    for h in handles {
+        let _ = tokio::task::spawn_blocking(move || h.join()).await;
+    }
     Ok(())
+}
+
+/// One worker thread: serves the connections it is handed until the
+/// acceptor has stopped and every connection has finished (`done`).
+async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedReceiver<Handoff>, mut done: tokio::sync::watch::Receiver<bool>) {
+    WORKER_UPSTREAM.with(|c| c.get_or_init(|| proxy::client(gateway.connector.clone())).clone());
+    let builder = Builder::new(TokioExecutor::new());
+    while let Some((stream, peer, watcher)) = rx.recv().await {
+        let stream = match tokio::net::TcpStream::from_std(stream) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "gateway connection not registered");
+                continue;
+            }
+        };
+        let gw = gateway.clone();
+        let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let gw = gw.clone();
+            async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer).await) }
+        });
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
+        tokio::spawn(watcher.watch(conn));
+    }
+    let _ = done.wait_for(|d| *d).await;
 }
 
 #[cfg(test)]

@@ -24,10 +24,22 @@ use super::{BoxError, GwBody, MAX_BODY};
 /// http:// and https:// backends.
 pub type Upstream = Client<HttpsConnector<HttpConnector>, GwBody>;
 
-/// Builds the upstream client. https:// backends are verified against
+/// How the upstream client connects: TCP, and TLS for https:// backends.
+pub type Connector = HttpsConnector<HttpConnector>;
+
+/// A client with its own connection pool over `connector` (each gateway
+/// worker thread has one, so its connections stay on its own thread).
+pub fn client(connector: Connector) -> Upstream {
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(1024)
+        .build(connector)
+}
+
+/// Builds the upstream connector. https:// backends are verified against
 /// Mozilla's roots (webpki-roots) plus, if given, the CAs in `extra_ca`
 /// (a PEM file), for backends with a private CA.
-pub fn upstream_client(extra_ca: Option<&Path>) -> std::io::Result<Upstream> {
+pub fn upstream_connector(extra_ca: Option<&Path>) -> std::io::Result<Connector> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
     let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
@@ -56,15 +68,7 @@ pub fn upstream_client(extra_ca: Option<&Path>) -> std::io::Result<Upstream> {
     http.set_nodelay(true);
     http.set_keepalive(Some(Duration::from_secs(60)));
     http.set_connect_timeout(Some(Duration::from_secs(10)));
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(1024)
-        .build(connector))
+    Ok(hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().wrap_connector(http))
 }
 
 /// Why the backend call did not produce a response.
