@@ -118,29 +118,36 @@ impl Writer {
     }
 
     /// Writes batches until `stop` fires, then writes whatever is left.
+    ///
+    /// The writer wakes every `BATCH_WAIT` and takes what has arrived, in
+    /// batches of at most `BATCH`, rather than waiting on the channel: a
+    /// waiting receiver would be woken by the gateway once per record, a
+    /// cross-thread wake-up per request.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let mut buf: Vec<Record> = Vec::with_capacity(BATCH);
         let mut last_purge = 0i64;
         loop {
-            let stopping = tokio::select! {
-                n = self.rx.recv_many(&mut buf, BATCH) => n == 0,
+            let mut stopping = tokio::select! {
+                _ = tokio::time::sleep(BATCH_WAIT) => false,
                 _ = stop.wait_for(|s| *s) => true,
             };
-            if !stopping {
-                let deadline = tokio::time::Instant::now() + BATCH_WAIT;
+            loop {
                 while buf.len() < BATCH {
-                    let room = BATCH - buf.len();
-                    match tokio::time::timeout_at(deadline, self.rx.recv_many(&mut buf, room)).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {}
+                    match self.rx.try_recv() {
+                        Ok(r) => buf.push(r),
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => {
+                            stopping = true;
+                            break;
+                        }
                     }
                 }
-            } else {
-                while let Ok(r) = self.rx.try_recv() {
-                    buf.push(r);
+                let more = buf.len() == BATCH;
+                self.write(&mut buf).await;
+                if !more {
+                    break;
                 }
             }
-            self.write(&mut buf).await;
             let now = crate::store::now_secs();
             if now - last_purge >= 600 {
                 last_purge = now;
