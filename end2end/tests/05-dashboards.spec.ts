@@ -133,6 +133,12 @@ test('dashboards, drill-down, live refresh, overview and access log', async ({ p
   await hydrated(page);
   await expect(page.locator('#range-15m')).toHaveClass(/seg-on/);
   await expect(tile(page, 'tile-count')).toHaveText('31');
+  // A week: hourly points, ticks on local midnights.
+  await page.click('#range-7d');
+  await expect(page.locator('#range-7d')).toHaveClass(/seg-on/);
+  await expect(page.locator('#chart-count svg')).toContainText('requests per hour');
+  await expect(tile(page, 'tile-count')).toHaveText('31');
+  await page.screenshot({ path: `${SHOTS}/75-dashboard-7d.png`, fullPage: true });
   await page.click('#range-1h');
   await expect(page).toHaveURL(new RegExp(`${dashboard}$`));
 
