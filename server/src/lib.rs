@@ -147,7 +147,7 @@ impl Server {
         let gateway = Arc::new(gateway::Gateway {
             registry: registry.clone(),
             access: access.clone(),
-            upstream: gateway::proxy::client(self.connector.clone()),
+            upstream: gateway::proxy::clients(self.connector.clone()),
             connector: self.connector,
             recorder,
         });

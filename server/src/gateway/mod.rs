@@ -6,6 +6,7 @@
 pub mod access;
 pub mod execlog;
 pub mod explain;
+pub mod h1;
 pub mod limits;
 pub mod proxy;
 pub mod registry;
@@ -26,7 +27,7 @@ use tokio::net::TcpListener;
 
 use self::access::{Access, KeyCheck, QuotaLeft};
 use self::limits::{retry_after_secs, Allowed, Gcra};
-use self::proxy::{full, stream_body, Outbound, ProxyError, Upstream};
+use self::proxy::{full, Clients, Outbound, ProxyError};
 use self::registry::Registry;
 use self::snapshot::{CompiledIntegration, CompiledMethod, Params};
 use crate::metrics::{MetricKey, Pending, Record, Recorded, Recorder, NO_ROUTE};
@@ -42,8 +43,8 @@ pub const MAX_BODY: usize = 10 * 1024 * 1024;
 pub struct Gateway {
     pub registry: Arc<Registry>,
     pub access: Arc<Access>,
-    /// The upstream pool of callers outside the worker threads (the console's Test button).
-    pub upstream: Upstream,
+    /// The backend clients of callers outside the worker threads (the console's Test button).
+    pub upstream: Clients,
     /// Each worker thread builds its own pool from this.
     pub connector: proxy::Connector,
     pub recorder: Arc<Recorder>,
@@ -51,7 +52,7 @@ pub struct Gateway {
 
 thread_local! {
     /// A gateway worker thread's own upstream pool (see [`serve`]).
-    static WORKER_UPSTREAM: std::cell::OnceCell<Upstream> = const { std::cell::OnceCell::new() };
+    static WORKER_UPSTREAM: std::cell::OnceCell<Clients> = const { std::cell::OnceCell::new() };
 }
 
 /// What one request learns along the pipeline, for its metric record.
@@ -98,22 +99,68 @@ fn too_many(error_type: &'static str, message: &str, retry_after: u64) -> Respon
 /// Adds the rate-limit and quota headers a keyed caller sees.
 fn limit_headers(h: &mut http::HeaderMap, rate: Option<Allowed>, quota: Option<QuotaLeft>) {
     if let Some(a) = rate {
-        h.insert(HeaderName::from_static("ratelimit-limit"), HeaderValue::from(a.limit));
-        h.insert(HeaderName::from_static("ratelimit-remaining"), HeaderValue::from(a.remaining));
-        h.insert(HeaderName::from_static("ratelimit-reset"), HeaderValue::from(a.reset_secs));
+        h.insert(HeaderName::from_static("ratelimit-limit"), repeated_number(a.limit));
+        h.insert(HeaderName::from_static("ratelimit-remaining"), number(a.remaining));
+        h.insert(HeaderName::from_static("ratelimit-reset"), repeated_number(a.reset_secs));
     }
     if let Some(q) = quota {
-        h.insert(HeaderName::from_static("x-quota-limit"), HeaderValue::from(q.limit));
-        h.insert(HeaderName::from_static("x-quota-remaining"), HeaderValue::from(q.remaining.max(0)));
-        h.insert(HeaderName::from_static("x-quota-reset"), HeaderValue::from(q.reset_secs.max(0)));
+        h.insert(HeaderName::from_static("x-quota-limit"), repeated_number(q.limit.max(0) as u64));
+        h.insert(HeaderName::from_static("x-quota-remaining"), number(q.remaining.max(0) as u64));
+        h.insert(HeaderName::from_static("x-quota-reset"), repeated_number(q.reset_secs.max(0) as u64));
     }
+}
+
+/// A number as a header value (one allocation: `HeaderValue::from` takes two).
+fn number(n: u64) -> HeaderValue {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    HeaderValue::from_bytes(&digits[i..]).expect("digits are a valid header value")
+}
+
+/// A number that repeats from request to request (a limit, seconds to a
+/// reset) as a header value: the last few are kept per thread and cloned,
+/// which allocates nothing.
+fn repeated_number(n: u64) -> HeaderValue {
+    const EMPTY: Option<(u64, HeaderValue)> = None;
+    thread_local! {
+        static RECENT: std::cell::RefCell<[Option<(u64, HeaderValue)>; 16]> = const { std::cell::RefCell::new([EMPTY; 16]) };
+    }
+    let slot = (n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) as usize;
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        match &recent[slot] {
+            Some((m, v)) if *m == n => v.clone(),
+            _ => {
+                let v = number(n);
+                recent[slot] = Some((n, v.clone()));
+                v
+            }
+        }
+    })
 }
 
 /// A fresh request id, formatted like AWS's (a UUID).
 pub fn new_request_id() -> String {
-    let r: u128 = rand::random();
-    let s = format!("{:032x}", r);
-    format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut r: u128 = rand::random();
+    let mut id = [b'-'; 36];
+    for i in (0..36).rev() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            continue;
+        }
+        id[i] = HEX[(r & 0xf) as usize];
+        r >>= 4;
+    }
+    String::from_utf8_lossy(&id).into_owned()
 }
 
 /// Where an invoke URL points: `/{api}/{stage}/{path}`, or
@@ -442,14 +489,13 @@ impl Gateway {
     }
 }
 
-fn proxied_response(res: Response<Incoming>) -> Response<GwBody> {
-    let (mut parts, body) = res.into_parts();
-    proxy::strip_hop_by_hop(&mut parts.headers);
-    Response::from_parts(parts, stream_body(body))
+fn proxied_response(mut res: Response<GwBody>) -> Response<GwBody> {
+    proxy::strip_hop_by_hop(res.headers_mut());
+    res
 }
 
 /// HTTP (non-proxy): the integration responses pick the status and headers.
-fn mapped_response(res: Response<Incoming>, mappings: &[snapshot::ResponseMapping]) -> Response<GwBody> {
+fn mapped_response(res: Response<GwBody>, mappings: &[snapshot::ResponseMapping]) -> Response<GwBody> {
     let status = res.status();
     let code = status.as_str().to_string();
     let chosen = mappings
@@ -457,7 +503,7 @@ fn mapped_response(res: Response<Incoming>, mappings: &[snapshot::ResponseMappin
         .find(|m| m.pattern.as_ref().is_some_and(|p| p.is_match(&code)))
         .or_else(|| mappings.iter().find(|m| m.pattern.is_none()));
     let (parts, body) = res.into_parts();
-    let mut out = Response::new(stream_body(body));
+    let mut out = Response::new(body);
     match chosen {
         None => *out.status_mut() = status,
         Some(m) => {
@@ -552,7 +598,7 @@ pub async fn serve(
 /// One worker thread: serves the connections it is handed until the
 /// acceptor has stopped and every connection has finished (`done`).
 async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedReceiver<Handoff>, mut done: tokio::sync::watch::Receiver<bool>) {
-    WORKER_UPSTREAM.with(|c| c.get_or_init(|| proxy::client(gateway.connector.clone())).clone());
+    WORKER_UPSTREAM.with(|c| c.get_or_init(|| proxy::clients(gateway.connector.clone())).clone());
     let builder = Builder::new(TokioExecutor::new());
     while let Some((stream, peer, watcher)) = rx.recv().await {
         let stream = match tokio::net::TcpStream::from_std(stream) {
@@ -576,6 +622,30 @@ async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedRecei
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_ids_look_like_uuids() {
+        let (a, b) = (new_request_id(), new_request_id());
+        assert_ne!(a, b);
+        for id in [a, b] {
+            assert_eq!(id.len(), 36);
+            for (i, c) in id.chars().enumerate() {
+                match i {
+                    8 | 13 | 18 | 23 => assert_eq!(c, '-', "{id}"),
+                    _ => assert!(c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{id}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_as_header_values() {
+        for n in [0, 7, 10, 999_999, 1_000_000_000, u64::MAX] {
+            assert_eq!(number(n), HeaderValue::from(n));
+            assert_eq!(repeated_number(n), HeaderValue::from(n));
+            assert_eq!(repeated_number(n), HeaderValue::from(n), "from the per-thread cache");
+        }
+    }
 
     #[test]
     fn invoke_urls() {

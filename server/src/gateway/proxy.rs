@@ -1,6 +1,7 @@
-//! Calling the backend: one pooled HTTP client for every request, URL
-//! building from the integration's template, header hygiene, and the
-//! timeout and failure rules.
+//! Calling the backend: the clients (the lean HTTP/1.1 pool in `h1` for
+//! http:// backends, hyper's pooled client for https://), URL building from
+//! the integration's template, header hygiene, and the timeout and failure
+//! rules.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -17,12 +18,28 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use super::h1::SendError;
 use super::snapshot::{Params, UriPart, UriTemplate};
 use super::{BoxError, GwBody, MAX_BODY};
 
-/// The upstream client: one connection pool shared by all requests, for
-/// http:// and https:// backends.
+/// hyper's pooled client, for https:// backends.
 pub type Upstream = Client<HttpsConnector<HttpConnector>, GwBody>;
+
+/// The backend clients of one gateway worker thread (or of the console's
+/// Test button): connections to http:// backends in the lean HTTP/1.1 pool,
+/// to https:// ones through hyper's client and rustls.
+pub struct Backends {
+    pub plain: super::h1::Pool,
+    pub tls: Upstream,
+}
+
+/// Shared handle to a set of backend clients.
+pub type Clients = Arc<Backends>;
+
+/// New, empty backend clients over `connector`.
+pub fn clients(connector: Connector) -> Clients {
+    Arc::new(Backends { plain: super::h1::Pool::default(), tls: client(connector) })
+}
 
 /// How the upstream client connects: TCP, and TLS for https:// backends.
 pub type Connector = HttpsConnector<HttpConnector>;
@@ -84,22 +101,49 @@ pub enum ProxyError {
     BadUri(String),
 }
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
+/// The caller's address as a header value. A connection sends many
+/// requests from one address, so the last one is kept per thread.
+fn ip_value(ip: std::net::IpAddr) -> HeaderValue {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(std::net::IpAddr, HeaderValue)>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((a, v)) if *a == ip => v.clone(),
+            _ => {
+                let v = HeaderValue::try_from(ip.to_string()).expect("an IP address is a valid header value");
+                *last = Some((ip, v.clone()));
+                v
+            }
+        }
+    })
+}
+
 /// Headers that belong to one connection and must not be forwarded.
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "trailers",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-connection",
+const HOP_BY_HOP: [HeaderName; 10] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    HeaderName::from_static("trailers"),
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    HeaderName::from_static("proxy-connection"),
 ];
 
 /// Removes hop-by-hop headers, including any the Connection header names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Usually there are none: look before removing (each removal hashes).
+    if !headers.keys().any(|k| HOP_BY_HOP.contains(k)) {
+        return;
+    }
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -110,8 +154,8 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for n in named {
         headers.remove(n);
     }
-    for h in HOP_BY_HOP {
-        headers.remove(*h);
+    for h in &HOP_BY_HOP {
+        headers.remove(h);
     }
 }
 
@@ -173,7 +217,7 @@ pub struct Outbound<'a, B> {
 /// Sends the request upstream and waits (up to the timeout) for its
 /// response headers; the response body then streams back as it arrives.
 /// Returns the response and the time spent waiting for it.
-pub async fn call<B>(client: &Upstream, mut out: Outbound<'_, B>) -> Result<(Response<Incoming>, Duration), ProxyError>
+pub async fn call<B>(clients: &Backends, mut out: Outbound<'_, B>) -> Result<(Response<GwBody>, Duration), ProxyError>
 where
     B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
     B::Error: Into<BoxError>,
@@ -189,17 +233,16 @@ where
         }
         strip_hop_by_hop(&mut headers);
         let original_host = headers.remove(header::HOST);
-        let ip = out.peer.ip().to_string();
-        let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-            Some(prev) => format!("{prev}, {ip}"),
-            None => ip,
+        let xff = match headers.get(X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
+            Some(prev) => HeaderValue::try_from(format!("{prev}, {}", out.peer.ip())).ok(),
+            None => Some(ip_value(out.peer.ip())),
         };
-        if let Ok(v) = HeaderValue::try_from(xff) {
-            headers.insert("x-forwarded-for", v);
+        if let Some(v) = xff {
+            headers.insert(X_FORWARDED_FOR, v);
         }
-        headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
         if let Some(h) = original_host {
-            headers.insert("x-forwarded-host", h);
+            headers.insert(X_FORWARDED_HOST, h);
         }
     } else {
         // HTTP (non-proxy) integrations pass only the body and its type.
@@ -232,16 +275,25 @@ where
     *req.headers_mut() = headers;
 
     let started = Instant::now();
-    match tokio::time::timeout(out.timeout, client.request(req)).await {
-        Err(_) => Err(ProxyError::Timeout),
-        Ok(Ok(res)) => Ok((res, started.elapsed())),
-        Ok(Err(e)) => {
-            if is_length_limit(&e) {
-                Err(ProxyError::TooLarge)
-            } else {
-                Err(ProxyError::Failed(error_chain(&e)))
+    let plain = req.uri().scheme_str() == Some("http");
+    let exchange = async {
+        if plain {
+            match clients.plain.send(req).await {
+                Ok(res) => Ok(res.map(|b| b.map_err(BoxError::from).boxed())),
+                Err(SendError::TooLarge) => Err(ProxyError::TooLarge),
+                Err(SendError::Failed(why)) => Err(ProxyError::Failed(why)),
+            }
+        } else {
+            match clients.tls.request(req).await {
+                Ok(res) => Ok(res.map(stream_body)),
+                Err(e) if is_length_limit(&e) => Err(ProxyError::TooLarge),
+                Err(e) => Err(ProxyError::Failed(error_chain(&e))),
             }
         }
+    };
+    match tokio::time::timeout(out.timeout, exchange).await {
+        Err(_) => Err(ProxyError::Timeout),
+        Ok(res) => res.map(|res| (res, started.elapsed())),
     }
 }
 
