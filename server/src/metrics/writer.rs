@@ -197,14 +197,8 @@ impl Writer {
         // Access-log rows. SQLite runs on sqlx's worker thread, so while it
         // executes one INSERT this task binds the next one's values, and
         // while it executes the last, this task sums the batch per minute.
-        let chunks: Vec<&[Record]> = self.backlog.chunks(ROWS_PER_INSERT).collect();
-        let partial_sql = chunks.last().filter(|c| c.len() != ROWS_PER_INSERT).map(|c| insert_sql(c.len()));
-        let sql_for = |rows: &[Record]| -> &str {
-            match &partial_sql {
-                Some(sql) if rows.len() != ROWS_PER_INSERT => sql,
-                _ => full_insert_sql(),
-            }
-        };
+        let chunks = insert_chunks(&self.backlog);
+        let sql_for = |rows: &[Record]| insert_sql_for(rows.len());
         let mut next = chunks.first().map(|c| insert_query(sql_for(c), c));
         let mut minutes = None;
         for i in 0..chunks.len() {
@@ -291,9 +285,30 @@ fn insert_sql(rows: usize) -> String {
     sql
 }
 
-fn full_insert_sql() -> &'static str {
-    static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    FULL.get_or_init(|| insert_sql(ROWS_PER_INSERT))
+/// Splits a batch into INSERTs of `ROWS_PER_INSERT` rows and then powers
+/// of two, so only a dozen statement shapes exist. sqlx keeps every
+/// statement it prepares (up to 100 per connection); with one shape per
+/// leftover size, those caches of 1,000-row statements grew the process by
+/// ~150 MB under load.
+fn insert_chunks(rows: &[Record]) -> Vec<&[Record]> {
+    let mut chunks = Vec::with_capacity(rows.len() / ROWS_PER_INSERT + 10);
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = if rest.len() >= ROWS_PER_INSERT { ROWS_PER_INSERT } else { 1 << rest.len().ilog2() };
+        let (chunk, after) = rest.split_at(n);
+        chunks.push(chunk);
+        rest = after;
+    }
+    chunks
+}
+
+/// The INSERT for `rows` rows: `ROWS_PER_INSERT` or a power of two below it.
+fn insert_sql_for(rows: usize) -> &'static str {
+    const SHAPES: usize = (ROWS_PER_INSERT.ilog2() + 2) as usize;
+    static SQL: [std::sync::OnceLock<String>; SHAPES] = [const { std::sync::OnceLock::new() }; SHAPES];
+    debug_assert!(rows == ROWS_PER_INSERT || rows.is_power_of_two());
+    let slot = if rows == ROWS_PER_INSERT { 0 } else { rows.ilog2() as usize + 1 };
+    SQL[slot].get_or_init(|| insert_sql(rows))
 }
 
 /// One multi-row INSERT of access-log rows, values bound.
@@ -411,6 +426,18 @@ mod tests {
             bytes_out: 100,
             path: "/pets/1".into(),
             request_id: "00000000-0000-0000-0000-000000000000".into(),
+        }
+    }
+
+    #[test]
+    fn batches_split_into_a_few_statement_shapes() {
+        let key = Arc::new(MetricKey { api: "a".into(), stage: "s".into(), resource: "/".into(), method: "GET".into() });
+        let rows: Vec<Record> = (0..2_777).map(|i| record(&key, i, 200, 1)).collect();
+        let sizes: Vec<usize> = insert_chunks(&rows).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [1000, 1000, 512, 256, 8, 1]);
+        assert!(insert_chunks(&rows[..0]).is_empty());
+        for n in [1, 2, 512, ROWS_PER_INSERT] {
+            assert_eq!(insert_sql_for(n).matches("(?,").count(), n);
         }
     }
 
