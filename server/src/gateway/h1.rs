@@ -24,6 +24,7 @@ use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::proxy::header_tokens;
 use super::{BoxError, GwBody};
 
 /// How long an idle connection is kept for reuse.
@@ -91,8 +92,12 @@ impl Pool {
         }
     }
 
-    /// Keeps `conn` for the next request to `key`.
+    /// Keeps `conn` for the next request to `key`, unless it holds bytes
+    /// no response has claimed (then it cannot be reused).
     fn put(&self, key: &str, conn: Conn) {
+        if !conn.buf.is_empty() {
+            return;
+        }
         let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let list = match idle.get_mut(key) {
@@ -193,12 +198,8 @@ async fn next_data(body: &mut GwBody) -> Result<Option<Bytes>, SendError> {
 }
 
 fn request_body_error(e: BoxError) -> SendError {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&*e);
-    while let Some(err) = cur {
-        if err.is::<http_body_util::LengthLimitError>() {
-            return SendError::TooLarge;
-        }
-        cur = err.source();
+    if super::proxy::is_length_limit(&*e) {
+        return SendError::TooLarge;
     }
     SendError::Failed(format!("reading the request body: {e}"))
 }
@@ -256,7 +257,8 @@ enum Exchange {
 
 /// Writes the head (with the body's first piece, if any), then the rest of
 /// the body (`rest`: whether there is more, and if it goes chunked), then
-/// reads until the response head is complete in `conn.buf`.
+/// waits for the first bytes of the answer in `conn.buf` (none at all is
+/// how a pooled connection the backend closed shows itself).
 async fn exchange(conn: &mut Conn, head: &[u8], body: &mut GwBody, rest: Option<bool>) -> Result<(), Exchange> {
     if let Err(e) = conn.stream.write_all(head).await {
         return Err(Exchange::Closed(format!("sending the request: {e}")));
@@ -283,34 +285,20 @@ async fn exchange(conn: &mut Conn, head: &[u8], body: &mut GwBody, rest: Option<
         }
     }
     conn.buf.clear();
-    loop {
-        if conn.buf.capacity() - conn.buf.len() < 1024 {
-            conn.buf.reserve(READ_CHUNK);
-        }
-        match conn.stream.read_buf(&mut conn.buf).await {
-            Ok(0) if conn.buf.is_empty() => {
-                return Err(Exchange::Closed("the backend closed the connection without answering".into()))
-            }
-            Ok(0) => return Err(Exchange::Failed(SendError::Failed("the backend closed the connection mid-response".into()))),
-            Ok(_) => {}
-            Err(e) if conn.buf.is_empty() && e.kind() == io::ErrorKind::ConnectionReset => {
-                return Err(Exchange::Closed(format!("reading the response: {e}")))
-            }
-            Err(e) => return Err(Exchange::Failed(SendError::io("reading the response", e))),
-        }
-        if head_complete(&conn.buf) {
-            return Ok(());
-        }
-        if conn.buf.len() > MAX_HEAD {
-            return Err(Exchange::Failed(SendError::Failed(format!("response head larger than {MAX_HEAD} bytes"))));
-        }
+    make_room(&mut conn.buf);
+    match conn.stream.read_buf(&mut conn.buf).await {
+        Ok(0) => Err(Exchange::Closed("the backend closed the connection without answering".into())),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Err(Exchange::Closed(format!("reading the response: {e}"))),
+        Err(e) => Err(Exchange::Failed(SendError::io("reading the response", e))),
     }
 }
 
-/// Whether `buf` holds a complete head (status line through the blank line),
-/// 1xx interim responses included.
-fn head_complete(buf: &[u8]) -> bool {
-    buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.windows(2).any(|w| w == b"\n\n")
+/// Makes room to read into `buf` when it has little left.
+fn make_room(buf: &mut BytesMut) {
+    if buf.capacity() - buf.len() < 1024 {
+        buf.reserve(READ_CHUNK);
+    }
 }
 
 /// Parses the head in `conn.buf` (reading more past any 1xx) and builds the
@@ -323,9 +311,7 @@ async fn read_response(pool: &Pool, key: &str, mut conn: Conn, method: &Method) 
                 if conn.buf.len() > MAX_HEAD {
                     return Err(SendError::Failed(format!("response head larger than {MAX_HEAD} bytes")));
                 }
-                if conn.buf.capacity() - conn.buf.len() < 1024 {
-                    conn.buf.reserve(READ_CHUNK);
-                }
+                make_room(&mut conn.buf);
                 match conn.stream.read_buf(&mut conn.buf).await {
                     Ok(0) => return Err(SendError::Failed("the backend closed the connection mid-response".into())),
                     Ok(_) => continue,
@@ -438,10 +424,8 @@ fn build(pool: &Pool, key: &str, mut conn: Conn, method: &Method, h: Head) -> Re
     }
     match body.state {
         State::Done => {
-            if let Some(conn) = body.conn.take() {
-                if body.keep_alive && conn.buf.is_empty() {
-                    pool.put(key, conn);
-                }
+            if let Some(conn) = body.conn.take().filter(|_| body.keep_alive) {
+                pool.put(key, conn);
             }
         }
         _ => body.pool = Some((pool.clone(), key.to_string())),
@@ -454,22 +438,11 @@ fn build(pool: &Pool, key: &str, mut conn: Conn, method: &Method, h: Head) -> Re
 }
 
 fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    header_tokens(headers, name).any(|t| t.eq_ignore_ascii_case(token))
 }
 
 fn last_token_is(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .last()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case(token))
+    header_tokens(headers, name).last().is_some_and(|t| t.eq_ignore_ascii_case(token))
 }
 
 /// The declared length; several differing values count as none (read to
@@ -526,11 +499,9 @@ impl UpBody {
     /// The body is complete: hand the connection back.
     fn finish(&mut self) {
         self.state = State::Done;
-        if let Some(conn) = self.conn.take() {
-            if let Some((pool, key)) = self.pool.take() {
-                if self.keep_alive && conn.buf.is_empty() {
-                    pool.put(&key, conn);
-                }
+        if let (Some(conn), Some((pool, key))) = (self.conn.take(), self.pool.take()) {
+            if self.keep_alive {
+                pool.put(&key, conn);
             }
         }
     }
@@ -539,9 +510,7 @@ impl UpBody {
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let Some(conn) = self.conn.as_mut() else { return Poll::Ready(Ok(0)) };
         loop {
-            if conn.buf.capacity() - conn.buf.len() < 1024 {
-                conn.buf.reserve(READ_CHUNK);
-            }
+            make_room(&mut conn.buf);
             match conn.stream.try_read_buf(&mut conn.buf) {
                 Ok(n) => return Poll::Ready(Ok(n)),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => ready!(conn.stream.poll_read_ready(cx))?,

@@ -138,19 +138,19 @@ const HOP_BY_HOP: [HeaderName; 10] = [
     HeaderName::from_static("proxy-connection"),
 ];
 
+/// The comma-separated tokens of every `name` header, trimmed (as in
+/// `Connection: close, x-private` or `Transfer-Encoding: gzip, chunked`).
+pub(super) fn header_tokens(headers: &HeaderMap, name: HeaderName) -> impl Iterator<Item = &str> {
+    headers.get_all(name).into_iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim)
+}
+
 /// Removes hop-by-hop headers, including any the Connection header names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // Usually there are none: look before removing (each removal hashes).
     if !headers.keys().any(|k| HOP_BY_HOP.contains(k)) {
         return;
     }
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|n| HeaderName::try_from(n.trim()).ok())
-        .collect();
+    let named: Vec<HeaderName> = header_tokens(headers, header::CONNECTION).filter_map(|n| HeaderName::try_from(n).ok()).collect();
     for n in named {
         headers.remove(n);
     }
@@ -297,7 +297,8 @@ where
     }
 }
 
-fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+/// Whether `e` (or an error under it) is a body passing its size limit.
+pub(super) fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
         if err.is::<http_body_util::LengthLimitError>() {
