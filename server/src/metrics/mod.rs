@@ -5,6 +5,7 @@
 //! and to 1-minute, 5-minute and 1-hour rollups. A full channel drops the
 //! record and counts it; that counter is exposed and stays 0 in normal use.
 
+mod bulk;
 pub mod charts;
 pub mod hist;
 pub mod prom;

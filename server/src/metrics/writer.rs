@@ -24,8 +24,6 @@ pub const BATCH: usize = 2_000;
 pub const BATCH_WAIT: Duration = Duration::from_millis(100);
 /// Rollup periods, in seconds, and how long each is kept.
 pub const PERIODS: [(i64, i64); 3] = [(60, 2 * 86_400), (300, 8 * 86_400), (3_600, 400 * 86_400)];
-/// Rows per INSERT statement (13 values each: 13,000, under SQLite's 32,766).
-const ROWS_PER_INSERT: usize = 1_000;
 /// Records kept for a retry while the database refuses writes; beyond this they are dropped and counted.
 const MAX_BACKLOG: usize = 200_000;
 
@@ -77,7 +75,8 @@ impl Rollup {
     }
 }
 
-type RollupId = (i64, i64, Arc<MetricKey>);
+/// A rollup row's identity: period, start, and what it counts.
+pub type RollupId = (i64, i64, Arc<MetricKey>);
 
 /// Counters the writer keeps about itself.
 #[derive(Debug, Default)]
@@ -194,30 +193,9 @@ impl Writer {
 
     async fn commit(&mut self) -> Result<(), StoreError> {
         let mut tx = self.store.pool().begin().await?;
-        // Access-log rows. SQLite runs on sqlx's worker thread, so while it
-        // executes one INSERT this task binds the next one's values, and
-        // while it executes the last, this task sums the batch per minute.
-        let chunks = insert_chunks(&self.backlog);
-        let sql_for = |rows: &[Record]| insert_sql_for(rows.len());
-        let mut next = chunks.first().map(|c| insert_query(sql_for(c), c));
-        let mut minutes = None;
-        for i in 0..chunks.len() {
-            let Some(query) = next.take() else { break };
-            let (done, prepared) = tokio::join!(query.execute(&mut *tx), async {
-                match chunks.get(i + 1) {
-                    Some(c) => Some(insert_query(sql_for(c), c)),
-                    None => {
-                        minutes = Some(minute_sums(&self.backlog));
-                        None
-                    }
-                }
-            });
-            done?;
-            next = prepared;
-        }
         // The rollups this batch touches, as they will be after it: the
         // batch's per-minute sums merged into their 1 m, 5 m and 1 h rows.
-        let minutes = minutes.unwrap_or_default();
+        let minutes = minute_sums(&self.backlog);
         let mut next: HashMap<RollupId, Rollup> = HashMap::new();
         for ((minute, _), (key, sum)) in minutes {
             for (period, _) in PERIODS {
@@ -234,9 +212,18 @@ impl Writer {
                 }
             }
         }
-        for (id, roll) in &next {
-            save_rollup(&mut tx, id, roll).await?;
-        }
+        // Access-log rows and rollups, straight through SQLite's C API on
+        // the transaction's connection (see `bulk`). That blocks this thread
+        // for a few milliseconds per thousand rows, so tokio is told first.
+        let mut handle = tx.lock_handle().await?;
+        let rows = &self.backlog;
+        let mut write = || super::bulk::insert_rows(&mut handle, rows).and_then(|()| super::bulk::save_rollups(&mut handle, &next));
+        let written = match tokio::runtime::Handle::current().runtime_flavor() {
+            tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(write),
+            _ => write(),
+        };
+        written.map_err(StoreError::Sqlite)?;
+        drop(handle);
         tx.commit().await?;
         // Only now is memory updated; periods long past are let go.
         let now = crate::store::now_secs();
@@ -269,68 +256,6 @@ impl Writer {
         }
         Ok(())
     }
-}
-
-fn insert_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO request_log (at_us, api_id, stage, resource, method, path, status, latency_us, integration_us, key_id, \
-         bytes_in, bytes_out, request_id) VALUES ",
-    );
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    }
-    sql
-}
-
-/// Splits a batch into INSERTs of `ROWS_PER_INSERT` rows and then powers
-/// of two, so only a dozen statement shapes exist. sqlx keeps every
-/// statement it prepares (up to 100 per connection); with one shape per
-/// leftover size, those caches of 1,000-row statements grew the process by
-/// ~150 MB under load.
-fn insert_chunks(rows: &[Record]) -> Vec<&[Record]> {
-    let mut chunks = Vec::with_capacity(rows.len() / ROWS_PER_INSERT + 10);
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let n = if rest.len() >= ROWS_PER_INSERT { ROWS_PER_INSERT } else { 1 << rest.len().ilog2() };
-        let (chunk, after) = rest.split_at(n);
-        chunks.push(chunk);
-        rest = after;
-    }
-    chunks
-}
-
-/// The INSERT for `rows` rows: `ROWS_PER_INSERT` or a power of two below it.
-fn insert_sql_for(rows: usize) -> &'static str {
-    const SHAPES: usize = (ROWS_PER_INSERT.ilog2() + 2) as usize;
-    static SQL: [std::sync::OnceLock<String>; SHAPES] = [const { std::sync::OnceLock::new() }; SHAPES];
-    debug_assert!(rows == ROWS_PER_INSERT || rows.is_power_of_two());
-    let slot = if rows == ROWS_PER_INSERT { 0 } else { rows.ilog2() as usize + 1 };
-    SQL[slot].get_or_init(|| insert_sql(rows))
-}
-
-/// One multi-row INSERT of access-log rows, values bound.
-fn insert_query<'q>(sql: &'q str, rows: &'q [Record]) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    let mut q = sqlx::query(sql);
-    for r in rows {
-        q = q
-            .bind(r.at_us)
-            .bind(r.key.api.as_str())
-            .bind(r.key.stage.as_str())
-            .bind(r.key.resource.as_str())
-            .bind(r.key.method.as_str())
-            .bind(r.path.as_str())
-            .bind(i64::from(r.status))
-            .bind(r.latency_us as i64)
-            .bind(r.integration_us.map(|v| v as i64))
-            .bind(r.key_id.as_deref())
-            .bind(r.bytes_in as i64)
-            .bind(r.bytes_out as i64)
-            .bind(r.request_id.as_str());
-    }
-    q
 }
 
 /// The batch summed per minute and key. Keyed by the key's address, which
@@ -383,32 +308,6 @@ async fn load_rollup(tx: &mut Transaction<'_, Sqlite>, (period, start, key): &Ro
     Ok(row.map(rollup_from_row).unwrap_or_default())
 }
 
-async fn save_rollup(tx: &mut Transaction<'_, Sqlite>, (period, start, key): &RollupId, r: &Rollup) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "INSERT OR REPLACE INTO metric_rollups (api_id, stage, period, start, resource, method, {ROLLUP_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-    ))
-    .bind(key.api.as_str())
-    .bind(key.stage.as_str())
-    .bind(period)
-    .bind(start)
-    .bind(key.resource.as_str())
-    .bind(key.method.as_str())
-    .bind(r.count as i64)
-    .bind(r.error4xx as i64)
-    .bind(r.error5xx as i64)
-    .bind(r.latency_sum_us as i64)
-    .bind(r.integration_count as i64)
-    .bind(r.integration_sum_us as i64)
-    .bind(r.bytes_in as i64)
-    .bind(r.bytes_out as i64)
-    .bind(r.latency.encode())
-    .bind(r.integration.encode())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,18 +325,6 @@ mod tests {
             bytes_out: 100,
             path: "/pets/1".into(),
             request_id: "00000000-0000-0000-0000-000000000000".into(),
-        }
-    }
-
-    #[test]
-    fn batches_split_into_a_few_statement_shapes() {
-        let key = Arc::new(MetricKey { api: "a".into(), stage: "s".into(), resource: "/".into(), method: "GET".into() });
-        let rows: Vec<Record> = (0..2_777).map(|i| record(&key, i, 200, 1)).collect();
-        let sizes: Vec<usize> = insert_chunks(&rows).iter().map(|c| c.len()).collect();
-        assert_eq!(sizes, [1000, 1000, 512, 256, 8, 1]);
-        assert!(insert_chunks(&rows[..0]).is_empty());
-        for n in [1, 2, 512, ROWS_PER_INSERT] {
-            assert_eq!(insert_sql_for(n).matches("(?,").count(), n);
         }
     }
 
@@ -487,6 +374,107 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(old_hours, 1, "hourly rollups outlive the access log");
+    }
+
+    #[tokio::test]
+    async fn access_log_rows_are_stored_exactly_as_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut w, store) = writer(&dir).await;
+        let odd = Arc::new(MetricKey {
+            api: "a\"b".into(),
+            stage: "s\\t".into(),
+            resource: "/caf\u{e9}/{id+}".into(),
+            method: "GET".into(),
+        });
+        let mut plain = record(&key(), 1_700_000_000_000_000, 200, 1_234);
+        plain.key_id = Some("k\u{1}1".into());
+        let mut odd_row = record(&odd, 1_700_000_000_000_001, 502, 9);
+        odd_row.integration_us = None;
+        odd_row.path = "/q\"uote/back\\slash/tab\tnl\nnul\u{0}del\u{7f}/\u{1f600}".into();
+        odd_row.bytes_in = u32::MAX as u64 + 7;
+        let expected = [plain.clone(), odd_row.clone()];
+        let mut batch = vec![plain, odd_row];
+        w.write(&mut batch).await;
+        type Head = (i64, String, String, String, String, String, i64);
+        type Tail = (i64, Option<i64>, Option<String>, i64, i64, String);
+        let heads: Vec<Head> =
+            sqlx::query_as("SELECT at_us, api_id, stage, resource, method, path, status FROM request_log ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        let tails: Vec<Tail> = sqlx::query_as(
+            "SELECT latency_us, integration_us, key_id, bytes_in, bytes_out, request_id FROM request_log ORDER BY id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!((heads.len(), tails.len()), (2, 2));
+        for ((head, tail), r) in heads.iter().zip(&tails).zip(&expected) {
+            let k = &r.key;
+            let want: Head = (r.at_us, k.api.clone(), k.stage.clone(), k.resource.clone(), k.method.clone(), r.path.clone(), r.status.into());
+            assert_eq!(head, &want);
+            let want: Tail = (
+                r.latency_us as i64,
+                r.integration_us.map(|v| v as i64),
+                r.key_id.as_deref().map(String::from),
+                r.bytes_in as i64,
+                r.bytes_out as i64,
+                r.request_id.clone(),
+            );
+            assert_eq!(tail, &want);
+        }
+        let types: Vec<String> = sqlx::query_scalar("SELECT typeof(at_us) || typeof(status) || typeof(path) FROM request_log")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(types, ["integerintegertext"; 2], "numbers are stored as integers, not text");
+    }
+
+    /// A write the database refuses changes nothing (no rows, no rollups,
+    /// in memory or stored) and keeps the batch; the next write commits it
+    /// with the new one, counted once.
+    #[tokio::test]
+    async fn refused_writes_keep_the_batch_and_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut w, store) = writer(&dir).await;
+        let k = key();
+        let now = crate::store::now_secs() * 1_000_000;
+        let counts = |store: Store| async move {
+            let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_log").fetch_one(store.pool()).await.unwrap();
+            let counted: Option<i64> = sqlx::query_scalar("SELECT SUM(count) FROM metric_rollups WHERE period = 60")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            (rows, counted.unwrap_or(0))
+        };
+        // The access-log insert fails, then (rows in) the rollup upsert fails.
+        for (table, refusal) in [("request_log", "log refused (test)"), ("metric_rollups", "rollup refused (test)")] {
+            sqlx::query(&format!("CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, '{refusal}'); END"))
+                .execute(store.pool())
+                .await
+                .unwrap();
+            let mut batch = vec![record(&k, now, 200, 10), record(&k, now + 1, 500, 20)];
+            w.write(&mut batch).await;
+            let err = w.commit().await.unwrap_err().to_string();
+            assert!(err.contains(refusal), "{err}");
+            assert_eq!(counts(store.clone()).await, (0, 0), "{table}: nothing half-written");
+            assert!(w.rollups.values().all(|r| r.count == 0), "{table}: memory unchanged");
+            assert_eq!(w.backlog.len(), 2, "{table}: the batch is kept");
+            sqlx::query(&format!("DROP TRIGGER refuse_{table}")).execute(store.pool()).await.unwrap();
+            w.backlog.clear();
+        }
+        assert_eq!(w.stats.failed_batches.load(Ordering::Relaxed), 2);
+        // Refused once, then accepted along with the next batch.
+        sqlx::query("CREATE TRIGGER refuse_again BEFORE INSERT ON request_log BEGIN SELECT RAISE(ABORT, 'no'); END")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        w.write(&mut vec![record(&k, now, 200, 10)]).await;
+        sqlx::query("DROP TRIGGER refuse_again").execute(store.pool()).await.unwrap();
+        w.write(&mut vec![record(&k, now + 1, 404, 10), record(&k, now + 2, 200, 10)]).await;
+        assert!(w.backlog.is_empty());
+        assert_eq!(counts(store.clone()).await, (3, 3));
+        assert_eq!(w.stats.written.load(Ordering::Relaxed), 3);
     }
 
     /// `cargo test --release -p apigw-server --lib writer_throughput -- --ignored --nocapture`

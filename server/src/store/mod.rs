@@ -32,6 +32,9 @@ pub enum StoreError {
     /// A migration failed.
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// SQLite refused a call made through its C API (the metrics writer's bulk insert).
+    #[error("database error: {0}")]
+    Sqlite(String),
 }
 
 /// The database handle shared by the console and the control API.

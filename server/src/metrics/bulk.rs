@@ -1,0 +1,158 @@
+//! Metrics rows into SQLite through its C API, on the connection the
+//! writer's transaction holds: a statement prepared once per batch, then
+//! bound and stepped per row, strings and blobs bound in place.
+//!
+//! Going through sqlx cost more than SQLite's own work: each of the 13
+//! values of an access-log row was looked up by parameter name, copied so it
+//! could travel to sqlx's SQLite thread and freed again, and every rollup
+//! upsert was a round trip to that thread. This is the only `unsafe` code in
+//! the server; it stays small and every call's result is checked.
+
+#![allow(unsafe_code)]
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_int, CStr};
+use std::ptr;
+
+use libsqlite3_sys as ffi;
+use sqlx::sqlite::LockedSqliteHandle;
+
+use super::writer::{Rollup, RollupId};
+use super::Record;
+
+const INSERT_ROW: &str = "INSERT INTO request_log (at_us, api_id, stage, resource, method, path, status, latency_us, \
+     integration_us, key_id, bytes_in, bytes_out, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+const SAVE_ROLLUP: &str = "INSERT OR REPLACE INTO metric_rollups (api_id, stage, period, start, resource, method, \
+     count, error4xx, error5xx, latency_sum_us, integration_count, integration_sum_us, bytes_in, bytes_out, \
+     latency_hist, integration_hist) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+
+/// Inserts access-log rows, in order, inside whatever transaction is open on
+/// the connection. On error some rows may be in; the caller rolls back.
+pub fn insert_rows(handle: &mut LockedSqliteHandle<'_>, rows: &[Record]) -> Result<(), String> {
+    let stmt = Statement::prepare(handle, INSERT_ROW)?;
+    for r in rows {
+        let ok = stmt.int(1, r.at_us)
+            && stmt.text(2, &r.key.api)
+            && stmt.text(3, &r.key.stage)
+            && stmt.text(4, &r.key.resource)
+            && stmt.text(5, &r.key.method)
+            && stmt.text(6, &r.path)
+            && stmt.int(7, i64::from(r.status))
+            && stmt.int(8, r.latency_us as i64)
+            && stmt.opt_int(9, r.integration_us)
+            && match &r.key_id {
+                Some(k) => stmt.text(10, k),
+                None => stmt.null(10),
+            }
+            && stmt.int(11, r.bytes_in as i64)
+            && stmt.int(12, r.bytes_out as i64)
+            && stmt.text(13, &r.request_id);
+        stmt.run(ok, "inserting an access-log row")?;
+    }
+    Ok(())
+}
+
+/// Writes rollup rows (replacing the stored ones), inside the open transaction.
+pub fn save_rollups(handle: &mut LockedSqliteHandle<'_>, rollups: &HashMap<RollupId, Rollup>) -> Result<(), String> {
+    let stmt = Statement::prepare(handle, SAVE_ROLLUP)?;
+    for ((period, start, key), r) in rollups {
+        let (latency, integration) = (r.latency.encode(), r.integration.encode());
+        let ok = stmt.text(1, &key.api)
+            && stmt.text(2, &key.stage)
+            && stmt.int(3, *period)
+            && stmt.int(4, *start)
+            && stmt.text(5, &key.resource)
+            && stmt.text(6, &key.method)
+            && [r.count, r.error4xx, r.error5xx, r.latency_sum_us, r.integration_count, r.integration_sum_us, r.bytes_in, r.bytes_out]
+                .iter()
+                .zip(7..)
+                .all(|(&v, i)| stmt.int(i, v as i64))
+            && stmt.blob(15, &latency)
+            && stmt.blob(16, &integration);
+        stmt.run(ok, "saving a metrics rollup")?;
+    }
+    Ok(())
+}
+
+/// A prepared statement on a locked connection, finalized when dropped
+/// (also on an early return). Strings and blobs are bound without a copy
+/// (SQLITE_STATIC), so callers keep them alive until `run` returns.
+struct Statement {
+    db: *mut ffi::sqlite3,
+    stmt: *mut ffi::sqlite3_stmt,
+}
+
+impl Statement {
+    /// The borrow of `handle` keeps sqlx's own thread off the connection
+    /// for as long as the caller holds the statement's results.
+    fn prepare(handle: &mut LockedSqliteHandle<'_>, sql: &str) -> Result<Self, String> {
+        let db = handle.as_raw_handle().as_ptr();
+        let mut stmt = ptr::null_mut();
+        // SAFETY: `db` is open and ours alone (the handle is locked); the SQL pointer and length are valid.
+        let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut stmt, ptr::null_mut()) };
+        if rc != ffi::SQLITE_OK || stmt.is_null() {
+            return Err(last_error(db, "preparing a metrics statement"));
+        }
+        Ok(Self { db, stmt })
+    }
+
+    fn int(&self, i: c_int, v: i64) -> bool {
+        // SAFETY: the statement is live and `i` is one of its parameters.
+        unsafe { ffi::sqlite3_bind_int64(self.stmt, i, v) == ffi::SQLITE_OK }
+    }
+
+    fn opt_int(&self, i: c_int, v: Option<u64>) -> bool {
+        match v {
+            Some(v) => self.int(i, v as i64),
+            None => self.null(i),
+        }
+    }
+
+    fn null(&self, i: c_int) -> bool {
+        // SAFETY: as in `int`.
+        unsafe { ffi::sqlite3_bind_null(self.stmt, i) == ffi::SQLITE_OK }
+    }
+
+    fn text(&self, i: c_int, s: &str) -> bool {
+        // SAFETY: as in `int`; the pointer and length describe valid UTF-8 that outlives the step.
+        unsafe {
+            ffi::sqlite3_bind_text64(self.stmt, i, s.as_ptr() as *const c_char, s.len() as u64, ffi::SQLITE_STATIC(), ffi::SQLITE_UTF8 as u8)
+                == ffi::SQLITE_OK
+        }
+    }
+
+    fn blob(&self, i: c_int, b: &[u8]) -> bool {
+        // SAFETY: as in `text`.
+        unsafe { ffi::sqlite3_bind_blob64(self.stmt, i, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_STATIC()) == ffi::SQLITE_OK }
+    }
+
+    /// Steps the bound statement once (`bound`: every bind succeeded) and
+    /// resets it for the next row.
+    fn run(&self, bound: bool, doing: &str) -> Result<(), String> {
+        // SAFETY: the statement is live and everything bound to it is still borrowed by the caller.
+        let done = bound && unsafe { ffi::sqlite3_step(self.stmt) } == ffi::SQLITE_DONE;
+        let result = if done { Ok(()) } else { Err(last_error(self.db, doing)) };
+        // SAFETY: resetting a live statement is always allowed. Bindings are
+        // cleared too, so no pointer to the caller's data outlives this call.
+        unsafe {
+            ffi::sqlite3_reset(self.stmt);
+            ffi::sqlite3_clear_bindings(self.stmt);
+        }
+        result
+    }
+}
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        // SAFETY: the statement came from sqlite3_prepare_v2 and is finalized only here.
+        unsafe { ffi::sqlite3_finalize(self.stmt) };
+    }
+}
+
+/// SQLite's message for the last failure on `db`.
+fn last_error(db: *mut ffi::sqlite3, doing: &str) -> String {
+    // SAFETY: `db` is open; sqlite3_errmsg returns a NUL-terminated string it owns.
+    let msg = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) };
+    format!("{doing}: {}", msg.to_string_lossy())
+}
