@@ -66,10 +66,13 @@ struct Conn {
     buf: BytesMut,
 }
 
+/// Idle connections per backend `host:port`, newest last, with when each was put back.
+type IdleConns = HashMap<String, VecDeque<(Conn, Instant)>>;
+
 /// Idle keep-alive connections by backend `host:port`. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct Pool {
-    idle: Arc<Mutex<HashMap<String, VecDeque<(Conn, Instant)>>>>,
+    idle: Arc<Mutex<IdleConns>>,
 }
 
 impl Pool {

@@ -451,7 +451,7 @@ impl Gateway {
                     Ok((_, waited)) => *waited,
                     Err(_) => called.elapsed(),
                 });
-                if let Some(log) = log.as_deref_mut() {
+                if let Some(log) = log {
                     let ms = trace.integration.unwrap_or_default().as_millis();
                     match &result {
                         Ok((res, _)) => {

@@ -48,6 +48,10 @@ const SUMMED: &str = "SUM(count), SUM(error4xx), SUM(error5xx), SUM(latency_sum_
 
 type Summed = (i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
 
+/// A summed rollup row with its period start, and with its resource and method.
+type StartRow = (i64, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
+type MethodRow = (String, String, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
+
 /// One stage's rollups of `period` from `first` (a period start) on, summed
 /// per period start; with `only`, one method's.
 async fn per_start(
@@ -59,7 +63,7 @@ async fn per_start(
     only: Option<(&str, &str)>,
 ) -> Result<Vec<(i64, Rollup)>, StoreError> {
     let filter = if only.is_some() { " AND resource = ?5 AND method = ?6" } else { "" };
-    let rows: Vec<(i64, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>)> = sqlx::query_as(&format!(
+    let rows: Vec<StartRow> = sqlx::query_as(&format!(
         "SELECT start, {SUMMED} FROM metric_rollups
          WHERE api_id = ?1 AND stage = ?2 AND period = ?3 AND start >= ?4{filter} GROUP BY start"
     ))
@@ -76,7 +80,7 @@ async fn per_start(
 
 /// One stage's rollups of `period` from `first` on, summed per method.
 async fn per_method(store: &Store, api: &str, stage: &str, period: i64, first: i64) -> Result<Vec<(String, String, Rollup)>, StoreError> {
-    let rows: Vec<(String, String, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>)> = sqlx::query_as(&format!(
+    let rows: Vec<MethodRow> = sqlx::query_as(&format!(
         "SELECT resource, method, {SUMMED} FROM metric_rollups
          WHERE api_id = ?1 AND stage = ?2 AND period = ?3 AND start >= ?4 GROUP BY resource, method"
     ))
@@ -315,7 +319,7 @@ mod tests {
                 batch.push(Record {
                     key: k.clone(),
                     at_us: (start + minute * 60) * 1_000_000,
-                    status: if (minute as usize + i) % 50 == 0 { 500 } else { 200 },
+                    status: if (minute as usize + i).is_multiple_of(50) { 500 } else { 200 },
                     latency_us: 200 + ((minute as u64 * 7 + i as u64) % 5_000),
                     integration_us: Some(150),
                     key_id: None,
