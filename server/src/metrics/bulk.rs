@@ -17,15 +17,11 @@ use std::ptr;
 use libsqlite3_sys as ffi;
 use sqlx::sqlite::LockedSqliteHandle;
 
-use super::writer::{Rollup, RollupId};
+use super::writer::{Rollup, RollupId, ROLLUP_COLUMNS};
 use super::Record;
 
 const INSERT_ROW: &str = "INSERT INTO request_log (at_us, api_id, stage, resource, method, path, status, latency_us, \
      integration_us, key_id, bytes_in, bytes_out, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-
-const SAVE_ROLLUP: &str = "INSERT OR REPLACE INTO metric_rollups (api_id, stage, period, start, resource, method, \
-     count, error4xx, error5xx, latency_sum_us, integration_count, integration_sum_us, bytes_in, bytes_out, \
-     latency_hist, integration_hist) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 /// Inserts access-log rows, in order, inside whatever transaction is open on
 /// the connection. On error some rows may be in; the caller rolls back.
@@ -55,7 +51,12 @@ pub fn insert_rows(handle: &mut LockedSqliteHandle<'_>, rows: &[Record]) -> Resu
 
 /// Writes rollup rows (replacing the stored ones), inside the open transaction.
 pub fn save_rollups(handle: &mut LockedSqliteHandle<'_>, rollups: &HashMap<RollupId, Rollup>) -> Result<(), String> {
-    let stmt = Statement::prepare(handle, SAVE_ROLLUP)?;
+    // The rollup columns in the order `load_rollup` reads them, bound 7 to 16 below.
+    let sql = format!(
+        "INSERT OR REPLACE INTO metric_rollups (api_id, stage, period, start, resource, method, {ROLLUP_COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+    );
+    let stmt = Statement::prepare(handle, &sql)?;
     for ((period, start, key), r) in rollups {
         let (latency, integration) = (r.latency.encode(), r.integration.encode());
         let ok = stmt.text(1, &key.api)
