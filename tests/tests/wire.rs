@@ -1,0 +1,368 @@
+//! The gateway on the wire, over raw TCP: pipelined and keep-alive
+//! requests, heads that arrive in pieces, chunked request bodies,
+//! `Expect: 100-continue`, HTTP/1.0, HEAD, `Connection: close`, malformed
+//! heads, too many headers, HTTP/2 without TLS, streamed and cut-off
+//! backend bodies, and closing with requests in hand — each answered
+//! correctly and counted once. These pin the wire behaviour any change to
+//! the listener (such as replacing hyper's server side) must keep.
+
+use std::time::Duration;
+
+use apigw_tests::echo::Echo;
+use apigw_tests::gw::Ctl;
+use apigw_tests::TestServer;
+use reqwest::Method;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One response read off the wire.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// Reads responses from a connection, keeping what follows one for the next.
+struct Wire {
+    s: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Wire {
+    async fn connect(gateway: &str) -> Wire {
+        let s = TcpStream::connect(gateway.trim_start_matches("http://")).await.unwrap();
+        Wire { s, buf: Vec::new() }
+    }
+
+    async fn send(&mut self, raw: &str) {
+        self.s.write_all(raw.as_bytes()).await.unwrap();
+    }
+
+    /// Reads more; false at the end of the stream.
+    async fn fill(&mut self) -> bool {
+        let mut chunk = [0u8; 8192];
+        let n = tokio::time::timeout(Duration::from_secs(10), self.s.read(&mut chunk)).await.expect("an answer in time").unwrap_or(0);
+        self.buf.extend_from_slice(&chunk[..n]);
+        n > 0
+    }
+
+    async fn line(&mut self) -> String {
+        loop {
+            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line = String::from_utf8(self.buf[..i].to_vec()).unwrap();
+                self.buf.drain(..i + 2);
+                return line;
+            }
+            assert!(self.fill().await, "connection closed mid-head: {:?}", String::from_utf8_lossy(&self.buf));
+        }
+    }
+
+    async fn take(&mut self, n: usize) -> Vec<u8> {
+        while self.buf.len() < n {
+            assert!(self.fill().await, "connection closed mid-body");
+        }
+        self.buf.drain(..n).collect()
+    }
+
+    /// The next response (skipping 100 Continue); `head_only` for a HEAD.
+    async fn answer(&mut self, head_only: bool) -> Answer {
+        loop {
+            let status_line = self.line().await;
+            let status: u16 = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{status_line}"));
+            assert!(status_line.starts_with("HTTP/1.1 "), "{status_line}");
+            let mut headers = Vec::new();
+            loop {
+                let l = self.line().await;
+                if l.is_empty() {
+                    break;
+                }
+                let (k, v) = l.split_once(':').unwrap();
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+            if status == 100 {
+                continue;
+            }
+            let mut a = Answer { status, headers, body: Vec::new() };
+            if head_only || status == 204 || status == 304 {
+                return a;
+            }
+            if let Some(n) = a.header("content-length") {
+                a.body = self.take(n.parse().unwrap()).await;
+            } else if a.header("transfer-encoding") == Some("chunked") {
+                loop {
+                    let size = usize::from_str_radix(&self.line().await, 16).unwrap();
+                    let data = self.take(size).await;
+                    self.take(2).await;
+                    if size == 0 {
+                        break;
+                    }
+                    a.body.extend(data);
+                }
+            } else {
+                while self.fill().await {}
+                a.body = std::mem::take(&mut self.buf);
+            }
+            return a;
+        }
+    }
+
+    /// Whether the gateway closed the connection (nothing more to read).
+    async fn closed(&mut self) -> bool {
+        self.buf.is_empty() && !self.fill().await
+    }
+}
+
+/// A deployed API with `/echo` (proxy to the echo server), `/raw` (proxy to
+/// a backend of the test's own) and a mock at `/`.
+async fn setup<'a>(ctl: &Ctl<'a>, echo: &Echo, raw: &str) -> String {
+    let (api, root) = ctl.api("wire").await;
+    let e = ctl.resource(&api, &root, "echo").await;
+    ctl.method(&api, &e, "ANY", false, Ctl::proxy(&format!("http://{}/echo", echo.host()), "ANY")).await;
+    let r = ctl.resource(&api, &root, "raw").await;
+    ctl.method(&api, &r, "GET", false, Ctl::proxy(&format!("http://{raw}/raw"), "GET")).await;
+    ctl.mock(&api, &root, "GET", 200, "{\"mock\":true}").await;
+    ctl.deploy(&api, "dev").await;
+    api
+}
+
+/// A backend that answers each connection's first request with `answer`,
+/// sent in pieces `gap` apart.
+async fn raw_backend(pieces: Vec<&'static str>, gap: Duration) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let pieces = pieces.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                for p in pieces {
+                    if s.write_all(p.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(gap).await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Waits until the stage's metrics count `want` requests.
+async fn counted(ctl: &Ctl<'_>, api: &str, want: u64) {
+    let mut last = Value::Null;
+    for _ in 0..50 {
+        last = ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await;
+        if last["count"].as_u64() == Some(want) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("want {want} requests counted, metrics say {}", last["count"]);
+}
+
+#[tokio::test]
+async fn pipelined_and_keep_alive_requests_are_answered_in_order_and_counted_once() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let raw = raw_backend(vec![], Duration::ZERO).await;
+    let api = setup(&ctl, &echo, &raw).await;
+
+    let mut w = Wire::connect(&s.gateway).await;
+    // Three requests in one write, the second with a body and keep-alive said out loud.
+    w.send(&format!(
+        "GET /{api}/dev/echo?n=1 HTTP/1.1\r\nhost: gw\r\n\r\n\
+         POST /{api}/dev/echo?n=2 HTTP/1.1\r\nhost: gw\r\nconnection: keep-alive\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\nhello\
+         GET /{api}/dev/ HTTP/1.1\r\nhost: gw\r\n\r\n"
+    ))
+    .await;
+    let first = w.answer(false).await;
+    assert_eq!((first.status, first.json()["query"].as_str()), (200, Some("n=1")));
+    assert!(first.header("x-amzn-requestid").is_some_and(|id| id.len() == 36));
+    assert!(first.header("date").is_some_and(|d| d.ends_with(" GMT")), "{first:?}");
+    let second = w.answer(false).await;
+    let j = second.json();
+    assert_eq!((j["method"].as_str(), j["query"].as_str(), j["body"].as_str()), (Some("POST"), Some("n=2"), Some("hello")));
+    assert_eq!(j["headers"]["x-forwarded-host"], "gw");
+    assert!(j["headers"].get("connection").is_none(), "hop-by-hop headers stay behind: {j}");
+    let third = w.answer(false).await;
+    assert_eq!((third.status, third.json()), (200, serde_json::json!({"mock": true})));
+    // The connection stays open for more.
+    w.send(&format!("GET /{api}/dev/echo?n=4 HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    assert_eq!(w.answer(false).await.json()["query"], "n=4");
+    // A 404 from the gateway itself, on the same connection.
+    w.send(&format!("GET /{api}/dev/nowhere HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    let missing = w.answer(false).await;
+    assert_eq!((missing.status, missing.header("x-amzn-errortype")), (403, Some("MissingAuthenticationTokenException")));
+    counted(&ctl, &api, 5).await;
+}
+
+#[tokio::test]
+async fn unusual_but_valid_requests_are_answered_and_bad_ones_refused() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let raw = raw_backend(vec![], Duration::ZERO).await;
+    let api = setup(&ctl, &echo, &raw).await;
+    let head = |extra: &str| format!("GET /{api}/dev/echo HTTP/1.1\r\nhost: gw\r\n{extra}\r\n");
+
+    // A head in two pieces, then a plain request on the same connection.
+    let mut w = Wire::connect(&s.gateway).await;
+    let whole = head("x-piece: 1\r\n");
+    let (a, b) = whole.split_at(20);
+    w.send(a).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    w.send(b).await;
+    assert_eq!(w.answer(false).await.json()["headers"]["x-piece"], "1");
+    w.send(&head("")).await;
+    assert_eq!(w.answer(false).await.status, 200);
+
+    // A chunked body.
+    let mut w = Wire::connect(&s.gateway).await;
+    w.send(&format!("POST /{api}/dev/echo HTTP/1.1\r\nhost: gw\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")).await;
+    assert_eq!(w.answer(false).await.json()["body"], "abcde");
+
+    // Expect: 100-continue: the body follows the interim answer.
+    let mut w = Wire::connect(&s.gateway).await;
+    w.send(&format!("PUT /{api}/dev/echo HTTP/1.1\r\nhost: gw\r\nexpect: 100-continue\r\ncontent-length: 4\r\n\r\n")).await;
+    assert!(w.line().await.starts_with("HTTP/1.1 100"), "100 Continue first");
+    assert!(w.line().await.is_empty());
+    w.send("data").await;
+    assert_eq!(w.answer(false).await.json()["body"], "data");
+
+    // HEAD: the head only (the backend's length, no body).
+    let mut w = Wire::connect(&s.gateway).await;
+    w.send(&format!("HEAD /{api}/dev/echo HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    let h = w.answer(true).await;
+    assert_eq!(h.status, 200);
+    w.send(&head("")).await;
+    assert_eq!(w.answer(false).await.status, 200, "nothing of the HEAD's body was sent");
+
+    // Connection: close is honoured.
+    let mut w = Wire::connect(&s.gateway).await;
+    w.send(&head("connection: close\r\n")).await;
+    let c = w.answer(false).await;
+    assert_eq!((c.status, c.header("connection")), (200, Some("close")));
+    assert!(w.closed().await);
+
+    // HTTP/1.0 closes after its answer.
+    let mut w = Wire::connect(&s.gateway).await;
+    w.send(&format!("GET /{api}/dev/echo HTTP/1.0\r\nhost: gw\r\n\r\n")).await;
+    let line = w.line().await;
+    assert!(line.starts_with("HTTP/1.") && line.contains(" 200 "), "{line}");
+    while w.fill().await {}
+
+    // A malformed head: 400. Too many headers: 431.
+    let mut w = Wire::connect(&s.gateway).await;
+    w.send("GET /x HTTP/1.1\r\nthis is not a header\r\n\r\n").await;
+    assert_eq!(w.answer(false).await.status, 400);
+    let mut w = Wire::connect(&s.gateway).await;
+    let many: String = (0..120).map(|i| format!("x-h{i}: {i}\r\n")).collect();
+    w.send(&head(&many)).await;
+    assert_eq!(w.answer(false).await.status, 431);
+
+    // HTTP/2 without TLS (prior knowledge).
+    let tcp = TcpStream::connect(s.gateway.trim_start_matches("http://")).await.unwrap();
+    let (mut h2, conn) = hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), hyper_util::rt::TokioIo::new(tcp))
+        .await
+        .expect("an HTTP/2 handshake");
+    tokio::spawn(conn);
+    let req = http::Request::get(format!("/{api}/dev/echo?h2=1"))
+        .header("host", "gw")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let res = h2.send_request(req).await.unwrap();
+    assert_eq!((res.status().as_u16(), res.version()), (200, http::Version::HTTP_2));
+    use http_body_util::BodyExt;
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["query"], "h2=1");
+
+    // Every request that reached a stage is counted once: two split/plain,
+    // chunked, expect, HEAD and the one after it, close, 1.0, the 431 (its
+    // head never parsed: not counted), h2.
+    counted(&ctl, &api, 9).await;
+}
+
+#[tokio::test]
+async fn backend_bodies_stream_and_a_cut_off_one_is_not_passed_off_as_whole() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    // Chunked, in three pieces 150 ms apart: the first piece reaches the
+    // caller before the backend has sent the rest.
+    let streamed = raw_backend(
+        vec!["HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-type: text/plain\r\n\r\n5\r\nfirst\r\n", "6\r\nsecond\r\n", "0\r\n\r\n"],
+        Duration::from_millis(150),
+    )
+    .await;
+    let api = setup(&ctl, &echo, &streamed).await;
+    let mut w = Wire::connect(&s.gateway).await;
+    w.send(&format!("GET /{api}/dev/raw HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    let started = std::time::Instant::now();
+    assert_eq!(w.line().await, "HTTP/1.1 200 OK");
+    assert!(started.elapsed() < Duration::from_millis(140), "the head came before the backend finished");
+    let mut rest = w.answer_rest().await;
+    assert_eq!(rest.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(std::mem::take(&mut rest.body), b"firstsecond");
+    w.send(&format!("GET /{api}/dev/echo HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    assert_eq!(w.answer(false).await.status, 200, "the connection is reusable after a streamed answer");
+
+    // A backend that promises 10 bytes and sends 4: the caller's connection
+    // is cut, not ended as if the body were complete.
+    let short = raw_backend(vec!["HTTP/1.1 200 OK\r\ncontent-length: 10\r\nconnection: close\r\n\r\nabcd"], Duration::ZERO).await;
+    let (api2, root) = ctl.api("short").await;
+    let r = ctl.resource(&api2, &root, "raw").await;
+    ctl.method(&api2, &r, "GET", false, Ctl::proxy(&format!("http://{short}/raw"), "GET")).await;
+    ctl.deploy(&api2, "dev").await;
+    let mut w = Wire::connect(&s.gateway).await;
+    w.send(&format!("GET /{api2}/dev/raw HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    assert_eq!(w.line().await, "HTTP/1.1 200 OK");
+    while w.fill().await {}
+    let got = String::from_utf8_lossy(&w.buf).to_string();
+    assert!(got.contains("content-length: 10") && got.ends_with("abcd"), "{got}");
+}
+
+#[tokio::test]
+async fn closing_finishes_the_request_in_hand_and_closes_idle_connections() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let raw = raw_backend(vec![], Duration::ZERO).await;
+    let api = setup(&ctl, &echo, &raw).await;
+
+    let mut idle = Wire::connect(&s.gateway).await;
+    idle.send(&format!("GET /{api}/dev/ HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    assert_eq!(idle.answer(false).await.status, 200);
+    let mut busy = Wire::connect(&s.gateway).await;
+    busy.send(&format!("GET /{api}/dev/echo?echo_delay_ms=400 HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopping = tokio::spawn(s.stop());
+    let a = busy.answer(false).await;
+    assert_eq!((a.status, a.header("connection")), (200, Some("close")), "{a:?}");
+    assert!(busy.closed().await);
+    assert!(idle.closed().await, "an idle keep-alive connection is closed");
+    tokio::time::timeout(Duration::from_secs(10), stopping).await.expect("the server stops").unwrap();
+}
+
+impl Wire {
+    /// The rest of a response whose status line has been read.
+    async fn answer_rest(&mut self) -> Answer {
+        let mut fake = b"HTTP/1.1 200 OK\r\n".to_vec();
+        fake.extend_from_slice(&self.buf);
+        self.buf = fake;
+        self.answer(false).await
+    }
+}
