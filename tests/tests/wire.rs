@@ -118,6 +118,14 @@ impl Wire {
         }
     }
 
+    /// The rest of a 200 response whose status line has been read.
+    async fn answer_rest(&mut self) -> Answer {
+        let mut whole = b"HTTP/1.1 200 OK\r\n".to_vec();
+        whole.extend_from_slice(&self.buf);
+        self.buf = whole;
+        self.answer(false).await
+    }
+
     /// Whether the gateway closed the connection (nothing more to read).
     async fn closed(&mut self) -> bool {
         self.buf.is_empty() && !self.fill().await
@@ -137,8 +145,8 @@ async fn setup<'a>(ctl: &Ctl<'a>, echo: &Echo, raw: &str) -> String {
     api
 }
 
-/// A backend that answers each connection's first request with `answer`,
-/// sent in pieces `gap` apart.
+/// A backend that answers each connection's first request with `pieces`,
+/// written `gap` apart.
 async fn raw_backend(pieces: Vec<&'static str>, gap: Duration) -> String {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap().to_string();
@@ -160,17 +168,21 @@ async fn raw_backend(pieces: Vec<&'static str>, gap: Duration) -> String {
     addr
 }
 
-/// Waits until the stage's metrics count `want` requests.
+/// Waits until the stage's metrics count `want` requests, then checks the
+/// count stays there (a request recorded twice would show up late).
 async fn counted(ctl: &Ctl<'_>, api: &str, want: u64) {
+    let count = || async { ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await["count"].clone() };
     let mut last = Value::Null;
     for _ in 0..50 {
-        last = ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await;
-        if last["count"].as_u64() == Some(want) {
+        last = count().await;
+        if last.as_u64() == Some(want) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert_eq!(count().await.as_u64(), Some(want), "the count moved past {want}");
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("want {want} requests counted, metrics say {}", last["count"]);
+    panic!("want {want} requests counted, metrics say {last}");
 }
 
 #[tokio::test]
@@ -355,14 +367,4 @@ async fn closing_finishes_the_request_in_hand_and_closes_idle_connections() {
     assert!(busy.closed().await);
     assert!(idle.closed().await, "an idle keep-alive connection is closed");
     tokio::time::timeout(Duration::from_secs(10), stopping).await.expect("the server stops").unwrap();
-}
-
-impl Wire {
-    /// The rest of a response whose status line has been read.
-    async fn answer_rest(&mut self) -> Answer {
-        let mut fake = b"HTTP/1.1 200 OK\r\n".to_vec();
-        fake.extend_from_slice(&self.buf);
-        self.buf = fake;
-        self.answer(false).await
-    }
 }
