@@ -242,7 +242,7 @@ fn write_head(out: &mut BytesMut, method: &Method, uri: &Uri, host: &str, header
     chunked
 }
 
-fn put_chunk(out: &mut BytesMut, data: &[u8], chunked: bool) {
+pub(super) fn put_chunk(out: &mut BytesMut, data: &[u8], chunked: bool) {
     if chunked {
         out.put_slice(format!("{:x}\r\n", data.len()).as_bytes());
         out.put_slice(data);
@@ -338,13 +338,15 @@ enum Parsed {
     Head(Head),
 }
 
+/// A header's place in a buffer: name start and end, value start and end.
+pub(super) type Field = (usize, usize, usize, usize);
+
 /// A parsed response head: positions into the connection's buffer.
 struct Head {
     len: usize,
     status: StatusCode,
     version: Version,
-    /// (name start, name end, value start, value end)
-    fields: Vec<(usize, usize, usize, usize)>,
+    fields: Vec<Field>,
 }
 
 fn parse_head(buf: &[u8]) -> Result<Parsed, SendError> {
@@ -364,28 +366,31 @@ fn parse_head(buf: &[u8]) -> Result<Parsed, SendError> {
         return Ok(Parsed::Interim(len));
     }
     let base = buf.as_ptr() as usize;
-    let fields = res
-        .headers
-        .iter()
-        .map(|h| {
-            let n = h.name.as_ptr() as usize - base;
-            let v = h.value.as_ptr() as usize - base;
-            (n, n + h.name.len(), v, v + h.value.len())
-        })
-        .collect();
+    let fields = res.headers.iter().map(|h| field_at(base, h.name, h.value)).collect();
     let version = if res.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
     Ok(Parsed::Head(Head { len, status, version, fields }))
+}
+
+/// Where a parsed header's name and value lie in a buffer starting at `base`.
+pub(super) fn field_at(base: usize, name: &str, value: &[u8]) -> Field {
+    let n = name.as_ptr() as usize - base;
+    let v = value.as_ptr() as usize - base;
+    (n, n + name.len(), v, v + value.len())
+}
+
+/// The header at `f` in `head`, sharing its bytes; `None` if it is not a valid one.
+pub(super) fn field(head: &Bytes, (ns, ne, vs, ve): Field) -> Option<(HeaderName, HeaderValue)> {
+    Some((HeaderName::from_bytes(&head[ns..ne]).ok()?, HeaderValue::from_maybe_shared(head.slice(vs..ve)).ok()?))
 }
 
 fn build(pool: &Pool, key: &str, mut conn: Conn, method: &Method, h: Head) -> Response<UpBody> {
     let head = conn.buf.split_to(h.len).freeze();
     // Room for what the gateway adds (request id, limit headers) without regrowing.
     let mut headers = HeaderMap::with_capacity(h.fields.len() + 8);
-    for &(ns, ne, vs, ve) in &h.fields {
-        let (Ok(name), Ok(value)) = (HeaderName::from_bytes(&head[ns..ne]), HeaderValue::from_maybe_shared(head.slice(vs..ve))) else {
-            continue;
-        };
-        headers.append(name, value);
+    for &f in &h.fields {
+        if let Some((name, value)) = field(&head, f) {
+            headers.append(name, value);
+        }
     }
     let mut keep_alive = match h.version {
         Version::HTTP_10 => has_token(&headers, header::CONNECTION, "keep-alive"),

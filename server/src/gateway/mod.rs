@@ -1,12 +1,13 @@
-//! The gateway listener: serves API traffic for deployed stages. A plain
-//! hyper service (no web framework on the hot path): find the stage, match
-//! the route, run the integration, answer. No database access and no lock
-//! held across an await per request.
+//! The gateway listener: serves API traffic for deployed stages, with no
+//! web framework on the hot path (HTTP/1.1 in `h1server`, hyper for the
+//! rest): find the stage, match the route, run the integration, answer.
+//! No database access and no lock held across an await per request.
 
 pub mod access;
 pub mod execlog;
 pub mod explain;
 pub mod h1;
+pub mod h1server;
 pub mod limits;
 pub mod proxy;
 pub mod registry;
@@ -20,9 +21,6 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
 use tokio::net::TcpListener;
 
 use self::access::{Access, KeyCheck, QuotaLeft};
@@ -224,7 +222,11 @@ impl Gateway {
     /// Serves one request through the stages of the pipeline.
     /// Every response of a known stage is recorded once its body is sent
     /// (or dropped), and a request abandoned by its caller when it is dropped.
-    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Recorded<GwBody>> {
+    pub async fn handle<B>(&self, req: Request<B>, peer: SocketAddr) -> Response<Recorded<GwBody>>
+    where
+        B: http_body::Body<Data = Bytes> + Send + Sync + Unpin + 'static,
+        B::Error: Into<BoxError>,
+    {
         let mut guard = Unanswered {
             recorder: self.recorder.clone(),
             started: Instant::now(),
@@ -262,7 +264,11 @@ impl Gateway {
         res.map(|b| Recorded::new(b, pending))
     }
 
-    async fn route_and_call(&self, req: Request<Incoming>, peer: SocketAddr, trace: &mut Trace) -> Response<GwBody> {
+    async fn route_and_call<B>(&self, req: Request<B>, peer: SocketAddr, trace: &mut Trace) -> Response<GwBody>
+    where
+        B: http_body::Body<Data = Bytes> + Send + Sync + Unpin + 'static,
+        B::Error: Into<BoxError>,
+    {
         let (parts, body) = req.into_parts();
         if parts.uri.path() == "/healthz" {
             return Response::new(full("ok"));
@@ -530,7 +536,7 @@ fn worker_count() -> usize {
 }
 
 /// A connection handed from the acceptor to a worker thread.
-type Handoff = (std::net::TcpStream, SocketAddr, hyper_util::server::graceful::Watcher);
+type Handoff = (std::net::TcpStream, SocketAddr, h1server::Closing);
 
 /// Accepts connections until `stop` fires, then lets open requests finish
 /// (up to 30 s) before returning.
@@ -545,7 +551,7 @@ pub async fn serve(
     gateway: Arc<Gateway>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let (done_tx, done_rx) = tokio::sync::watch::channel(false);
     let mut workers = Vec::new();
     let mut handles = Vec::new();
@@ -576,7 +582,7 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 let Ok(stream) = stream.into_std() else { continue };
                 next = (next + 1) % workers.len();
-                if workers[next].send((stream, peer, graceful.watcher())).is_err() {
+                if workers[next].send((stream, peer, closing.clone())).is_err() {
                     tracing::error!(worker = next, "gateway worker thread has stopped");
                 }
             }
@@ -585,7 +591,10 @@ pub async fn serve(
     }
     drop(listener);
     drop(workers);
-    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
+    drop(closing);
+    // Every connection holds a receiver until it closes.
+    closing_tx.send_replace(true);
+    if tokio::time::timeout(Duration::from_secs(30), closing_tx.closed()).await.is_err() {
         tracing::warn!("gateway connections still open after 30 s; closing them");
     }
     let _ = done_tx.send(true);
@@ -599,8 +608,7 @@ pub async fn serve(
 /// acceptor has stopped and every connection has finished (`done`).
 async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedReceiver<Handoff>, mut done: tokio::sync::watch::Receiver<bool>) {
     WORKER_UPSTREAM.with(|c| c.get_or_init(|| proxy::clients(gateway.connector.clone())).clone());
-    let builder = Builder::new(TokioExecutor::new());
-    while let Some((stream, peer, watcher)) = rx.recv().await {
+    while let Some((stream, peer, closing)) = rx.recv().await {
         let stream = match tokio::net::TcpStream::from_std(stream) {
             Ok(s) => s,
             Err(e) => {
@@ -608,13 +616,7 @@ async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedRecei
                 continue;
             }
         };
-        let gw = gateway.clone();
-        let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-            let gw = gw.clone();
-            async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer).await) }
-        });
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
-        tokio::spawn(watcher.watch(conn));
+        tokio::spawn(h1server::serve(gateway.clone(), stream, peer, closing));
     }
     let _ = done.wait_for(|d| *d).await;
 }

@@ -1,0 +1,464 @@
+//! The gateway's own HTTP/1.1 server side, for the common request: a
+//! keep-alive HTTP/1.1 request whose head (and small body, if any) has
+//! arrived whole, with no transfer coding, `Expect` or `Upgrade`. Such a
+//! request is parsed with httparse straight from the connection's buffer,
+//! goes through the same pipeline as every other (`Gateway::handle`), and
+//! its answer goes out in one write when its body is complete.
+//!
+//! Anything else — HTTP/2, HTTP/1.0, `HEAD`, a head still arriving, a
+//! chunked or large body, `Expect: 100-continue`, upgrades, `Connection:
+//! close`, a malformed head — hands the connection, with what has been read
+//! so far, to hyper, which serves it from then on (and answers the bad ones
+//! with 400 or 431). The decision is made before the pipeline runs, so no
+//! request is ever counted twice.
+
+use std::convert::Infallible;
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use http::header::{self, HeaderMap};
+use http::{Method, Request, Response, StatusCode, Uri};
+use http_body::Body;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::{GwBody, Gateway};
+use crate::metrics::Recorded;
+
+/// Most request headers read (hyper's limit too: past it, hyper answers 431).
+const MAX_HEADERS: usize = 100;
+/// Largest request body served here; it must have arrived with the head.
+const MAX_BODY: usize = 64 * 1024;
+/// Read size, and how much of an answer is gathered before it is written.
+const CHUNK: usize = 16 * 1024;
+
+/// Turns `true` when the gateway is closing: a connection finishes the
+/// request in hand and closes, an idle one closes at once. The gateway
+/// waits until every connection has dropped its receiver.
+pub type Closing = tokio::sync::watch::Receiver<bool>;
+
+/// Waits until the gateway is closing (forever, if it never says).
+async fn closed(mut closing: Closing) {
+    if closing.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// One caller's connection: what has been read and not yet used, and the
+/// answer being gathered.
+struct Conn {
+    stream: TcpStream,
+    buf: BytesMut,
+    out: BytesMut,
+}
+
+/// Serves a caller's connection until it closes.
+pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, closing: Closing) {
+    let mut conn = Conn { stream, buf: BytesMut::with_capacity(CHUNK), out: BytesMut::with_capacity(CHUNK) };
+    // One wait for the whole connection: made anew per request, it cost
+    // about 1.5% of a worker's time (registering with the channel and leaving it).
+    let mut stop = std::pin::pin!(closed(closing.clone()));
+    loop {
+        if conn.buf.is_empty() {
+            make_room(&mut conn.buf);
+            let read = tokio::select! {
+                biased;
+                r = conn.stream.read_buf(&mut conn.buf) => r,
+                _ = &mut stop => return,
+            };
+            if !matches!(read, Ok(n) if n > 0) {
+                return;
+            }
+        }
+        let Some(req) = parse(&mut conn.buf) else {
+            return hand_to_hyper(gateway, conn, peer, closing).await;
+        };
+        let answer = gateway.handle(req, peer);
+        tokio::pin!(answer);
+        // While the pipeline works, notice a caller that hangs up: dropping
+        // the request then records it (499). Bytes that arrive instead are
+        // the next request, read after this one is answered.
+        let mut watch = true;
+        let res = loop {
+            tokio::select! {
+                biased;
+                res = &mut answer => break res,
+                ready = conn.stream.readable(), if watch => {
+                    if ready.is_err() {
+                        return;
+                    }
+                    make_room(&mut conn.buf);
+                    match conn.stream.try_read_buf(&mut conn.buf) {
+                        Ok(0) => return,
+                        Ok(_) => watch = false,
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(_) => return,
+                    }
+                }
+            }
+        };
+        let closing_now = *closing.borrow();
+        if !respond(&mut conn, res, closing_now).await || closing_now {
+            return;
+        }
+    }
+}
+
+fn make_room(buf: &mut BytesMut) {
+    if buf.capacity() - buf.len() < 1024 {
+        buf.reserve(CHUNK);
+    }
+}
+
+/// Takes one request off the front of `buf` if it can be served here;
+/// otherwise leaves `buf` as it was and returns `None`.
+fn parse(buf: &mut BytesMut) -> Option<Request<Full<Bytes>>> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    let Ok(httparse::Status::Complete(head_len)) = req.parse(buf) else { return None };
+    if req.version != Some(1) {
+        return None;
+    }
+    let method = Method::from_bytes(req.method?.as_bytes()).ok()?;
+    if method == Method::HEAD || method == Method::CONNECT {
+        return None;
+    }
+    let path = req.path?;
+    if !path.starts_with('/') {
+        return None;
+    }
+    let base = buf.as_ptr() as usize;
+    let path_at = path.as_ptr() as usize - base;
+    let path_range = path_at..path_at + path.len();
+    let mut length: Option<usize> = None;
+    let mut fields = Vec::with_capacity(req.headers.len());
+    for h in req.headers.iter() {
+        let name = h.name.as_bytes();
+        if name.eq_ignore_ascii_case(b"content-length") {
+            let digits = h.value;
+            if length.is_some() || digits.is_empty() || digits.len() > 12 || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            length = Some(digits.iter().fold(0usize, |n, d| n * 10 + usize::from(d - b'0')));
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding")
+            || name.eq_ignore_ascii_case(b"expect")
+            || name.eq_ignore_ascii_case(b"upgrade")
+            || (name.eq_ignore_ascii_case(b"connection") && !only_keep_alive(h.value))
+        {
+            return None;
+        }
+        fields.push(super::h1::field_at(base, h.name, h.value));
+    }
+    let length = length.unwrap_or(0);
+    if length > MAX_BODY || buf.len() < head_len + length {
+        return None;
+    }
+    let head = buf.split_to(head_len).freeze();
+    let built = (|| {
+        let uri = Uri::from_maybe_shared(head.slice(path_range)).ok()?;
+        let mut map = HeaderMap::with_capacity(fields.len());
+        for &f in &fields {
+            let (name, value) = super::h1::field(&head, f)?;
+            map.append(name, value);
+        }
+        Some((uri, map))
+    })();
+    let Some((uri, map)) = built else {
+        // Not valid after all: put the head back for hyper to answer.
+        let mut whole = BytesMut::with_capacity(head.len() + buf.len());
+        whole.put_slice(&head);
+        whole.put_slice(buf);
+        *buf = whole;
+        return None;
+    };
+    let body = buf.split_to(length).freeze();
+    let mut req = Request::new(Full::new(body));
+    *req.method_mut() = method;
+    *req.uri_mut() = uri;
+    *req.headers_mut() = map;
+    Some(req)
+}
+
+/// Whether a `Connection` value asks for nothing but keep-alive.
+fn only_keep_alive(value: &[u8]) -> bool {
+    value.split(|b| *b == b',').all(|t| t.trim_ascii().eq_ignore_ascii_case(b"keep-alive"))
+}
+
+/// Writes `res` to the caller. Returns whether the connection can carry
+/// another request (not when the answer could not be sent whole).
+async fn respond(conn: &mut Conn, res: Response<Recorded<GwBody>>, closing: bool) -> bool {
+    let (parts, mut body) = res.into_parts();
+    let status = parts.status;
+    let out = &mut conn.out;
+    out.clear();
+    out.put_slice(b"HTTP/1.1 ");
+    out.put_slice(status.as_str().as_bytes());
+    out.put_u8(b' ');
+    out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
+    out.put_slice(b"\r\n");
+    let bodiless = status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    for (name, value) in &parts.headers {
+        if matches!(*name, header::CONTENT_LENGTH | header::TRANSFER_ENCODING | header::CONNECTION) {
+            continue;
+        }
+        out.put_slice(name.as_str().as_bytes());
+        out.put_slice(b": ");
+        out.put_slice(value.as_bytes());
+        out.put_slice(b"\r\n");
+    }
+    if !parts.headers.contains_key(header::DATE) {
+        out.put_slice(b"date: ");
+        put_date(out);
+        out.put_slice(b"\r\n");
+    }
+    if closing {
+        out.put_slice(b"connection: close\r\n");
+    }
+    let length = if bodiless { Some(0) } else { declared.or(body.size_hint().exact()) };
+    let chunked = length.is_none();
+    match length {
+        Some(n) if !bodiless => {
+            out.put_slice(b"content-length: ");
+            out.put_slice(itoa(n, &mut [0u8; 20]));
+            out.put_slice(b"\r\n");
+        }
+        Some(_) => {}
+        None => out.put_slice(b"transfer-encoding: chunked\r\n"),
+    }
+    out.put_slice(b"\r\n");
+    if bodiless {
+        // Dropping the body records the request.
+        drop(body);
+        return flush(conn).await;
+    }
+    let mut sent = 0u64;
+    loop {
+        // Gather what is ready; write before waiting for more.
+        let frame = match poll_fn(|cx| Poll::Ready(Pin::new(&mut body).poll_frame(cx))).await {
+            Poll::Ready(frame) => frame,
+            Poll::Pending => {
+                if !flush(conn).await {
+                    return false;
+                }
+                body.frame().await
+            }
+        };
+        let data = match frame {
+            None => break,
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(d) if !d.is_empty() => d,
+                _ => continue,
+            },
+            // The backend failed mid-body: cut the connection, as hyper
+            // does, so the caller cannot take a partial body for a whole one.
+            Some(Err(_)) => {
+                flush(conn).await;
+                return false;
+            }
+        };
+        sent += data.len() as u64;
+        if length.is_some_and(|n| sent > n) {
+            return false;
+        }
+        super::h1::put_chunk(&mut conn.out, &data, chunked);
+        if conn.out.len() >= CHUNK && !flush(conn).await {
+            return false;
+        }
+    }
+    if chunked {
+        conn.out.put_slice(b"0\r\n\r\n");
+    }
+    flush(conn).await && length.is_none_or(|n| n == sent)
+}
+
+/// Writes out what has been gathered.
+async fn flush(conn: &mut Conn) -> bool {
+    if conn.out.is_empty() {
+        return true;
+    }
+    let ok = conn.stream.write_all(&conn.out).await.is_ok();
+    conn.out.clear();
+    ok
+}
+
+/// `n` in decimal, in `digits`.
+fn itoa(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &digits[i..];
+        }
+    }
+}
+
+/// The current time as an HTTP date, formatted once a second per thread.
+fn put_date(out: &mut BytesMut) {
+    thread_local! {
+        static DATE: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
+    let now = std::time::SystemTime::now();
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    DATE.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.0 != secs {
+            *d = (secs, httpdate::fmt_http_date(now));
+        }
+        out.put_slice(d.1.as_bytes());
+    });
+}
+
+/// Hands the connection to hyper, replaying what was read, and serves it
+/// there until it closes (or, when the gateway closes, shuts it down
+/// gracefully).
+async fn hand_to_hyper(gateway: Arc<Gateway>, conn: Conn, peer: SocketAddr, closing: Closing) {
+    let io = Replay { read: conn.buf.freeze(), stream: conn.stream };
+    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let gateway = gateway.clone();
+        async move { Ok::<_, Infallible>(gateway.handle(req, peer).await) }
+    });
+    let builder = Builder::new(TokioExecutor::new());
+    let served = builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
+    tokio::pin!(served);
+    tokio::select! {
+        _ = served.as_mut() => return,
+        _ = closed(closing) => {}
+    }
+    served.as_mut().graceful_shutdown();
+    let _ = served.await;
+}
+
+/// A connection whose first bytes were already read: they are read again
+/// before the socket's.
+struct Replay {
+    read: Bytes,
+    stream: TcpStream,
+}
+
+impl AsyncRead for Replay {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        if !self.read.is_empty() {
+            let n = self.read.len().min(buf.remaining());
+            buf.put_slice(&self.read[..n]);
+            self.read.advance(n);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Replay {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(raw: &str) -> (Option<Request<Full<Bytes>>>, BytesMut) {
+        let mut buf = BytesMut::from(raw);
+        let req = parse(&mut buf);
+        (req, buf)
+    }
+
+    #[test]
+    fn simple_requests_are_taken_and_the_rest_stays() {
+        let raw = "GET /a/b?x=1 HTTP/1.1\r\nhost: h\r\nx-api-key: k\r\nx-multi: 1\r\nX-Multi: 2\r\n\r\nPOST /p HTTP/1.1\r\ncontent-length: 3\r\n\r\nabcGET";
+        let (req, mut buf) = parsed(raw);
+        let req = req.unwrap();
+        assert_eq!((req.method(), req.uri().path(), req.uri().query()), (&Method::GET, "/a/b", Some("x=1")));
+        assert_eq!(req.headers()["x-api-key"], "k");
+        assert_eq!(req.headers().get_all("x-multi").iter().count(), 2);
+        assert!(req.body().is_end_stream(), "no body");
+        let post = parse(&mut buf).unwrap();
+        assert_eq!(post.method(), Method::POST);
+        assert_eq!(post.body().size_hint().exact(), Some(3));
+        assert_eq!(&buf[..], b"GET", "the next, partial request waits");
+        assert!(parse(&mut buf).is_none());
+        assert_eq!(&buf[..], b"GET");
+    }
+
+    #[test]
+    fn everything_else_is_left_for_hyper_untouched() {
+        for raw in [
+            "GET / HTTP/1.0\r\n\r\n",
+            "HEAD / HTTP/1.1\r\n\r\n",
+            "GET http://h/ HTTP/1.1\r\n\r\n",
+            "POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\ncontent-length: 5\r\nexpect: 100-continue\r\n\r\n",
+            "POST / HTTP/1.1\r\ncontent-length: 5\r\n\r\nabc",
+            "POST / HTTP/1.1\r\ncontent-length: 3\r\ncontent-length: 3\r\n\r\nabc",
+            "POST / HTTP/1.1\r\ncontent-length: +3\r\n\r\nabc",
+            "GET / HTTP/1.1\r\nconnection: close\r\n\r\n",
+            "GET / HTTP/1.1\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n",
+            "GET / HTTP/1.1\r\nhost: h\r\n",
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            "GET / HTTP/1.1\r\nbad header\r\n\r\n",
+            "GET / HTTP/1.1\r\nx: \x01\r\n\r\n",
+        ] {
+            let (req, buf) = parsed(raw);
+            assert!(req.is_none(), "{raw:?}");
+            assert_eq!(&buf[..], raw.as_bytes(), "{raw:?} is left whole");
+        }
+        let many: String = (0..=MAX_HEADERS).map(|i| format!("x-{i}: 1\r\n")).collect();
+        let raw = format!("GET / HTTP/1.1\r\n{many}\r\n");
+        let (req, buf) = parsed(&raw);
+        assert!(req.is_none());
+        assert_eq!(buf.len(), raw.len());
+    }
+
+    #[test]
+    fn keep_alive_is_the_only_connection_option_taken() {
+        assert!(only_keep_alive(b"keep-alive"));
+        assert!(only_keep_alive(b"Keep-Alive , keep-alive"));
+        assert!(!only_keep_alive(b"keep-alive, close"));
+        assert!(!only_keep_alive(b"x-private"));
+    }
+
+    #[test]
+    fn numbers_and_dates() {
+        assert_eq!(itoa(0, &mut [0; 20]), b"0");
+        assert_eq!(itoa(1234, &mut [0; 20]), b"1234");
+        assert_eq!(itoa(u64::MAX, &mut [0; 20]), u64::MAX.to_string().as_bytes());
+        let mut out = BytesMut::new();
+        put_date(&mut out);
+        let text = std::str::from_utf8(&out).unwrap();
+        let when = httpdate::parse_http_date(text).unwrap();
+        let skew = std::time::SystemTime::now().duration_since(when).unwrap();
+        assert!(skew.as_secs() <= 1, "{text}");
+    }
+}
