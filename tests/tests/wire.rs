@@ -338,6 +338,54 @@ async fn backend_bodies_stream_and_a_cut_off_one_is_not_passed_off_as_whole() {
 }
 
 #[tokio::test]
+async fn headers_either_way_lose_hop_by_hop_ones_and_gain_the_gateways() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let backend = raw_backend(
+        vec![
+            "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nConnection: x-private-res\r\nX-Private-Res: 1\r\nKeep-Alive: timeout=5\r\n\
+             X-Amzn-RequestId: from-backend\r\nX-Kept: yes\r\nDate: Tue, 01 Dec 2026 00:00:00 GMT\r\n\r\nok",
+        ],
+        Duration::ZERO,
+    )
+    .await;
+    let api = setup(&ctl, &echo, Some(&backend)).await;
+    let mut w = Wire::connect(&s.gateway).await;
+    // To the backend: hop-by-hop headers stay behind, X-Forwarded-* are the gateway's.
+    w.send(&format!(
+        "GET /{api}/dev/echo HTTP/1.1\r\nHost: gw\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: Basic eDp5\r\n\
+         X-Forwarded-For: 10.1.2.3\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: spoofed\r\nX-Custom: Kept\r\nX-Multi: 1\r\nX-Multi: 2\r\n\r\n"
+    ))
+    .await;
+    let a = w.answer(false).await;
+    let h = &a.json()["headers"];
+    for gone in ["keep-alive", "te", "proxy-authorization", "connection"] {
+        assert!(h.get(gone).is_none(), "{gone} is hop-by-hop: {h}");
+    }
+    assert_eq!(h["x-forwarded-for"], "10.1.2.3, 127.0.0.1");
+    assert_eq!(h["x-forwarded-proto"], "http");
+    assert_eq!(h["x-forwarded-host"], "gw");
+    assert_eq!(h["x-custom"], "Kept");
+    assert_eq!(h["x-multi"], "2");
+    assert_eq!(h["host"], echo.host());
+    // To the caller: the backend's hop-by-hop headers (and those its
+    // Connection names) stay behind; the request id is the gateway's.
+    w.send(&format!("GET /{api}/dev/raw HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
+    let a = w.answer(false).await;
+    assert_eq!((a.status, a.body.as_slice()), (201, b"ok".as_slice()));
+    assert_eq!(a.header("x-kept"), Some("yes"));
+    assert_eq!(a.header("date"), Some("Tue, 01 Dec 2026 00:00:00 GMT"), "the backend's date is kept");
+    for gone in ["x-private-res", "keep-alive", "connection"] {
+        assert!(a.header(gone).is_none(), "{gone} is hop-by-hop: {a:?}");
+    }
+    assert_eq!(a.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("x-amzn-requestid")).count(), 1, "{a:?}");
+    assert_ne!(a.header("x-amzn-requestid"), Some("from-backend"));
+    assert_eq!(a.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("content-length")).count(), 1, "{a:?}");
+    counted(&ctl, &api, 2).await;
+}
+
+#[tokio::test]
 async fn closing_finishes_the_request_in_hand_and_closes_idle_connections() {
     let s = TestServer::start().await;
     let echo = Echo::start().await;

@@ -61,9 +61,9 @@ impl SendError {
 
 /// One connection to a backend, and what has been read from it but not yet
 /// used.
-struct Conn {
+pub(super) struct Conn {
     stream: TcpStream,
-    buf: BytesMut,
+    pub(super) buf: BytesMut,
 }
 
 /// Idle connections per backend `host:port`, newest last, with when each was put back.
@@ -97,7 +97,7 @@ impl Pool {
 
     /// Keeps `conn` for the next request to `key`, unless it holds bytes
     /// no response has claimed (then it cannot be reused).
-    fn put(&self, key: &str, conn: Conn) {
+    pub(super) fn put(&self, key: &str, conn: Conn) {
         if !conn.buf.is_empty() {
             return;
         }
@@ -147,6 +147,33 @@ impl Pool {
                 head.put_slice(b"0\r\n\r\n");
             }
         }
+        let rest = has_body.then_some((&mut body, chunked));
+        let mut conn = self.exchange(key, host, port, &head, rest, replayable).await?;
+        let head = read_head(&mut conn).await?;
+        Ok(build(self, key, conn, &parts.method, head))
+    }
+
+    /// Sends a request whose head (and whole body, if any) is in `head`,
+    /// and returns the connection once the response's first bytes are in
+    /// its buffer. `key` is the backend's `host:port` as pooled.
+    pub(super) async fn send_raw(&self, key: &str, host: &str, port: u16, head: &[u8]) -> Result<Conn, SendError> {
+        self.exchange(key, host, port, head, None, true).await
+    }
+
+    /// Writes `head`, then the rest of a streamed body (`rest`: the body and
+    /// whether it goes chunked), on a pooled connection or a new one, and
+    /// waits for the answer's first bytes. A reused connection that turns
+    /// out to be closed is replaced once if the request can be sent again
+    /// (`replayable`: no body was streamed).
+    async fn exchange(
+        &self,
+        key: &str,
+        host: &str,
+        port: u16,
+        head: &[u8],
+        mut rest: Option<(&mut GwBody, bool)>,
+        replayable: bool,
+    ) -> Result<Conn, SendError> {
         let mut reused = true;
         let mut conn = match self.checkout(key) {
             Some(c) => c,
@@ -155,9 +182,9 @@ impl Pool {
                 connect(host, port).await?
             }
         };
-        let conn = loop {
-            match exchange(&mut conn, &head, &mut body, has_body.then_some(chunked)).await {
-                Ok(()) => break conn,
+        loop {
+            match exchange(&mut conn, head, rest.as_mut().map(|(b, c)| (&mut **b, *c))).await {
+                Ok(()) => return Ok(conn),
                 Err(Exchange::Closed(why)) if reused && replayable => {
                     tracing::debug!(backend = key, %why, "idle backend connection was closed; reconnecting");
                     reused = false;
@@ -166,8 +193,7 @@ impl Pool {
                 Err(Exchange::Closed(why)) => return Err(SendError::Failed(why)),
                 Err(Exchange::Failed(e)) => return Err(e),
             }
-        };
-        read_response(self, key, conn, &parts.method).await
+        }
     }
 }
 
@@ -259,14 +285,14 @@ enum Exchange {
 }
 
 /// Writes the head (with the body's first piece, if any), then the rest of
-/// the body (`rest`: whether there is more, and if it goes chunked), then
+/// the body (`rest`: the body, if there is more, and whether it goes chunked), then
 /// waits for the first bytes of the answer in `conn.buf` (none at all is
 /// how a pooled connection the backend closed shows itself).
-async fn exchange(conn: &mut Conn, head: &[u8], body: &mut GwBody, rest: Option<bool>) -> Result<(), Exchange> {
+async fn exchange(conn: &mut Conn, head: &[u8], rest: Option<(&mut GwBody, bool)>) -> Result<(), Exchange> {
     if let Err(e) = conn.stream.write_all(head).await {
         return Err(Exchange::Closed(format!("sending the request: {e}")));
     }
-    if let Some(chunked) = rest {
+    if let Some((body, chunked)) = rest {
         let mut out = BytesMut::new();
         loop {
             let data = next_data(body).await.map_err(Exchange::Failed)?;
@@ -304,12 +330,11 @@ fn make_room(buf: &mut BytesMut) {
     }
 }
 
-/// Parses the head in `conn.buf` (reading more past any 1xx) and builds the
-/// response around a body that reads the rest.
-async fn read_response(pool: &Pool, key: &str, mut conn: Conn, method: &Method) -> Result<Response<UpBody>, SendError> {
+/// Parses the response head in `conn.buf`, reading more as needed and
+/// skipping any 1xx.
+pub(super) async fn read_head(conn: &mut Conn) -> Result<Head, SendError> {
     loop {
-        let parsed = parse_head(&conn.buf)?;
-        match parsed {
+        match parse_head(&conn.buf)? {
             Parsed::Partial => {
                 if conn.buf.len() > MAX_HEAD {
                     return Err(SendError::Failed(format!("response head larger than {MAX_HEAD} bytes")));
@@ -321,11 +346,8 @@ async fn read_response(pool: &Pool, key: &str, mut conn: Conn, method: &Method) 
                     Err(e) => return Err(SendError::io("reading the response", e)),
                 }
             }
-            Parsed::Interim(len) => {
-                conn.buf.advance(len);
-                continue;
-            }
-            Parsed::Head(h) => return Ok(build(pool, key, conn, method, h)),
+            Parsed::Interim(len) => conn.buf.advance(len),
+            Parsed::Head(h) => return Ok(h),
         }
     }
 }
@@ -342,11 +364,11 @@ enum Parsed {
 pub(super) type Field = (usize, usize, usize, usize);
 
 /// A parsed response head: positions into the connection's buffer.
-struct Head {
-    len: usize,
-    status: StatusCode,
-    version: Version,
-    fields: Vec<Field>,
+pub(super) struct Head {
+    pub(super) len: usize,
+    pub(super) status: StatusCode,
+    pub(super) version: Version,
+    pub(super) fields: Vec<Field>,
 }
 
 fn parse_head(buf: &[u8]) -> Result<Parsed, SendError> {
@@ -383,7 +405,8 @@ pub(super) fn field(head: &Bytes, (ns, ne, vs, ve): Field) -> Option<(HeaderName
     Some((HeaderName::from_bytes(&head[ns..ne]).ok()?, HeaderValue::from_maybe_shared(head.slice(vs..ve)).ok()?))
 }
 
-fn build(pool: &Pool, key: &str, mut conn: Conn, method: &Method, h: Head) -> Response<UpBody> {
+/// The response around a body that reads the rest from `conn`.
+pub(super) fn build(pool: &Pool, key: &str, mut conn: Conn, method: &Method, h: Head) -> Response<UpBody> {
     let head = conn.buf.split_to(h.len).freeze();
     // Room for what the gateway adds (request id, limit headers) without regrowing.
     let mut headers = HeaderMap::with_capacity(h.fields.len() + 8);

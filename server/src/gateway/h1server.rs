@@ -31,6 +31,7 @@ use hyper_util::server::conn::auto::Builder;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
+use super::h1::Field;
 use super::{GwBody, Gateway};
 use crate::metrics::Recorded;
 
@@ -79,36 +80,68 @@ pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, c
                 return;
             }
         }
-        let Some(req) = parse(&mut conn.buf) else {
+        let Some(raw) = parse(&mut conn.buf) else {
             return hand_to_hyper(gateway, conn, peer, closing).await;
         };
-        let answer = gateway.handle(req, peer);
-        tokio::pin!(answer);
-        // While the pipeline works, notice a caller that hangs up: dropping
-        // the request then records it (499). Bytes that arrive instead are
-        // the next request, read after this one is answered.
-        let mut watch = true;
-        let res = loop {
-            tokio::select! {
-                biased;
-                res = &mut answer => break res,
-                ready = conn.stream.readable(), if watch => {
-                    if ready.is_err() {
-                        return;
+        // The common proxied request goes through on raw bytes (`fast`);
+        // the rest through the pipeline in `http` types.
+        if let Some(taken) = super::fast::take(&gateway, &raw) {
+            let answer = super::fast::proxy(&gateway, taken, &raw, peer, &closing, &mut conn.out);
+            let Some(answer) = watching(&conn.stream, &mut conn.buf, answer).await else { return };
+            let closing_now = *closing.borrow();
+            let whole = match answer {
+                super::fast::Answer::Written { pending, sent } => {
+                    let ok = flush(&mut conn).await;
+                    if let Some(p) = pending {
+                        p.done(if ok { sent } else { 0 });
                     }
-                    make_room(&mut conn.buf);
-                    match conn.stream.try_read_buf(&mut conn.buf) {
-                        Ok(0) => return,
-                        Ok(_) => watch = false,
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                        Err(_) => return,
-                    }
+                    ok && !closing_now
                 }
+                super::fast::Answer::Response(res) => respond(&mut conn, res, closing_now).await,
+            };
+            if !whole || closing_now {
+                return;
+            }
+            continue;
+        }
+        let req = match raw.into_request() {
+            Ok(req) => req,
+            Err(raw) => {
+                // Not valid after all: put it back for hyper to answer.
+                raw.put_back(&mut conn.buf);
+                return hand_to_hyper(gateway, conn, peer, closing).await;
             }
         };
+        let answer = gateway.handle(req, peer);
+        let Some(res) = watching(&conn.stream, &mut conn.buf, answer).await else { return };
         let closing_now = *closing.borrow();
         if !respond(&mut conn, res, closing_now).await || closing_now {
             return;
+        }
+    }
+}
+
+/// Runs `answer` while noticing a caller that hangs up: then `answer` is
+/// dropped (which records the request as 499) and the result is `None`.
+/// Bytes that arrive instead are the next request, read after this one is
+/// answered.
+async fn watching<T>(stream: &TcpStream, buf: &mut BytesMut, answer: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::pin!(answer);
+    let mut watch = true;
+    loop {
+        tokio::select! {
+            biased;
+            res = &mut answer => return Some(res),
+            ready = stream.readable(), if watch => {
+                ready.ok()?;
+                make_room(buf);
+                match stream.try_read_buf(buf) {
+                    Ok(0) => return None,
+                    Ok(_) => watch = false,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(_) => return None,
+                }
+            }
         }
     }
 }
@@ -119,9 +152,72 @@ fn make_room(buf: &mut BytesMut) {
     }
 }
 
+/// A request taken off the connection's buffer, not yet turned into
+/// `http` types: its head's bytes and where each part lies in them.
+pub(super) struct RawRequest {
+    pub(super) head: Bytes,
+    pub(super) body: Bytes,
+    pub(super) method: Method,
+    /// The request target (path and query) in `head`.
+    pub(super) target: std::ops::Range<usize>,
+    pub(super) fields: Vec<Field>,
+}
+
+impl RawRequest {
+    /// The request target: path and query string.
+    pub(super) fn target(&self) -> &str {
+        // httparse checked it is visible ASCII.
+        std::str::from_utf8(&self.head[self.target.clone()]).unwrap_or("")
+    }
+
+    pub(super) fn name(&self, (ns, ne, _, _): Field) -> &[u8] {
+        &self.head[ns..ne]
+    }
+
+    pub(super) fn value(&self, (_, _, vs, ve): Field) -> &[u8] {
+        &self.head[vs..ve]
+    }
+
+    /// The first value of header `name` (lower case), if it is visible
+    /// ASCII (what `HeaderValue::to_str` accepts).
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        let f = *self.fields.iter().find(|&&f| self.name(f).eq_ignore_ascii_case(name.as_bytes()))?;
+        let v = self.value(f);
+        v.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)).then(|| std::str::from_utf8(v).ok()).flatten()
+    }
+
+    /// The request in `http` types; `None` if a part is not valid there.
+    fn into_request(self) -> Result<Request<Full<Bytes>>, Self> {
+        let built = (|| {
+            let uri = Uri::from_maybe_shared(self.head.slice(self.target.clone())).ok()?;
+            let mut map = HeaderMap::with_capacity(self.fields.len());
+            for &f in &self.fields {
+                let (name, value) = super::h1::field(&self.head, f)?;
+                map.append(name, value);
+            }
+            Some((uri, map))
+        })();
+        let Some((uri, map)) = built else { return Err(self) };
+        let mut req = Request::new(Full::new(self.body));
+        *req.method_mut() = self.method;
+        *req.uri_mut() = uri;
+        *req.headers_mut() = map;
+        Ok(req)
+    }
+
+    /// Puts the request's bytes back in front of `buf`.
+    fn put_back(self, buf: &mut BytesMut) {
+        let mut whole = BytesMut::with_capacity(self.head.len() + self.body.len() + buf.len());
+        whole.put_slice(&self.head);
+        whole.put_slice(&self.body);
+        whole.put_slice(buf);
+        *buf = whole;
+    }
+}
+
 /// Takes one request off the front of `buf` if it can be served here;
 /// otherwise leaves `buf` as it was and returns `None`.
-fn parse(buf: &mut BytesMut) -> Option<Request<Full<Bytes>>> {
+fn parse(buf: &mut BytesMut) -> Option<RawRequest> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let Ok(httparse::Status::Complete(head_len)) = req.parse(buf) else { return None };
@@ -138,7 +234,7 @@ fn parse(buf: &mut BytesMut) -> Option<Request<Full<Bytes>>> {
     }
     let base = buf.as_ptr() as usize;
     let path_at = path.as_ptr() as usize - base;
-    let path_range = path_at..path_at + path.len();
+    let target = path_at..path_at + path.len();
     let mut length: Option<usize> = None;
     let mut fields = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
@@ -163,29 +259,8 @@ fn parse(buf: &mut BytesMut) -> Option<Request<Full<Bytes>>> {
         return None;
     }
     let head = buf.split_to(head_len).freeze();
-    let built = (|| {
-        let uri = Uri::from_maybe_shared(head.slice(path_range)).ok()?;
-        let mut map = HeaderMap::with_capacity(fields.len());
-        for &f in &fields {
-            let (name, value) = super::h1::field(&head, f)?;
-            map.append(name, value);
-        }
-        Some((uri, map))
-    })();
-    let Some((uri, map)) = built else {
-        // Not valid after all: put the head back for hyper to answer.
-        let mut whole = BytesMut::with_capacity(head.len() + buf.len());
-        whole.put_slice(&head);
-        whole.put_slice(buf);
-        *buf = whole;
-        return None;
-    };
     let body = buf.split_to(length).freeze();
-    let mut req = Request::new(Full::new(body));
-    *req.method_mut() = method;
-    *req.uri_mut() = uri;
-    *req.headers_mut() = map;
-    Some(req)
+    Some(RawRequest { head, body, method, target, fields })
 }
 
 /// Whether a `Connection` value asks for nothing but keep-alive.
@@ -296,7 +371,7 @@ async fn flush(conn: &mut Conn) -> bool {
 }
 
 /// `n` in decimal, in `digits`.
-fn itoa(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+pub(super) fn itoa(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -309,7 +384,7 @@ fn itoa(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
 }
 
 /// The current time as an HTTP date, formatted once a second per thread.
-fn put_date(out: &mut BytesMut) {
+pub(super) fn put_date(out: &mut BytesMut) {
     thread_local! {
         static DATE: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
     }

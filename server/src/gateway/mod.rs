@@ -6,6 +6,7 @@
 pub mod access;
 pub mod execlog;
 pub mod explain;
+mod fast;
 pub mod h1;
 pub mod h1server;
 pub mod limits;
@@ -65,6 +66,22 @@ pub(crate) struct Trace {
     called: Option<Instant>,
     bytes_in: u64,
     counted: Option<Arc<AtomicU64>>,
+}
+
+/// Where a request goes: found by [`Gateway::route`].
+pub(crate) struct Routed<'a> {
+    pub(crate) api: &'a str,
+    pub(crate) stage: &'a str,
+    pub(crate) method: Arc<CompiledMethod>,
+    pub(crate) params: Params,
+}
+
+/// A request let through by [`Gateway::admit`]: the limits a keyed caller
+/// is told about in its response headers.
+pub(crate) struct Admitted {
+    pub(crate) keyed: bool,
+    pub(crate) rate: Option<Allowed>,
+    pub(crate) quota: Option<QuotaLeft>,
 }
 
 /// An error answered by the gateway itself, shaped like Amazon API Gateway's:
@@ -196,6 +213,60 @@ struct Unanswered {
     answered: bool,
 }
 
+impl Unanswered {
+    fn new(recorder: &Arc<Recorder>) -> Self {
+        Unanswered {
+            recorder: recorder.clone(),
+            started: Instant::now(),
+            at_us: crate::metrics::now_us(),
+            rid: new_request_id(),
+            trace: Trace::default(),
+            answered: false,
+        }
+    }
+
+    /// The request is answered with `status`: its record, written once the
+    /// response body has been sent (none for a request to no stage).
+    fn answer(mut self, status: u16) -> Answered {
+        self.answered = true;
+        let trace = std::mem::take(&mut self.trace);
+        let mut rid = std::mem::take(&mut self.rid);
+        let pending = trace.metric.map(|key| {
+            Box::new(Pending {
+                recorder: self.recorder.clone(),
+                started: self.started,
+                record: Record {
+                    key,
+                    at_us: self.at_us,
+                    status,
+                    latency_us: 0,
+                    integration_us: trace.integration.map(|d| d.as_micros() as u64),
+                    key_id: trace.key_id,
+                    bytes_in: trace.bytes_in,
+                    bytes_out: 0,
+                    path: trace.path,
+                    request_id: std::mem::take(&mut rid),
+                },
+                bytes_in: trace.counted,
+            })
+        });
+        Answered { pending, rid }
+    }
+}
+
+/// An answered request: its record-to-be and its id.
+struct Answered {
+    pending: Option<Box<Pending>>,
+    /// The request id when there is no record to hold it.
+    rid: String,
+}
+
+impl Answered {
+    fn request_id(&self) -> &str {
+        self.pending.as_ref().map_or(&self.rid, |p| &p.record.request_id)
+    }
+}
+
 impl Drop for Unanswered {
     fn drop(&mut self) {
         if self.answered {
@@ -227,41 +298,9 @@ impl Gateway {
         B: http_body::Body<Data = Bytes> + Send + Sync + Unpin + 'static,
         B::Error: Into<BoxError>,
     {
-        let mut guard = Unanswered {
-            recorder: self.recorder.clone(),
-            started: Instant::now(),
-            at_us: crate::metrics::now_us(),
-            rid: new_request_id(),
-            trace: Trace::default(),
-            answered: false,
-        };
-        let mut res = self.route_and_call(req, peer, &mut guard.trace).await;
-        guard.answered = true;
-        let trace = std::mem::take(&mut guard.trace);
-        let rid = std::mem::take(&mut guard.rid);
-        if let Ok(v) = HeaderValue::try_from(rid.as_str()) {
-            res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
-        }
-        let pending = trace.metric.map(|key| {
-            Box::new(Pending {
-                recorder: self.recorder.clone(),
-                started: guard.started,
-                record: Record {
-                    key,
-                    at_us: guard.at_us,
-                    status: res.status().as_u16(),
-                    latency_us: 0,
-                    integration_us: trace.integration.map(|d| d.as_micros() as u64),
-                    key_id: trace.key_id,
-                    bytes_in: trace.bytes_in,
-                    bytes_out: 0,
-                    path: trace.path,
-                    request_id: rid,
-                },
-                bytes_in: trace.counted,
-            })
-        });
-        res.map(|b| Recorded::new(b, pending))
+        let mut guard = Unanswered::new(&self.recorder);
+        let res = self.route_and_call(req, peer, &mut guard.trace).await;
+        finish(guard, res)
     }
 
     async fn route_and_call<B>(&self, req: Request<B>, peer: SocketAddr, trace: &mut Trace) -> Response<GwBody>
@@ -273,53 +312,97 @@ impl Gateway {
         if parts.uri.path() == "/healthz" {
             return Response::new(full("ok"));
         }
-        // Route: stage, resource, method.
         let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let Some((api, stage, rest)) = parse_target(host, parts.uri.path()) else {
-            return missing_token();
+        let routed = match self.route(parts.method.as_str(), host, parts.uri.path(), trace) {
+            Ok(r) => r,
+            Err(res) => return res,
         };
-        let Some(compiled) = self.registry.get(api, stage) else {
-            return missing_token();
-        };
-        trace.path = format!("/{rest}");
         trace.bytes_in = parts
             .headers
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0);
+        let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+        let admitted = match self.admit(&routed, key, trace) {
+            Ok(a) => a,
+            Err(res) => return res,
+        };
+        // Body size: refuse early when the length is declared.
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY) {
+            // Read and discard what the caller is still sending (for up to
+            // 30 s), as nginx's lingering close does: closing with unread
+            // data would reset the connection, and the caller would see a
+            // broken pipe instead of this answer.
+            tokio::spawn(async move {
+                use http_body_util::BodyExt;
+                let mut body = body;
+                let _ = tokio::time::timeout(Duration::from_secs(30), async { while let Some(Ok(_)) = body.frame().await {} }).await;
+            });
+            return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
+        }
+        // Integrate.
+        let mut res = self.integrate(&routed.method, &parts, body, &routed.params, peer, trace, None).await;
+        if admitted.keyed {
+            limit_headers(res.headers_mut(), admitted.rate, admitted.quota);
+        }
+        res
+    }
+
+    /// Finds the stage, resource and method of a request (`path` without
+    /// its query string). Requests to no stage, or to no method of a known
+    /// stage, get AWS's 403 "Missing Authentication Token".
+    pub(crate) fn route<'a>(&self, verb: &str, host: Option<&'a str>, path: &'a str, trace: &mut Trace) -> Result<Routed<'a>, Response<GwBody>> {
+        let Some((api, stage, rest)) = parse_target(host, path) else {
+            return Err(missing_token());
+        };
+        let Some(compiled) = self.registry.get(api, stage) else {
+            return Err(missing_token());
+        };
+        trace.path = format!("/{rest}");
         let no_route = || {
             Some(Arc::new(MetricKey {
                 api: compiled.api_id.clone(),
                 stage: compiled.stage.clone(),
                 resource: NO_ROUTE.into(),
-                method: parts.method.as_str().to_string(),
+                method: verb.to_string(),
             }))
         };
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let mut params: Params = Vec::new();
         let Some(route) = compiled.root.find(&segments, &mut params) else {
             trace.metric = no_route();
-            return missing_token();
+            return Err(missing_token());
         };
-        let Some(method) = route.method(parts.method.as_str()).cloned() else {
+        let Some(method) = route.method(verb).cloned() else {
             trace.metric = no_route();
-            return missing_token();
+            return Err(missing_token());
         };
         trace.metric = Some(method.metric.clone());
+        Ok(Routed { api, stage, method, params })
+    }
+
+    /// The API key check, then the throttles and the quota, in AWS's order.
+    /// A refusal is the answer to send.
+    pub(crate) fn admit(&self, routed: &Routed<'_>, key: Option<&str>, trace: &mut Trace) -> Result<Admitted, Response<GwBody>> {
+        let method = &routed.method;
         // API key: a known, enabled key in a usage plan that covers this stage.
         let binding = if method.api_key_required {
-            let value = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
-            match self.access.check(value, api, stage) {
+            match self.access.check(key, routed.api, routed.stage) {
                 KeyCheck::Ok(b) => {
                     trace.key_id = Some(b.key_id.clone());
                     Some(b)
                 }
                 KeyCheck::Disabled(id) | KeyCheck::NoPlan(id) => {
                     trace.key_id = Some(id);
-                    return forbidden();
+                    return Err(forbidden());
                 }
-                KeyCheck::Missing | KeyCheck::Unknown => return forbidden(),
+                KeyCheck::Missing | KeyCheck::Unknown => return Err(forbidden()),
             }
         } else {
             None
@@ -349,7 +432,7 @@ impl Gateway {
                         let limit = bucket.burst.max(0) as u64;
                         limit_headers(res.headers_mut(), Some(Allowed { limit, remaining: 0, reset_secs: retry_after_secs(wait) }), None);
                     }
-                    return res;
+                    return Err(res);
                 }
             }
         }
@@ -360,34 +443,11 @@ impl Gateway {
                 Ok(q) => quota = q,
                 Err(e) => {
                     buckets.iter().flatten().for_each(|b| b.release());
-                    return too_many("LimitExceededException", "Limit Exceeded", e.retry_after_secs);
+                    return Err(too_many("LimitExceededException", "Limit Exceeded", e.retry_after_secs));
                 }
             }
         }
-        // Body size: refuse early when the length is declared.
-        let declared = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > MAX_BODY) {
-            // Read and discard what the caller is still sending (for up to
-            // 30 s), as nginx's lingering close does: closing with unread
-            // data would reset the connection, and the caller would see a
-            // broken pipe instead of this answer.
-            tokio::spawn(async move {
-                use http_body_util::BodyExt;
-                let mut body = body;
-                let _ = tokio::time::timeout(Duration::from_secs(30), async { while let Some(Ok(_)) = body.frame().await {} }).await;
-            });
-            return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
-        }
-        // Integrate.
-        let mut res = self.integrate(&method, &parts, body, &params, peer, trace, None).await;
-        if binding.is_some() {
-            limit_headers(res.headers_mut(), rate, quota);
-        }
-        res
+        Ok(Admitted { keyed: binding.is_some(), rate, quota })
     }
 
     /// Runs a method's integration: the one implementation behind live
@@ -430,12 +490,7 @@ impl Gateway {
                 gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerErrorException", "Internal server error")
             }
             CompiledIntegration::Http { proxy, method: backend_method, uri, timeout, responses } => {
-                let greedy = method
-                    .resource_path
-                    .rsplit('/')
-                    .next()
-                    .filter(|s| s.ends_with("+}"))
-                    .map(|s| s.trim_start_matches('{').trim_end_matches("+}"));
+                let greedy = greedy_param(&method.resource_path);
                 let query = if *proxy { parts.uri.query() } else { None };
                 let url = proxy::backend_url(uri, params, greedy, query);
                 let out = Outbound {
@@ -451,7 +506,7 @@ impl Gateway {
                 };
                 let called = Instant::now();
                 trace.called = Some(called);
-                let client = WORKER_UPSTREAM.with(|c| c.get().cloned()).unwrap_or_else(|| self.upstream.clone());
+                let client = worker_pool(self);
                 let result = proxy::call(&client, out).await;
                 trace.integration = Some(match &result {
                     Ok((_, waited)) => *waited,
@@ -493,6 +548,27 @@ impl Gateway {
             }
         }
     }
+}
+
+/// The answer to a request: its request id added, and its record to be
+/// written once the body has been sent.
+fn finish(guard: Unanswered, mut res: Response<GwBody>) -> Response<Recorded<GwBody>> {
+    let answered = guard.answer(res.status().as_u16());
+    if let Ok(v) = HeaderValue::try_from(answered.request_id()) {
+        res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
+    }
+    res.map(|b| Recorded::new(b, answered.pending))
+}
+
+/// The name of a method's greedy path parameter (`{proxy+}`), if its resource ends in one.
+fn greedy_param(resource_path: &str) -> Option<&str> {
+    resource_path.rsplit('/').next().filter(|s| s.ends_with("+}")).map(|s| s.trim_start_matches('{').trim_end_matches("+}"))
+}
+
+/// The backend clients of this gateway worker thread (or the shared ones,
+/// off the worker threads).
+fn worker_pool(gw: &Gateway) -> proxy::Clients {
+    WORKER_UPSTREAM.with(|c| c.get().cloned()).unwrap_or_else(|| gw.upstream.clone())
 }
 
 fn proxied_response(mut res: Response<GwBody>) -> Response<GwBody> {

@@ -83,6 +83,20 @@ pub struct Pending {
     pub bytes_in: Option<Arc<AtomicU64>>,
 }
 
+impl Pending {
+    /// The response is sent (`sent` body bytes, or as many as went before
+    /// the caller left): records the request with its whole latency.
+    pub fn done(self: Box<Self>, sent: u64) {
+        let Pending { recorder, started, mut record, bytes_in } = *self;
+        record.latency_us = started.elapsed().as_micros() as u64;
+        record.bytes_out = sent;
+        if let Some(n) = bytes_in {
+            record.bytes_in = record.bytes_in.max(n.load(Ordering::Relaxed));
+        }
+        recorder.record(record);
+    }
+}
+
 /// A response body that counts the bytes it sends and, when it is done or
 /// dropped, records the request with its whole latency.
 pub struct Recorded<B> {
@@ -98,13 +112,7 @@ impl<B> Recorded<B> {
 
     fn finish(&mut self) {
         if let Some(p) = self.pending.take() {
-            let Pending { recorder, started, mut record, bytes_in } = *p;
-            record.latency_us = started.elapsed().as_micros() as u64;
-            record.bytes_out = self.sent;
-            if let Some(n) = bytes_in {
-                record.bytes_in = record.bytes_in.max(n.load(Ordering::Relaxed));
-            }
-            recorder.record(record);
+            p.done(self.sent);
         }
     }
 }

@@ -1,0 +1,342 @@
+//! The raw-bytes path for the gateway's most common request: an HTTP_PROXY
+//! method with an http:// backend. It routes, checks the key and the
+//! limits exactly as the pipeline does (the same functions), then writes the
+//! backend request head straight from the caller's bytes and the caller's
+//! response head straight from the backend's, with no `http` header maps
+//! and no per-header allocations in between. Anything unusual in the
+//! backend's answer (no `Content-Length`, chunked, a body still arriving)
+//! goes back to the pipeline's types from there on, as do refusals and
+//! failures, so every answer the gateway gives is written one way.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::{Buf, BufMut, BytesMut};
+use http::{Method, Response, StatusCode, Uri, Version};
+use http_body_util::BodyExt;
+
+use super::h1::{self, Field, SendError};
+use super::h1server::{Closing, RawRequest};
+use super::snapshot::{CompiledIntegration, CompiledMethod};
+use super::{gateway_error, limits::Allowed, proxy, Admitted, GwBody, Gateway, Routed, Unanswered};
+use crate::metrics::{Pending, Recorded};
+
+/// A request the raw path has taken: its route, its backend URL and the
+/// guard that records it.
+pub(super) struct Taken {
+    guard: Unanswered,
+    method: Arc<CompiledMethod>,
+    api: Box<str>,
+    stage: Box<str>,
+    backend: Uri,
+}
+
+/// How the raw path answered.
+pub(super) enum Answer {
+    /// The whole answer is in the connection's output buffer: write it,
+    /// then record the request with `sent` body bytes.
+    Written { pending: Option<Box<Pending>>, sent: u64 },
+    /// An answer in the pipeline's types (a refusal, a failure, or a
+    /// backend response that streams).
+    Response(Response<Recorded<GwBody>>),
+}
+
+/// Whether the raw path serves `raw`: a request to a method whose
+/// integration is HTTP_PROXY to an http:// backend. Nothing has happened
+/// yet when it says no (no bucket taken, nothing recorded).
+pub(super) fn take(gw: &Gateway, raw: &RawRequest) -> Option<Taken> {
+    let target = raw.target();
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    if path == "/healthz" {
+        return None;
+    }
+    let mut guard = Unanswered::new(&gw.recorder);
+    let Ok(routed) = gw.route(raw.method.as_str(), raw.header("host"), path, &mut guard.trace) else {
+        guard.trace.metric = None;
+        return None;
+    };
+    let backend = match &routed.method.integration {
+        CompiledIntegration::Http { proxy: true, uri, .. } => {
+            let greedy = super::greedy_param(&routed.method.resource_path);
+            let url = proxy::backend_url(uri, &routed.params, greedy, query);
+            Uri::from_maybe_shared(bytes::Bytes::from(url)).ok().filter(|u| u.scheme_str() == Some("http") && u.host().is_some())
+        }
+        _ => None,
+    };
+    let Some(backend) = backend else {
+        guard.trace.metric = None;
+        return None;
+    };
+    let Routed { api, stage, method, .. } = routed;
+    Some(Taken { guard, method, api: api.into(), stage: stage.into(), backend })
+}
+
+/// Headers that belong to one connection (never forwarded), and those the
+/// gateway sets itself on the backend request.
+fn skipped_to_backend(name: &[u8]) -> bool {
+    const NAMES: [&[u8]; 15] = [
+        b"host",
+        b"content-length",
+        b"transfer-encoding",
+        b"connection",
+        b"expect",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"upgrade",
+        b"proxy-connection",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+    ];
+    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// Serves a taken request: key, limits, the backend call and the answer.
+/// The answer's bytes go into `out` when they can be written whole.
+pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: SocketAddr, closing: &Closing, out: &mut BytesMut) -> Answer {
+    let Taken { mut guard, method, api, stage, backend } = taken;
+    let trace = &mut guard.trace;
+    trace.bytes_in = raw.body.len() as u64;
+    let routed = Routed { api: &api, stage: &stage, method, params: Vec::new() };
+    let admitted = match gw.admit(&routed, raw.header("x-api-key"), trace) {
+        Ok(a) => a,
+        Err(res) => return Answer::Response(super::finish(guard, res)),
+    };
+    let method = routed.method;
+    let CompiledIntegration::Http { method: backend_method, timeout, .. } = &method.integration else {
+        unreachable!("take() only takes HTTP integrations")
+    };
+    // The backend request, from the caller's bytes.
+    let verb = backend_method.as_ref().unwrap_or(&raw.method);
+    let host = backend.host().unwrap_or_default();
+    let port = backend.port_u16().unwrap_or(80);
+    let key = match backend.port() {
+        Some(_) => backend.authority().map_or(host, |a| a.as_str()),
+        None => host,
+    };
+    // The backend head is gathered in `out` too: it is sent before the answer is written there.
+    out.clear();
+    let head = &mut *out;
+    head.put_slice(verb.as_str().as_bytes());
+    head.put_u8(b' ');
+    head.put_slice(backend.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
+    head.put_slice(b" HTTP/1.1\r\nhost: ");
+    head.put_slice(key.as_bytes());
+    head.put_slice(b"\r\n");
+    let caller_host = raw.fields.iter().find(|&&f| raw.name(f).eq_ignore_ascii_case(b"host"));
+    for &f in &raw.fields {
+        let name = raw.name(f);
+        // A caller's X-Forwarded-Host is passed on unless the gateway sets it from Host.
+        let set_here = name.eq_ignore_ascii_case(b"x-forwarded-host") && caller_host.is_some();
+        if !skipped_to_backend(name) && !set_here {
+            put_field(head, name, raw.value(f));
+        }
+    }
+    head.put_slice(b"x-forwarded-for: ");
+    if let Some(prev) = raw.header("x-forwarded-for") {
+        head.put_slice(prev.as_bytes());
+        head.put_slice(b", ");
+    }
+    put_ip(head, peer.ip());
+    head.put_slice(b"\r\nx-forwarded-proto: http\r\n");
+    if let Some(&f) = caller_host {
+        put_field(head, b"x-forwarded-host", raw.value(f));
+    }
+    if !raw.body.is_empty() || matches!(*verb, Method::POST | Method::PUT | Method::PATCH) {
+        head.put_slice(b"content-length: ");
+        head.put_slice(super::h1server::itoa(raw.body.len() as u64, &mut [0; 20]));
+        head.put_slice(b"\r\n");
+    }
+    head.put_slice(b"\r\n");
+    head.put_slice(&raw.body);
+
+    let called = Instant::now();
+    trace.called = Some(called);
+    let pool = super::worker_pool(gw);
+    let exchange = async {
+        let mut conn = pool.plain.send_raw(key, host, port, head).await?;
+        let h = h1::read_head(&mut conn).await?;
+        Ok::<_, SendError>((conn, h))
+    };
+    let result = tokio::time::timeout(*timeout, exchange).await;
+    trace.integration = Some(called.elapsed());
+    let (mut conn, h) = match result {
+        Ok(Ok(x)) => x,
+        Err(_) => {
+            let res = gateway_error(StatusCode::GATEWAY_TIMEOUT, "IntegrationTimeoutException", "Endpoint request timed out");
+            return Answer::Response(super::finish(guard, res));
+        }
+        Ok(Err(e)) => {
+            let why = match e {
+                SendError::Failed(why) => why,
+                SendError::TooLarge => "request body too large".into(),
+            };
+            tracing::warn!(resource = %method.resource_path, verb = %method.verb, error = %why, "backend call failed");
+            let res = gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error");
+            return Answer::Response(super::finish(guard, res));
+        }
+    };
+    // A response whose body is here whole is written from its bytes;
+    // anything else streams through the pipeline's types.
+    let simple = simple_response(&conn.buf[..h.len], &h).filter(|s| conn.buf.len() - h.len >= s.length);
+    let Some(simple) = simple else {
+        let res = h1::build(&pool.plain, key, conn, verb, h).map(|b| b.map_err(super::BoxError::from).boxed());
+        let mut res = super::proxied_response(res);
+        if admitted.keyed {
+            super::limit_headers(res.headers_mut(), admitted.rate, admitted.quota);
+        }
+        return Answer::Response(super::finish(guard, res));
+    };
+    let answered = guard.answer(h.status.as_u16());
+    let backend_head = &conn.buf[..h.len];
+    out.clear();
+    out.put_slice(b"HTTP/1.1 ");
+    out.put_slice(h.status.as_str().as_bytes());
+    out.put_u8(b' ');
+    out.put_slice(h.status.canonical_reason().unwrap_or("Unknown").as_bytes());
+    out.put_slice(b"\r\n");
+    let mut dated = false;
+    for &f in &h.fields {
+        let name = &backend_head[f.0..f.1];
+        if skipped_to_caller(name, admitted.keyed) || simple.connection_named(backend_head, name) {
+            continue;
+        }
+        dated |= name.eq_ignore_ascii_case(b"date");
+        put_field(out, name, &backend_head[f.2..f.3]);
+    }
+    if !dated {
+        out.put_slice(b"date: ");
+        super::h1server::put_date(out);
+        out.put_slice(b"\r\n");
+    }
+    put_field(out, b"x-amzn-requestid", answered.request_id().as_bytes());
+    if admitted.keyed {
+        put_limits(out, &admitted);
+    }
+    if *closing.borrow() {
+        out.put_slice(b"connection: close\r\n");
+    }
+    out.put_slice(b"content-length: ");
+    out.put_slice(super::h1server::itoa(simple.length as u64, &mut [0; 20]));
+    out.put_slice(b"\r\n\r\n");
+    out.put_slice(&conn.buf[h.len..h.len + simple.length]);
+    conn.buf.advance(h.len + simple.length);
+    if simple.keep_alive {
+        pool.plain.put(key, conn);
+    }
+    Answer::Written { pending: answered.pending, sent: simple.length as u64 }
+}
+
+/// Response headers the caller does not get from the backend: hop-by-hop
+/// ones, the framing (set again), and what the gateway sets itself.
+fn skipped_to_caller(name: &[u8], keyed: bool) -> bool {
+    const NAMES: [&[u8]; 11] = [
+        b"content-length",
+        b"transfer-encoding",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"upgrade",
+        b"proxy-connection",
+    ];
+    const LIMITS: [&[u8]; 6] =
+        [b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset", b"x-quota-limit", b"x-quota-remaining", b"x-quota-reset"];
+    name.eq_ignore_ascii_case(b"x-amzn-requestid")
+        || NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+        || (keyed && LIMITS.iter().any(|n| n.eq_ignore_ascii_case(name)))
+}
+
+/// What a backend head says about its body, when it is a plain one.
+struct Simple {
+    length: usize,
+    keep_alive: bool,
+    /// The `Connection` header's field, if any (it may name more hop-by-hop headers).
+    connection: Option<Field>,
+}
+
+impl Simple {
+    /// Whether the backend's `Connection` header names `name`.
+    fn connection_named(&self, head: &[u8], name: &[u8]) -> bool {
+        self.connection.is_some_and(|f| head[f.2..f.3].split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(name)))
+    }
+}
+
+/// The body's length and whether the connection stays open, if the head
+/// frames its body with one `Content-Length` and nothing else.
+fn simple_response(head: &[u8], h: &h1::Head) -> Option<Simple> {
+    if h.status == StatusCode::NO_CONTENT || h.status == StatusCode::NOT_MODIFIED {
+        return None;
+    }
+    let mut length = None;
+    let mut connection = None;
+    for &f in &h.fields {
+        let (name, value) = (&head[f.0..f.1], &head[f.2..f.3]);
+        if name.eq_ignore_ascii_case(b"content-length") {
+            let v = value.trim_ascii();
+            if length.is_some() || v.is_empty() || v.len() > 12 || !v.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            length = Some(v.iter().fold(0usize, |n, d| n * 10 + usize::from(d - b'0')));
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") || (name.eq_ignore_ascii_case(b"connection") && connection.is_some()) {
+            return None;
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            connection = Some(f);
+        }
+    }
+    let token = |t: &[u8]| connection.is_some_and(|f: Field| head[f.2..f.3].split(|&b| b == b',').any(|x| x.trim_ascii().eq_ignore_ascii_case(t)));
+    let keep_alive = match h.version {
+        Version::HTTP_10 => token(b"keep-alive"),
+        _ => !token(b"close"),
+    };
+    Some(Simple { length: length?, keep_alive, connection })
+}
+
+fn put_field(out: &mut BytesMut, name: &[u8], value: &[u8]) {
+    out.put_slice(name);
+    out.put_slice(b": ");
+    out.put_slice(value);
+    out.put_slice(b"\r\n");
+}
+
+/// The rate-limit and quota headers a keyed caller sees (as `limit_headers`).
+fn put_limits(out: &mut BytesMut, a: &Admitted) {
+    let mut num = |name: &[u8], n: u64| put_field(out, name, super::h1server::itoa(n, &mut [0; 20]));
+    if let Some(Allowed { limit, remaining, reset_secs }) = a.rate {
+        num(b"ratelimit-limit", limit);
+        num(b"ratelimit-remaining", remaining);
+        num(b"ratelimit-reset", reset_secs);
+    }
+    if let Some(q) = a.quota {
+        num(b"x-quota-limit", q.limit.max(0) as u64);
+        num(b"x-quota-remaining", q.remaining.max(0) as u64);
+        num(b"x-quota-reset", q.reset_secs.max(0) as u64);
+    }
+}
+
+/// Writes the caller's address; its text is kept per thread, since a
+/// connection sends many requests from one address.
+fn put_ip(out: &mut BytesMut, ip: std::net::IpAddr) {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(std::net::IpAddr, String)>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if !last.as_ref().is_some_and(|(a, _)| *a == ip) {
+            *last = Some((ip, ip.to_string()));
+        }
+        if let Some((_, text)) = &*last {
+            out.put_slice(text.as_bytes());
+        }
+    })
+}
