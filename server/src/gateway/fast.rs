@@ -340,3 +340,82 @@ fn put_ip(out: &mut BytesMut, ip: std::net::IpAddr) {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::access::QuotaLeft;
+
+    fn head(raw: &str) -> (Vec<u8>, h1::Head) {
+        let mut conn_buf = BytesMut::from(raw);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        // A connected pair, so `read_head` has a socket behind the buffer (it reads nothing here).
+        let h = rt.block_on(async {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let stream = tokio::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+            let mut conn = h1::Conn::for_test(stream, std::mem::take(&mut conn_buf));
+            let h = h1::read_head(&mut conn).await.unwrap();
+            conn_buf = std::mem::take(&mut conn.buf);
+            h
+        });
+        (conn_buf.to_vec(), h)
+    }
+
+    #[test]
+    fn only_plain_length_framed_answers_are_simple() {
+        let (b, h) = head("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        let s = simple_response(&b[..h.len], &h).unwrap();
+        assert_eq!((s.length, s.keep_alive), (2, true));
+        let (b, h) = head("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close, x-p\r\n\r\nok");
+        let s = simple_response(&b[..h.len], &h).unwrap();
+        assert!(!s.keep_alive);
+        assert!(s.connection_named(&b, b"X-P") && !s.connection_named(&b, b"x-q"));
+        let (b, h) = head("HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok");
+        assert!(!simple_response(&b[..h.len], &h).unwrap().keep_alive, "HTTP/1.0 closes unless it says keep-alive");
+        let (b, h) = head("HTTP/1.0 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok");
+        assert!(simple_response(&b[..h.len], &h).unwrap().keep_alive);
+        for raw in [
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\ncontent-length: +2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\nconnection: x\r\nconnection: y\r\ncontent-length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\n\r\nuntil close",
+            "HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n",
+            "HTTP/1.1 304 Not Modified\r\ncontent-length: 0\r\n\r\n",
+        ] {
+            let (b, h) = head(raw);
+            assert!(simple_response(&b[..h.len], &h).is_none(), "{raw:?} streams through the pipeline");
+        }
+    }
+
+    #[test]
+    fn hop_by_hop_headers_are_not_passed_either_way() {
+        for n in ["Host", "content-length", "Transfer-Encoding", "connection", "expect", "keep-alive", "TE", "trailer", "upgrade", "x-forwarded-for", "x-forwarded-proto"] {
+            assert!(skipped_to_backend(n.as_bytes()), "{n}");
+        }
+        for n in ["x-api-key", "authorization", "x-forwarded-host", "content-type", "cookie"] {
+            assert!(!skipped_to_backend(n.as_bytes()), "{n}");
+        }
+        assert!(skipped_to_caller(b"X-Amzn-RequestId", false));
+        assert!(skipped_to_caller(b"Keep-Alive", false));
+        assert!(!skipped_to_caller(b"ratelimit-limit", false), "only a keyed answer sets the limit headers");
+        assert!(skipped_to_caller(b"RateLimit-Limit", true));
+        assert!(!skipped_to_caller(b"set-cookie", true));
+    }
+
+    #[test]
+    fn limit_headers_match_the_pipelines() {
+        let a = Admitted {
+            keyed: true,
+            rate: Some(Allowed { limit: 20, remaining: 19, reset_secs: 1 }),
+            quota: Some(QuotaLeft { limit: 1000, remaining: -1, reset_secs: 86_399 }),
+        };
+        let mut out = BytesMut::new();
+        put_limits(&mut out, &a);
+        let mut map = http::HeaderMap::new();
+        super::super::limit_headers(&mut map, a.rate, a.quota);
+        let expected: String = map.iter().map(|(k, v)| format!("{k}: {}\r\n", v.to_str().unwrap())).collect();
+        assert_eq!(std::str::from_utf8(&out).unwrap(), expected);
+    }
+}

@@ -66,6 +66,14 @@ pub(super) struct Conn {
     pub(super) buf: BytesMut,
 }
 
+#[cfg(test)]
+impl Conn {
+    /// A connection whose buffer already holds `buf`.
+    pub(super) fn for_test(stream: TcpStream, buf: BytesMut) -> Self {
+        Conn { stream, buf }
+    }
+}
+
 /// Idle connections per backend `host:port`, newest last, with when each was put back.
 type IdleConns = HashMap<String, VecDeque<(Conn, Instant)>>;
 

@@ -464,7 +464,7 @@ impl AsyncWrite for Replay {
 mod tests {
     use super::*;
 
-    fn parsed(raw: &str) -> (Option<Request<Full<Bytes>>>, BytesMut) {
+    fn parsed(raw: &str) -> (Option<RawRequest>, BytesMut) {
         let mut buf = BytesMut::from(raw);
         let req = parse(&mut buf);
         (req, buf)
@@ -474,17 +474,31 @@ mod tests {
     fn simple_requests_are_taken_and_the_rest_stays() {
         let raw = "GET /a/b?x=1 HTTP/1.1\r\nhost: h\r\nx-api-key: k\r\nx-multi: 1\r\nX-Multi: 2\r\n\r\nPOST /p HTTP/1.1\r\ncontent-length: 3\r\n\r\nabcGET";
         let (req, mut buf) = parsed(raw);
-        let req = req.unwrap();
+        let raw = req.unwrap();
+        assert_eq!((&raw.method, raw.target()), (&Method::GET, "/a/b?x=1"));
+        assert_eq!((raw.header("x-api-key"), raw.header("X-MULTI"), raw.header("x-none")), (Some("k"), Some("1"), None));
+        let req = raw.into_request().ok().unwrap();
         assert_eq!((req.method(), req.uri().path(), req.uri().query()), (&Method::GET, "/a/b", Some("x=1")));
         assert_eq!(req.headers()["x-api-key"], "k");
         assert_eq!(req.headers().get_all("x-multi").iter().count(), 2);
         assert!(req.body().is_end_stream(), "no body");
         let post = parse(&mut buf).unwrap();
-        assert_eq!(post.method(), Method::POST);
-        assert_eq!(post.body().size_hint().exact(), Some(3));
+        assert_eq!((&post.method, &post.body[..]), (&Method::POST, &b"abc"[..]));
         assert_eq!(&buf[..], b"GET", "the next, partial request waits");
         assert!(parse(&mut buf).is_none());
         assert_eq!(&buf[..], b"GET");
+    }
+
+    #[test]
+    fn header_values_to_str_would_refuse_are_not_read_and_bytes_go_back_whole() {
+        let raw_text = "POST / HTTP/1.1\r\nx-api-key: café\r\ncontent-length: 2\r\n\r\nhi";
+        let (req, buf) = parsed(raw_text);
+        assert!(buf.is_empty());
+        let raw = req.unwrap();
+        assert_eq!(raw.header("x-api-key"), None, "not visible ASCII, as HeaderValue::to_str");
+        let mut buf = BytesMut::from("rest");
+        raw.put_back(&mut buf);
+        assert_eq!(&buf[..], format!("{raw_text}rest").as_bytes());
     }
 
     #[test]
