@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::{Buf, BufMut, BytesMut};
-use http::{Method, Response, StatusCode, Uri, Version};
+use http::{Method, Response, StatusCode, Version};
 use http_body_util::BodyExt;
 
 use super::h1::{self, Field, SendError};
@@ -29,7 +29,61 @@ pub(super) struct Taken {
     method: Arc<CompiledMethod>,
     api: Box<str>,
     stage: Box<str>,
-    backend: Uri,
+    backend: Backend,
+}
+
+/// A plain http:// backend URL and where its parts are.
+struct Backend {
+    url: String,
+    /// End of `host` and of `host:port` in `url`.
+    host_end: usize,
+    authority_end: usize,
+    port: u16,
+}
+
+impl Backend {
+    const SCHEME: &str = "http://";
+
+    /// The URL's parts, if it is a plain `http://host[:port][/path][?query]`
+    /// whose characters any URL parser takes as they are (anything else,
+    /// https:// included, goes through the pipeline and its URL parser).
+    fn parse(url: String) -> Option<Backend> {
+        let rest = url.strip_prefix(Self::SCHEME)?;
+        let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?!$&'()*+,;=%".contains(&b);
+        if !url.bytes().all(plain) {
+            return None;
+        }
+        let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+        if rest[authority.len()..].starts_with('?') {
+            return None;
+        }
+        let (host, port) = match authority.split_once(':') {
+            Some((h, p)) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => (h, p.parse().ok()?),
+            Some(_) => return None,
+            None => (authority, 80),
+        };
+        if host.is_empty() {
+            return None;
+        }
+        let start = Self::SCHEME.len();
+        Some(Backend { host_end: start + host.len(), authority_end: start + authority.len(), port, url })
+    }
+
+    fn host(&self) -> &str {
+        &self.url[Self::SCHEME.len()..self.host_end]
+    }
+
+    /// How the pool knows this backend: `host:port` as written, or `host`.
+    fn key(&self) -> &str {
+        &self.url[Self::SCHEME.len()..self.authority_end]
+    }
+
+    fn path_and_query(&self) -> &str {
+        match &self.url[self.authority_end..] {
+            "" => "/",
+            p => p,
+        }
+    }
 }
 
 /// How the raw path answered.
@@ -55,15 +109,14 @@ pub(super) fn take(gw: &Gateway, raw: &RawRequest) -> Option<Taken> {
         return None;
     }
     let mut guard = Unanswered::new(&gw.recorder);
-    let Ok(routed) = gw.route(raw.method.as_str(), raw.header("host"), path, &mut guard.trace) else {
+    let Ok(routed) = gw.route(raw.method.as_str(), raw.text(raw.host), path, &mut guard.trace) else {
         guard.trace.metric = None;
         return None;
     };
     let backend = match &routed.method.integration {
         CompiledIntegration::Http { proxy: true, uri, .. } => {
             let greedy = super::greedy_param(&routed.method.resource_path);
-            let url = proxy::backend_url(uri, &routed.params, greedy, query);
-            Uri::from_maybe_shared(bytes::Bytes::from(url)).ok().filter(|u| u.scheme_str() == Some("http") && u.host().is_some())
+            Backend::parse(proxy::backend_url(uri, &routed.params, greedy, query))
         }
         _ => None,
     };
@@ -105,7 +158,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
     let trace = &mut guard.trace;
     trace.bytes_in = raw.body.len() as u64;
     let routed = Routed { api: &api, stage: &stage, method, params: Vec::new() };
-    let admitted = match gw.admit(&routed, raw.header("x-api-key"), trace) {
+    let admitted = match gw.admit(&routed, raw.text(raw.api_key), trace) {
         Ok(a) => a,
         Err(res) => return Answer::Response(super::finish(guard, res)),
     };
@@ -115,22 +168,17 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
     };
     // The backend request, from the caller's bytes.
     let verb = backend_method.as_ref().unwrap_or(&raw.method);
-    let host = backend.host().unwrap_or_default();
-    let port = backend.port_u16().unwrap_or(80);
-    let key = match backend.port() {
-        Some(_) => backend.authority().map_or(host, |a| a.as_str()),
-        None => host,
-    };
+    let (host, port, key) = (backend.host(), backend.port, backend.key());
     // The backend head is gathered in `out` too: it is sent before the answer is written there.
     out.clear();
     let head = &mut *out;
     head.put_slice(verb.as_str().as_bytes());
     head.put_u8(b' ');
-    head.put_slice(backend.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
+    head.put_slice(backend.path_and_query().as_bytes());
     head.put_slice(b" HTTP/1.1\r\nhost: ");
     head.put_slice(key.as_bytes());
     head.put_slice(b"\r\n");
-    let caller_host = raw.fields.iter().find(|&&f| raw.name(f).eq_ignore_ascii_case(b"host"));
+    let caller_host = raw.host.and_then(|i| raw.fields.get(i));
     for &f in &raw.fields {
         let name = raw.name(f);
         // A caller's X-Forwarded-Host is passed on unless the gateway sets it from Host.
@@ -140,7 +188,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
         }
     }
     head.put_slice(b"x-forwarded-for: ");
-    if let Some(prev) = raw.header("x-forwarded-for") {
+    if let Some(prev) = raw.text(raw.forwarded_for) {
         head.put_slice(prev.as_bytes());
         head.put_slice(b", ");
     }
@@ -386,6 +434,28 @@ mod tests {
         ] {
             let (b, h) = head(raw);
             assert!(simple_response(&b[..h.len], &h).is_none(), "{raw:?} streams through the pipeline");
+        }
+    }
+
+    #[test]
+    fn plain_http_urls_are_split_and_the_rest_left_to_the_pipeline() {
+        let b = Backend::parse("http://127.0.0.1:9000/a/b?x=1".into()).unwrap();
+        assert_eq!((b.host(), b.port, b.key(), b.path_and_query()), ("127.0.0.1", 9000, "127.0.0.1:9000", "/a/b?x=1"));
+        let b = Backend::parse("http://backend".into()).unwrap();
+        assert_eq!((b.host(), b.port, b.key(), b.path_and_query()), ("backend", 80, "backend", "/"));
+        for url in [
+            "https://backend/",
+            "http://user@backend/",
+            "http://[::1]:80/",
+            "http://backend:/x",
+            "http://backend:99999999/x",
+            "http://:80/x",
+            "http://backend?x=1",
+            "http://backend/a b",
+            "http://backend/#frag",
+            "http://backend/{x}",
+        ] {
+            assert!(Backend::parse(url.into()).is_none(), "{url}");
         }
     }
 

@@ -161,6 +161,10 @@ pub(super) struct RawRequest {
     /// The request target (path and query) in `head`.
     pub(super) target: std::ops::Range<usize>,
     pub(super) fields: Vec<Field>,
+    /// Where in `fields` the first Host, x-api-key and X-Forwarded-For are.
+    pub(super) host: Option<usize>,
+    pub(super) api_key: Option<usize>,
+    pub(super) forwarded_for: Option<usize>,
 }
 
 impl RawRequest {
@@ -180,9 +184,14 @@ impl RawRequest {
 
     /// The first value of header `name` (lower case), if it is visible
     /// ASCII (what `HeaderValue::to_str` accepts).
+    #[cfg(test)]
     pub(super) fn header(&self, name: &str) -> Option<&str> {
-        let f = *self.fields.iter().find(|&&f| self.name(f).eq_ignore_ascii_case(name.as_bytes()))?;
-        let v = self.value(f);
+        self.text(self.fields.iter().position(|&f| self.name(f).eq_ignore_ascii_case(name.as_bytes())))
+    }
+
+    /// The value of the field at `at`, if it is visible ASCII.
+    pub(super) fn text(&self, at: Option<usize>) -> Option<&str> {
+        let v = self.value(*self.fields.get(at?)?);
         v.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)).then(|| std::str::from_utf8(v).ok()).flatten()
     }
 
@@ -237,8 +246,17 @@ fn parse(buf: &mut BytesMut) -> Option<RawRequest> {
     let target = path_at..path_at + path.len();
     let mut length: Option<usize> = None;
     let mut fields = Vec::with_capacity(req.headers.len());
+    let (mut host, mut api_key, mut forwarded_for) = (None, None, None);
     for h in req.headers.iter() {
         let name = h.name.as_bytes();
+        let first = |seen: &mut Option<usize>, want: &[u8]| {
+            if seen.is_none() && name.eq_ignore_ascii_case(want) {
+                *seen = Some(fields.len());
+            }
+        };
+        first(&mut host, b"host");
+        first(&mut api_key, b"x-api-key");
+        first(&mut forwarded_for, b"x-forwarded-for");
         if name.eq_ignore_ascii_case(b"content-length") {
             let digits = h.value;
             if length.is_some() || digits.is_empty() || digits.len() > 12 || !digits.iter().all(u8::is_ascii_digit) {
@@ -259,8 +277,8 @@ fn parse(buf: &mut BytesMut) -> Option<RawRequest> {
         return None;
     }
     let head = buf.split_to(head_len).freeze();
-    let body = buf.split_to(length).freeze();
-    Some(RawRequest { head, body, method, target, fields })
+    let body = if length == 0 { Bytes::new() } else { buf.split_to(length).freeze() };
+    Some(RawRequest { head, body, method, target, fields, host, api_key, forwarded_for })
 }
 
 /// Whether a `Connection` value asks for nothing but keep-alive.
@@ -477,6 +495,7 @@ mod tests {
         let raw = req.unwrap();
         assert_eq!((&raw.method, raw.target()), (&Method::GET, "/a/b?x=1"));
         assert_eq!((raw.header("x-api-key"), raw.header("X-MULTI"), raw.header("x-none")), (Some("k"), Some("1"), None));
+        assert_eq!((raw.text(raw.host), raw.text(raw.api_key), raw.forwarded_for), (Some("h"), Some("k"), None));
         let req = raw.into_request().ok().unwrap();
         assert_eq!((req.method(), req.uri().path(), req.uri().query()), (&Method::GET, "/a/b", Some("x=1")));
         assert_eq!(req.headers()["x-api-key"], "k");

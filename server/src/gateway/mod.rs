@@ -175,13 +175,16 @@ pub fn new_request_id() -> String {
         id[i] = HEX[(r & 0xf) as usize];
         r >>= 4;
     }
-    String::from_utf8_lossy(&id).into_owned()
+    std::str::from_utf8(&id).expect("hex digits and dashes").to_owned()
 }
 
 /// Where an invoke URL points: `/{api}/{stage}/{path}`, or
 /// `{api}.execute-api.<host>/{stage}/{path}`.
 pub fn parse_target<'a>(host: Option<&'a str>, path: &'a str) -> Option<(&'a str, &'a str, &'a str)> {
-    let host_api = host.and_then(|h| h.split_once(".execute-api.")).map(|(api, _)| api).filter(|a| !a.is_empty());
+    const MARK: &[u8] = b".execute-api.";
+    let host_api = host
+        .and_then(|h| h.as_bytes().windows(MARK.len()).position(|w| w == MARK).map(|i| &h[..i]))
+        .filter(|a| !a.is_empty());
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     match host_api {
         Some(api) => {
@@ -364,7 +367,10 @@ impl Gateway {
         let Some(compiled) = self.registry.get(api, stage) else {
             return Err(missing_token());
         };
-        trace.path = format!("/{rest}");
+        let mut logged = String::with_capacity(rest.len() + 1);
+        logged.push('/');
+        logged.push_str(rest);
+        trace.path = logged;
         let no_route = || {
             Some(Arc::new(MetricKey {
                 api: compiled.api_id.clone(),
@@ -373,9 +379,24 @@ impl Gateway {
                 method: verb.to_string(),
             }))
         };
-        let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        // Most paths have a few segments: keep them on the stack.
+        let mut few = [""; 16];
+        let mut many = Vec::new();
+        let mut n = 0;
+        for seg in rest.split('/').filter(|s| !s.is_empty()) {
+            if n < few.len() {
+                few[n] = seg;
+            } else {
+                if many.is_empty() {
+                    many.extend_from_slice(&few);
+                }
+                many.push(seg);
+            }
+            n += 1;
+        }
+        let segments = if many.is_empty() { &few[..n] } else { &many[..] };
         let mut params: Params = Vec::new();
-        let Some(route) = compiled.root.find(&segments, &mut params) else {
+        let Some(route) = compiled.root.find(segments, &mut params) else {
             trace.metric = no_route();
             return Err(missing_token());
         };

@@ -174,28 +174,29 @@ pub fn backend_url(template: &UriTemplate, params: &Params, greedy: Option<&str>
             }
         }
     }
-    let (mut path, mut own_query) = match url.split_once('?') {
-        Some((p, q)) => (p.to_string(), Some(q.to_string())),
-        None => (url, None),
-    };
+    // The template's own query string, if any, starts here.
+    let mut path_end = url.find('?').unwrap_or(url.len());
     if let Some(name) = greedy.filter(|g| !template.references(g)) {
         if let Some((_, tail)) = params.iter().rev().find(|(n, _)| n == name) {
-            if !path.ends_with('/') {
-                path.push('/');
+            if !url[..path_end].ends_with('/') {
+                url.insert(path_end, '/');
+                path_end += 1;
             }
-            path.push_str(tail);
+            url.insert_str(path_end, tail);
+            path_end += tail.len();
         }
     }
     if let Some(q) = query.filter(|q| !q.is_empty()) {
-        own_query = Some(match own_query {
-            Some(o) if !o.is_empty() => format!("{o}&{q}"),
-            _ => q.to_string(),
-        });
+        match url.len() > path_end + 1 {
+            true => url.push('&'),
+            false => {
+                url.truncate(path_end);
+                url.push('?');
+            }
+        }
+        url.push_str(q);
     }
-    match own_query {
-        Some(q) => format!("{path}?{q}"),
-        None => path,
-    }
+    url
 }
 
 /// What to send: already decided by the caller. `B` is the caller's body:
@@ -344,6 +345,11 @@ mod tests {
         assert_eq!(backend_url(&t, &p, Some("proxy"), Some("a=1")), "http://b:9/api/x/y?fixed=1&a=1");
         let t = UriTemplate::parse("http://b:9/{proxy}");
         assert_eq!(backend_url(&t, &p, Some("proxy"), None), "http://b:9/x/y");
+        let t = UriTemplate::parse("http://b:9/api/?");
+        assert_eq!(backend_url(&t, &p, Some("proxy"), Some("a=1")), "http://b:9/api/x/y?a=1", "an empty query is replaced");
+        assert_eq!(backend_url(&t, &p, None, None), "http://b:9/api/?", "the template is left as written");
+        let t = UriTemplate::parse("http://b:9");
+        assert_eq!(backend_url(&t, &p, Some("proxy"), Some("a=1")), "http://b:9/x/y?a=1");
     }
 
     #[test]
