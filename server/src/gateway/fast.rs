@@ -160,7 +160,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
     let routed = Routed { api: &api, stage: &stage, method, params: Vec::new() };
     let admitted = match gw.admit(&routed, raw.text(raw.api_key), trace) {
         Ok(a) => a,
-        Err(res) => return Answer::Response(super::finish(guard, res)),
+        Err(res) => return Answer::Response(super::finish(guard, *res)),
     };
     let method = routed.method;
     let CompiledIntegration::Http { method: backend_method, timeout, .. } = &method.integration else {
@@ -380,7 +380,7 @@ fn put_ip(out: &mut BytesMut, ip: std::net::IpAddr) {
     }
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        if !last.as_ref().is_some_and(|(a, _)| *a == ip) {
+        if last.as_ref().is_none_or(|(a, _)| *a != ip) {
             *last = Some((ip, ip.to_string()));
         }
         if let Some((_, text)) = &*last {

@@ -93,7 +93,7 @@ pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, c
                 super::fast::Answer::Written { pending, sent } => {
                     let ok = flush(&mut conn).await;
                     if let Some(p) = pending {
-                        p.done(if ok { sent } else { 0 });
+                        (*p).done(if ok { sent } else { 0 });
                     }
                     ok && !closing_now
                 }
@@ -104,13 +104,9 @@ pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, c
             }
             continue;
         }
-        let req = match raw.into_request() {
-            Ok(req) => req,
-            Err(raw) => {
-                // Not valid after all: put it back for hyper to answer.
-                raw.put_back(&mut conn.buf);
-                return hand_to_hyper(gateway, conn, peer, closing).await;
-            }
+        let Some(req) = raw.into_request(&mut conn.buf) else {
+            // Not valid after all: hyper answers it.
+            return hand_to_hyper(gateway, conn, peer, closing).await;
         };
         let answer = gateway.handle(req, peer);
         let Some(res) = watching(&conn.stream, &mut conn.buf, answer).await else { return };
@@ -195,8 +191,9 @@ impl RawRequest {
         v.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)).then(|| std::str::from_utf8(v).ok()).flatten()
     }
 
-    /// The request in `http` types; `None` if a part is not valid there.
-    fn into_request(self) -> Result<Request<Full<Bytes>>, Self> {
+    /// The request in `http` types; `None` if a part is not valid there,
+    /// and then its bytes are back in front of `buf`.
+    fn into_request(self, buf: &mut BytesMut) -> Option<Request<Full<Bytes>>> {
         let built = (|| {
             let uri = Uri::from_maybe_shared(self.head.slice(self.target.clone())).ok()?;
             let mut map = HeaderMap::with_capacity(self.fields.len());
@@ -206,12 +203,15 @@ impl RawRequest {
             }
             Some((uri, map))
         })();
-        let Some((uri, map)) = built else { return Err(self) };
+        let Some((uri, map)) = built else {
+            self.put_back(buf);
+            return None;
+        };
         let mut req = Request::new(Full::new(self.body));
         *req.method_mut() = self.method;
         *req.uri_mut() = uri;
         *req.headers_mut() = map;
-        Ok(req)
+        Some(req)
     }
 
     /// Puts the request's bytes back in front of `buf`.
@@ -496,7 +496,7 @@ mod tests {
         assert_eq!((&raw.method, raw.target()), (&Method::GET, "/a/b?x=1"));
         assert_eq!((raw.header("x-api-key"), raw.header("X-MULTI"), raw.header("x-none")), (Some("k"), Some("1"), None));
         assert_eq!((raw.text(raw.host), raw.text(raw.api_key), raw.forwarded_for), (Some("h"), Some("k"), None));
-        let req = raw.into_request().ok().unwrap();
+        let req = raw.into_request(&mut BytesMut::new()).unwrap();
         assert_eq!((req.method(), req.uri().path(), req.uri().query()), (&Method::GET, "/a/b", Some("x=1")));
         assert_eq!(req.headers()["x-api-key"], "k");
         assert_eq!(req.headers().get_all("x-multi").iter().count(), 2);

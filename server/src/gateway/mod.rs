@@ -76,6 +76,9 @@ pub(crate) struct Routed<'a> {
     pub(crate) params: Params,
 }
 
+/// The gateway's own answer when it refuses a request (boxed: refusals are rare).
+pub(crate) type Refusal = Box<Response<GwBody>>;
+
 /// A request let through by [`Gateway::admit`]: the limits a keyed caller
 /// is told about in its response headers.
 pub(crate) struct Admitted {
@@ -318,7 +321,7 @@ impl Gateway {
         let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok());
         let routed = match self.route(parts.method.as_str(), host, parts.uri.path(), trace) {
             Ok(r) => r,
-            Err(res) => return res,
+            Err(res) => return *res,
         };
         trace.bytes_in = parts
             .headers
@@ -329,7 +332,7 @@ impl Gateway {
         let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
         let admitted = match self.admit(&routed, key, trace) {
             Ok(a) => a,
-            Err(res) => return res,
+            Err(res) => return *res,
         };
         // Body size: refuse early when the length is declared.
         let declared = parts
@@ -360,12 +363,12 @@ impl Gateway {
     /// Finds the stage, resource and method of a request (`path` without
     /// its query string). Requests to no stage, or to no method of a known
     /// stage, get AWS's 403 "Missing Authentication Token".
-    pub(crate) fn route<'a>(&self, verb: &str, host: Option<&'a str>, path: &'a str, trace: &mut Trace) -> Result<Routed<'a>, Response<GwBody>> {
+    pub(crate) fn route<'a>(&self, verb: &str, host: Option<&'a str>, path: &'a str, trace: &mut Trace) -> Result<Routed<'a>, Refusal> {
         let Some((api, stage, rest)) = parse_target(host, path) else {
-            return Err(missing_token());
+            return Err(Box::new(missing_token()));
         };
         let Some(compiled) = self.registry.get(api, stage) else {
-            return Err(missing_token());
+            return Err(Box::new(missing_token()));
         };
         let mut logged = String::with_capacity(rest.len() + 1);
         logged.push('/');
@@ -398,11 +401,11 @@ impl Gateway {
         let mut params: Params = Vec::new();
         let Some(route) = compiled.root.find(segments, &mut params) else {
             trace.metric = no_route();
-            return Err(missing_token());
+            return Err(Box::new(missing_token()));
         };
         let Some(method) = route.method(verb).cloned() else {
             trace.metric = no_route();
-            return Err(missing_token());
+            return Err(Box::new(missing_token()));
         };
         trace.metric = Some(method.metric.clone());
         Ok(Routed { api, stage, method, params })
@@ -410,7 +413,7 @@ impl Gateway {
 
     /// The API key check, then the throttles and the quota, in AWS's order.
     /// A refusal is the answer to send.
-    pub(crate) fn admit(&self, routed: &Routed<'_>, key: Option<&str>, trace: &mut Trace) -> Result<Admitted, Response<GwBody>> {
+    pub(crate) fn admit(&self, routed: &Routed<'_>, key: Option<&str>, trace: &mut Trace) -> Result<Admitted, Refusal> {
         let method = &routed.method;
         // API key: a known, enabled key in a usage plan that covers this stage.
         let binding = if method.api_key_required {
@@ -421,9 +424,9 @@ impl Gateway {
                 }
                 KeyCheck::Disabled(id) | KeyCheck::NoPlan(id) => {
                     trace.key_id = Some(id);
-                    return Err(forbidden());
+                    return Err(Box::new(forbidden()));
                 }
-                KeyCheck::Missing | KeyCheck::Unknown => return Err(forbidden()),
+                KeyCheck::Missing | KeyCheck::Unknown => return Err(Box::new(forbidden())),
             }
         } else {
             None
@@ -453,7 +456,7 @@ impl Gateway {
                         let limit = bucket.burst.max(0) as u64;
                         limit_headers(res.headers_mut(), Some(Allowed { limit, remaining: 0, reset_secs: retry_after_secs(wait) }), None);
                     }
-                    return Err(res);
+                    return Err(Box::new(res));
                 }
             }
         }
@@ -464,7 +467,7 @@ impl Gateway {
                 Ok(q) => quota = q,
                 Err(e) => {
                     buckets.iter().flatten().for_each(|b| b.release());
-                    return Err(too_many("LimitExceededException", "Limit Exceeded", e.retry_after_secs));
+                    return Err(Box::new(too_many("LimitExceededException", "Limit Exceeded", e.retry_after_secs)));
                 }
             }
         }

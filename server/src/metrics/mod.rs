@@ -86,8 +86,8 @@ pub struct Pending {
 impl Pending {
     /// The response is sent (`sent` body bytes, or as many as went before
     /// the caller left): records the request with its whole latency.
-    pub fn done(self: Box<Self>, sent: u64) {
-        let Pending { recorder, started, mut record, bytes_in } = *self;
+    pub fn done(self, sent: u64) {
+        let Pending { recorder, started, mut record, bytes_in } = self;
         record.latency_us = started.elapsed().as_micros() as u64;
         record.bytes_out = sent;
         if let Some(n) = bytes_in {
@@ -112,7 +112,7 @@ impl<B> Recorded<B> {
 
     fn finish(&mut self) {
         if let Some(p) = self.pending.take() {
-            p.done(self.sent);
+            (*p).done(self.sent);
         }
     }
 }
