@@ -209,7 +209,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
     trace.called = Some(called);
     let pool = super::worker_pool(gw);
     let exchange = async {
-        let mut conn = pool.plain.send_raw(key, host, port, head).await?;
+        let mut conn = pool.plain.send_raw(key, host, port, head, !raw.body.is_empty()).await?;
         let h = h1::read_head(&mut conn).await?;
         Ok::<_, SendError>((conn, h))
     };

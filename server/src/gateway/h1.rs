@@ -163,9 +163,11 @@ impl Pool {
 
     /// Sends a request whose head (and whole body, if any) is in `head`,
     /// and returns the connection once the response's first bytes are in
-    /// its buffer. `key` is the backend's `host:port` as pooled.
-    pub(super) async fn send_raw(&self, key: &str, host: &str, port: u16, head: &[u8]) -> Result<Conn, SendError> {
-        self.exchange(key, host, port, head, None, true).await
+    /// its buffer. `key` is the backend's `host:port` as pooled. As in
+    /// `send`, only a request without a body is sent again on a new
+    /// connection when a pooled one turns out to be closed.
+    pub(super) async fn send_raw(&self, key: &str, host: &str, port: u16, head: &[u8], has_body: bool) -> Result<Conn, SendError> {
+        self.exchange(key, host, port, head, None, !has_body).await
     }
 
     /// Writes `head`, then the rest of a streamed body (`rest`: the body and
