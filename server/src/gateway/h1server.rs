@@ -2,8 +2,9 @@
 //! keep-alive HTTP/1.1 request whose head (and small body, if any) has
 //! arrived whole, with no transfer coding, `Expect` or `Upgrade`. Such a
 //! request is parsed with httparse straight from the connection's buffer,
-//! goes through the same pipeline as every other (`Gateway::handle`), and
-//! its answer goes out in one write when its body is complete.
+//! goes through the raw path (`fast`) when its method proxies to an http://
+//! backend, otherwise through the pipeline (`Gateway::handle`), and its
+//! answer goes out in one write when its body is complete.
 //!
 //! Anything else — HTTP/2, HTTP/1.0, `HEAD`, a head still arriving, a
 //! chunked or large body, `Expect: 100-continue`, upgrades, `Connection:

@@ -1,6 +1,7 @@
 //! The gateway listener: serves API traffic for deployed stages, with no
 //! web framework on the hot path (HTTP/1.1 in `h1server`, hyper for the
-//! rest): find the stage, match the route, run the integration, answer.
+//! rest; HTTP_PROXY to http:// backends on raw bytes in `fast`): find the
+//! stage, match the route, run the integration, answer.
 //! No database access and no lock held across an await per request.
 
 pub mod access;
