@@ -128,27 +128,11 @@ pub(super) fn take(gw: &Gateway, raw: &RawRequest) -> Option<Taken> {
     Some(Taken { guard, method, api: api.into(), stage: stage.into(), backend })
 }
 
-/// Headers that belong to one connection (never forwarded), and those the
-/// gateway sets itself on the backend request.
+/// Headers that belong to one connection (never forwarded), the framing
+/// (set again), and those the gateway sets itself on the backend request.
 fn skipped_to_backend(name: &[u8]) -> bool {
-    const NAMES: [&[u8]; 15] = [
-        b"host",
-        b"content-length",
-        b"transfer-encoding",
-        b"connection",
-        b"expect",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"trailers",
-        b"upgrade",
-        b"proxy-connection",
-        b"x-forwarded-for",
-        b"x-forwarded-proto",
-    ];
-    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+    const NAMES: [&[u8]; 5] = [b"host", b"content-length", b"expect", b"x-forwarded-for", b"x-forwarded-proto"];
+    proxy::is_hop_by_hop(name) || NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// Serves a taken request: key, limits, the backend call and the answer.
@@ -285,23 +269,11 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
 /// Response headers the caller does not get from the backend: hop-by-hop
 /// ones, the framing (set again), and what the gateway sets itself.
 fn skipped_to_caller(name: &[u8], keyed: bool) -> bool {
-    const NAMES: [&[u8]; 11] = [
-        b"content-length",
-        b"transfer-encoding",
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"trailers",
-        b"upgrade",
-        b"proxy-connection",
-    ];
     const LIMITS: [&[u8]; 6] =
         [b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset", b"x-quota-limit", b"x-quota-remaining", b"x-quota-reset"];
     name.eq_ignore_ascii_case(b"x-amzn-requestid")
-        || NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+        || name.eq_ignore_ascii_case(b"content-length")
+        || proxy::is_hop_by_hop(name)
         || (keyed && LIMITS.iter().any(|n| n.eq_ignore_ascii_case(name)))
 }
 

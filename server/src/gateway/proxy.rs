@@ -138,6 +138,11 @@ const HOP_BY_HOP: [HeaderName; 10] = [
     HeaderName::from_static("proxy-connection"),
 ];
 
+/// Whether `name` (any case) is one of the hop-by-hop headers.
+pub(super) fn is_hop_by_hop(name: &[u8]) -> bool {
+    HOP_BY_HOP.iter().any(|h| h.as_str().as_bytes().eq_ignore_ascii_case(name))
+}
+
 /// The comma-separated tokens of every `name` header, trimmed (as in
 /// `Connection: close, x-private` or `Transfer-Encoding: gzip, chunked`).
 pub(super) fn header_tokens(headers: &HeaderMap, name: HeaderName) -> impl Iterator<Item = &str> {
