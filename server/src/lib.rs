@@ -3,6 +3,11 @@
 //! `main.rs` only parses flags and calls into here, so tests can start the
 //! same server on port 0.
 
+/// A hash map with a fast hasher (foldhash, seeded per process), for the
+/// lookup tables every gateway request goes through. Their keys are ids and
+/// names from the configuration, not inserted by callers.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Deployments and stages.
 pub mod deploy;
 /// Control-API access keys.

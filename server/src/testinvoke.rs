@@ -95,7 +95,7 @@ pub async fn test_invoke(
         .map_err(|e| AppError::invalid("pathWithQueryString", format!("'{pwq}' is not a valid path and query: {e}")))?
         .into_parts();
 
-    let request_id = crate::gateway::new_request_id();
+    let request_id = crate::metrics::RequestId::fresh();
     let mut log = ExecLog::default();
     log.line(format!("Starting execution for request: {request_id}"));
     log.line(format!("HTTP Method: {verb}, Resource Path: {path}"));
@@ -146,7 +146,7 @@ pub async fn test_invoke(
         body: String::from_utf8_lossy(shown).into_owned(),
         headers,
         multi_value_headers: multi,
-        log: log.render(&request_id),
+        log: log.render(request_id.as_str()),
         latency,
         body_truncated: truncated,
     })

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::limits::{day_string, BucketPool, Gcra, Period, QuotaRule};
 use crate::store::{now_secs, Store, StoreError};
+use crate::FastMap;
 
 /// SHA-256 of an API key's value: what is stored and what requests are looked up by.
 pub fn key_hash(value: &str) -> [u8; 32] {
@@ -98,7 +99,7 @@ pub struct Binding {
     /// The plan's per-key throttle.
     pub throttle: Option<Arc<Gcra>>,
     /// Per-method throttles of this stage in the plan, keyed `/path/METHOD`.
-    pub method_throttles: HashMap<String, Arc<Gcra>>,
+    pub method_throttles: FastMap<String, Arc<Gcra>>,
     pub counter: Arc<UsageCounter>,
 }
 
@@ -107,7 +108,7 @@ pub struct KeyEntry {
     pub id: Arc<str>,
     pub enabled: bool,
     /// api id → stage → binding.
-    stages: HashMap<String, HashMap<String, Arc<Binding>>>,
+    stages: FastMap<String, FastMap<String, Arc<Binding>>>,
 }
 
 /// What a key value amounts to for one API stage.
@@ -123,7 +124,7 @@ pub enum KeyCheck {
 
 #[derive(Debug, Default)]
 pub struct AccessTable {
-    keys: HashMap<[u8; 32], KeyEntry>,
+    keys: FastMap<[u8; 32], KeyEntry>,
 }
 
 pub struct Access {
@@ -203,14 +204,14 @@ impl Access {
         let old: HashMap<(String, String), Arc<UsageCounter>> =
             self.counters.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut counters = HashMap::new();
-        let mut keys: HashMap<[u8; 32], KeyEntry> = HashMap::new();
+        let mut keys: FastMap<[u8; 32], KeyEntry> = FastMap::default();
         let key_ids: HashMap<&str, usize> = rows.keys.iter().enumerate().map(|(i, (id, _, _))| (id.as_str(), i)).collect();
         for (id, hash, enabled) in &rows.keys {
             let Ok(hash) = <[u8; 32]>::try_from(hash.as_slice()) else {
                 tracing::error!(key = %id, "stored API key hash is not 32 bytes; key ignored");
                 continue;
             };
-            keys.insert(hash, KeyEntry { id: Arc::from(id.as_str()), enabled: *enabled, stages: HashMap::new() });
+            keys.insert(hash, KeyEntry { id: Arc::from(id.as_str()), enabled: *enabled, stages: FastMap::default() });
         }
         let hash_of: HashMap<String, [u8; 32]> = keys.iter().map(|(h, e)| (e.id.to_string(), *h)).collect();
         for plan in &rows.plans {

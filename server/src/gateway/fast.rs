@@ -49,8 +49,22 @@ impl Backend {
     /// https:// included, goes through the pipeline and its URL parser).
     fn parse(url: String) -> Option<Backend> {
         let rest = url.strip_prefix(Self::SCHEME)?;
-        let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?!$&'()*+,;=%".contains(&b);
-        if !url.bytes().all(plain) {
+        const PLAIN: [bool; 256] = {
+            let mut t = [false; 256];
+            let mut b = 0;
+            while b < 256 {
+                t[b] = (b as u8).is_ascii_alphanumeric();
+                b += 1;
+            }
+            let other = b"-._~:/?!$&'()*+,;=%";
+            let mut i = 0;
+            while i < other.len() {
+                t[other[i] as usize] = true;
+                i += 1;
+            }
+            t
+        };
+        if !url.bytes().all(|b| PLAIN[usize::from(b)]) {
             return None;
         }
         let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];

@@ -9,7 +9,7 @@
 //! Performance).
 //! https:// backends still go through hyper's client (see `proxy`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,7 @@ use tokio::net::TcpStream;
 
 use super::proxy::header_tokens;
 use super::{BoxError, GwBody};
+use crate::FastMap;
 
 /// How long an idle connection is kept for reuse.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -75,7 +76,7 @@ impl Conn {
 }
 
 /// Idle connections per backend `host:port`, newest last, with when each was put back.
-type IdleConns = HashMap<String, VecDeque<(Conn, Instant)>>;
+type IdleConns = FastMap<String, VecDeque<(Conn, Instant)>>;
 
 /// Idle keep-alive connections by backend `host:port`. Cheap to clone.
 #[derive(Clone, Default)]

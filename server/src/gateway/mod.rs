@@ -30,7 +30,7 @@ use self::limits::{retry_after_secs, Allowed, Gcra};
 use self::proxy::{full, Clients, Outbound, ProxyError};
 use self::registry::Registry;
 use self::snapshot::{CompiledIntegration, CompiledMethod, Params};
-use crate::metrics::{MetricKey, Pending, Record, Recorded, Recorder, NO_ROUTE};
+use crate::metrics::{MetricKey, Pending, Record, Recorded, Recorder, RequestId, NO_ROUTE};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The body type of every gateway response and upstream request.
@@ -167,21 +167,6 @@ fn repeated_number(n: u64) -> HeaderValue {
     })
 }
 
-/// A fresh request id, formatted like AWS's (a UUID).
-pub fn new_request_id() -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut r: u128 = rand::random();
-    let mut id = [b'-'; 36];
-    for i in (0..36).rev() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            continue;
-        }
-        id[i] = HEX[(r & 0xf) as usize];
-        r >>= 4;
-    }
-    std::str::from_utf8(&id).expect("hex digits and dashes").to_owned()
-}
-
 /// Where an invoke URL points: `/{api}/{stage}/{path}`, or
 /// `{api}.execute-api.<host>/{stage}/{path}`.
 pub fn parse_target<'a>(host: Option<&'a str>, path: &'a str) -> Option<(&'a str, &'a str, &'a str)> {
@@ -215,7 +200,7 @@ struct Unanswered {
     recorder: Arc<Recorder>,
     started: Instant,
     at_us: i64,
-    rid: String,
+    rid: RequestId,
     trace: Trace,
     answered: bool,
 }
@@ -226,7 +211,7 @@ impl Unanswered {
             recorder: recorder.clone(),
             started: Instant::now(),
             at_us: crate::metrics::now_us(),
-            rid: new_request_id(),
+            rid: RequestId::fresh(),
             trace: Trace::default(),
             answered: false,
         }
@@ -237,7 +222,7 @@ impl Unanswered {
     fn answer(mut self, status: u16) -> Answered {
         self.answered = true;
         let trace = std::mem::take(&mut self.trace);
-        let mut rid = std::mem::take(&mut self.rid);
+        let rid = self.rid;
         let pending = trace.metric.map(|key| {
             Box::new(Pending {
                 recorder: self.recorder.clone(),
@@ -252,7 +237,7 @@ impl Unanswered {
                     bytes_in: trace.bytes_in,
                     bytes_out: 0,
                     path: trace.path,
-                    request_id: std::mem::take(&mut rid),
+                    request_id: rid,
                 },
                 bytes_in: trace.counted,
             })
@@ -265,11 +250,11 @@ impl Unanswered {
 struct Answered {
     pending: Option<Box<Pending>>,
     /// The request id when there is no record to hold it.
-    rid: String,
+    rid: RequestId,
 }
 
 impl Answered {
-    fn request_id(&self) -> &str {
+    fn request_id(&self) -> &RequestId {
         self.pending.as_ref().map_or(&self.rid, |p| &p.record.request_id)
     }
 }
@@ -290,7 +275,7 @@ impl Drop for Unanswered {
                 bytes_in: self.trace.bytes_in,
                 bytes_out: 0,
                 path: std::mem::take(&mut self.trace.path),
-                request_id: std::mem::take(&mut self.rid),
+                request_id: self.rid,
             });
         }
     }
@@ -579,7 +564,7 @@ impl Gateway {
 /// written once the body has been sent.
 fn finish(guard: Unanswered, mut res: Response<GwBody>) -> Response<Recorded<GwBody>> {
     let answered = guard.answer(res.status().as_u16());
-    if let Ok(v) = HeaderValue::try_from(answered.request_id()) {
+    if let Ok(v) = HeaderValue::from_bytes(answered.request_id().as_bytes()) {
         res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
     }
     res.map(|b| Recorded::new(b, answered.pending))
@@ -709,6 +694,18 @@ pub async fn serve(
 /// acceptor has stopped and every connection has finished (`done`).
 async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedReceiver<Handoff>, mut done: tokio::sync::watch::Receiver<bool>) {
     WORKER_UPSTREAM.with(|c| c.get_or_init(|| proxy::clients(gateway.connector.clone())).clone());
+    // Tokio wakes its own driver (an eventfd write and one more epoll round)
+    // whenever a timer is set to fire before the earliest one it went to
+    // sleep for, and with no timer at all, that is every request's backend
+    // timeout. A standing one-second tick means there always is one, so
+    // setting a backend timeout (29 s by default) costs no system call.
+    tokio::spawn(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+        }
+    });
     while let Some((stream, peer, closing)) = rx.recv().await {
         let stream = match tokio::net::TcpStream::from_std(stream) {
             Ok(s) => s,
@@ -728,9 +725,9 @@ mod tests {
 
     #[test]
     fn request_ids_look_like_uuids() {
-        let (a, b) = (new_request_id(), new_request_id());
+        let (a, b) = (RequestId::fresh(), RequestId::fresh());
         assert_ne!(a, b);
-        for id in [a, b] {
+        for id in [a.as_str(), b.as_str()] {
             assert_eq!(id.len(), 36);
             for (i, c) in id.chars().enumerate() {
                 match i {
@@ -739,6 +736,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn request_ids_do_not_repeat_within_or_across_threads() {
+        let ids = || (0..50_000).map(|_| RequestId::fresh()).collect::<Vec<_>>();
+        let other = std::thread::spawn(ids);
+        let mut all: Vec<RequestId> = ids();
+        all.extend(other.join().unwrap());
+        let distinct: std::collections::HashSet<&str> = all.iter().map(RequestId::as_str).collect();
+        assert_eq!(distinct.len(), 100_000);
     }
 
     #[test]

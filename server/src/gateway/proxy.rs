@@ -125,22 +125,37 @@ fn ip_value(ip: std::net::IpAddr) -> HeaderValue {
 }
 
 /// Headers that belong to one connection and must not be forwarded.
-const HOP_BY_HOP: [HeaderName; 10] = [
-    header::CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TE,
-    header::TRAILER,
-    HeaderName::from_static("trailers"),
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-    HeaderName::from_static("proxy-connection"),
+const HOP_BY_HOP_NAMES: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-connection",
 ];
+const HOP_BY_HOP: [HeaderName; 10] = {
+    let n = HOP_BY_HOP_NAMES;
+    [
+        HeaderName::from_static(n[0]),
+        HeaderName::from_static(n[1]),
+        HeaderName::from_static(n[2]),
+        HeaderName::from_static(n[3]),
+        HeaderName::from_static(n[4]),
+        HeaderName::from_static(n[5]),
+        HeaderName::from_static(n[6]),
+        HeaderName::from_static(n[7]),
+        HeaderName::from_static(n[8]),
+        HeaderName::from_static(n[9]),
+    ]
+};
 
 /// Whether `name` (any case) is one of the hop-by-hop headers.
 pub(super) fn is_hop_by_hop(name: &[u8]) -> bool {
-    HOP_BY_HOP.iter().any(|h| h.as_str().as_bytes().eq_ignore_ascii_case(name))
+    HOP_BY_HOP_NAMES.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// The comma-separated tokens of every `name` header, trimmed (as in

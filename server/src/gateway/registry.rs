@@ -3,7 +3,6 @@
 //! stages off the hot path and swaps a new map in. Requests already running
 //! keep the snapshot they started with.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use apigw_app::model::Resource;
@@ -12,8 +11,9 @@ use arc_swap::ArcSwap;
 use super::limits::BucketPool;
 use super::snapshot::{compile, CompiledStage};
 use crate::store::{Store, StoreError};
+use crate::FastMap;
 
-type StageMap = HashMap<String, HashMap<String, Arc<CompiledStage>>>;
+type StageMap = FastMap<String, FastMap<String, Arc<CompiledStage>>>;
 
 pub struct Registry {
     stages: ArcSwap<StageMap>,
@@ -28,7 +28,7 @@ pub struct Registry {
 impl Registry {
     /// Loads and compiles every stage in the database.
     pub async fn load(store: Store, pool: Arc<BucketPool>) -> Result<Arc<Self>, StoreError> {
-        let reg = Arc::new(Self { stages: ArcSwap::from_pointee(HashMap::new()), store, pool, rebuild: Default::default() });
+        let reg = Arc::new(Self { stages: ArcSwap::from_pointee(FastMap::default()), store, pool, rebuild: Default::default() });
         let mut apis: Vec<String> = reg.store.all_stage_keys().await?.into_iter().map(|(api, _)| api).collect();
         apis.dedup();
         for api in apis {
@@ -51,7 +51,7 @@ impl Registry {
             Err(StoreError::NotFound) => Vec::new(),
             Err(e) => return Err(e),
         };
-        let mut compiled = HashMap::new();
+        let mut compiled = FastMap::default();
         for st in stages {
             let snapshot = self.store.deployment_snapshot(api_id, &st.deployment_id).await?;
             let resources: Vec<Resource> = serde_json::from_str(&snapshot).unwrap_or_else(|e| {

@@ -3,7 +3,7 @@
 //! mock responses and selection patterns prepared). Built off the hot path
 //! when a stage changes; read-only afterwards.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use regex::Regex;
 
 use super::access::method_key;
 use super::limits::{BucketPool, Gcra};
+use crate::FastMap;
 
 /// One stage of one API, ready to serve.
 #[derive(Debug)]
@@ -28,7 +29,7 @@ pub struct CompiledStage {
 /// A node of the route trie: one path segment.
 #[derive(Debug, Default)]
 pub struct Node {
-    literal: HashMap<String, Node>,
+    literal: FastMap<String, Node>,
     param: Option<(String, Box<Node>)>,
     /// A greedy `{name+}` child: a leaf that takes the rest of the path.
     greedy: Option<(String, Arc<Route>)>,
@@ -40,7 +41,7 @@ pub struct Node {
 pub struct Route {
     pub resource_id: String,
     pub path: String,
-    pub methods: HashMap<String, Arc<CompiledMethod>>,
+    pub methods: FastMap<String, Arc<CompiledMethod>>,
 }
 
 #[derive(Debug)]

@@ -48,7 +48,72 @@ pub struct Record {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub path: String,
-    pub request_id: String,
+    pub request_id: RequestId,
+}
+
+/// A request id, formatted like AWS's (a UUID), kept inline: 36 ASCII bytes
+/// and no allocation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RequestId([u8; 36]);
+
+impl RequestId {
+    /// A fresh id. Ids must not repeat, but need not be unguessable, so
+    /// each thread counts from a random start and scrambles the count
+    /// (SplitMix64, a bijection: a thread's ids differ until 2^64 of them)
+    /// instead of drawing 128 bits from the cryptographic generator.
+    pub fn fresh() -> Self {
+        thread_local! {
+            static COUNT: std::cell::Cell<u64> = std::cell::Cell::new(rand::random());
+        }
+        fn mix(mut z: u64) -> u64 {
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        let n = COUNT.with(|c| {
+            let n = c.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+            c.set(n);
+            n
+        });
+        let r = (u128::from(mix(n)) << 64) | u128::from(mix(n ^ 0x5851_f42d_4c95_7f2d));
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut id = [b'-'; 36];
+        let mut at = 0;
+        for (i, b) in r.to_be_bytes().into_iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                at += 1; // past a dash
+            }
+            id[at] = HEX[usize::from(b >> 4)];
+            id[at + 1] = HEX[usize::from(b & 0xf)];
+            at += 2;
+        }
+        Self(id)
+    }
+
+    /// An id given as text (36 ASCII characters), as tests write them.
+    pub fn from_text(s: &str) -> Option<Self> {
+        (s.is_ascii()).then(|| s.as_bytes().try_into().ok().map(Self)).flatten()
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("ASCII only")
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
 }
 
 /// How many records fit in the channel before new ones are dropped.

@@ -68,7 +68,7 @@ impl Prom {
         }
         // Sum the batch per key first (keyed by address: no string compares),
         // then fold each sum into the shared map once.
-        let mut sums: std::collections::HashMap<usize, (&Arc<MetricKey>, Series)> = std::collections::HashMap::new();
+        let mut sums: crate::FastMap<usize, (&Arc<MetricKey>, Series)> = crate::FastMap::default();
         for r in batch {
             let s = &mut sums.entry(Arc::as_ptr(&r.key) as usize).or_insert_with(|| (&r.key, Series::default())).1;
             let class = usize::from(r.status / 100).clamp(1, 5) - 1;

@@ -242,7 +242,7 @@ mod tests {
 
     use super::*;
     use crate::metrics::writer::Writer;
-    use crate::metrics::{MetricKey, Record, Recorder};
+    use crate::metrics::{MetricKey, Record, Recorder, RequestId};
 
     /// SQLite sums the rollups; the answer must be what merging them in
     /// Rust gives: counts, errors and every percentile, per method and minute.
@@ -272,7 +272,7 @@ mod tests {
                 bytes_in: i,
                 bytes_out: 2 * i,
                 path: "/".into(),
-                request_id: String::new(),
+                request_id: RequestId::fresh(),
             };
             all.add(&r);
             if Arc::ptr_eq(k, &k1) {
@@ -326,7 +326,7 @@ mod tests {
                     bytes_in: 0,
                     bytes_out: 1_000,
                     path: "/".into(),
-                    request_id: String::new(),
+                    request_id: RequestId::fresh(),
                 });
             }
             if batch.len() >= 20_000 {
