@@ -111,20 +111,40 @@ pub struct KeyEntry {
     stages: FastMap<String, FastMap<String, Arc<Binding>>>,
 }
 
-/// What a key value amounts to for one API stage.
+/// What a key value amounts to for one API stage. A binding is borrowed
+/// from the table (no reference count touched per request).
 #[derive(Debug)]
-pub enum KeyCheck {
+pub enum KeyCheck<'t> {
     Missing,
     Unknown,
     Disabled(Arc<str>),
     /// Enabled, but in no usage plan covering this stage.
     NoPlan(Arc<str>),
-    Ok(Arc<Binding>),
+    Ok(&'t Binding),
 }
 
 #[derive(Debug, Default)]
 pub struct AccessTable {
     keys: FastMap<[u8; 32], KeyEntry>,
+}
+
+impl AccessTable {
+    /// Looks a key value up for one API stage. Hashes the value once.
+    pub fn check(&self, value: Option<&str>, api_id: &str, stage: &str) -> KeyCheck<'_> {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            return KeyCheck::Missing;
+        };
+        let Some(entry) = self.keys.get(&key_hash(value)) else {
+            return KeyCheck::Unknown;
+        };
+        if !entry.enabled {
+            return KeyCheck::Disabled(entry.id.clone());
+        }
+        match entry.stages.get(api_id).and_then(|s| s.get(stage)) {
+            Some(b) => KeyCheck::Ok(b),
+            None => KeyCheck::NoPlan(entry.id.clone()),
+        }
+    }
 }
 
 pub struct Access {
@@ -170,22 +190,10 @@ impl Access {
         Ok(access)
     }
 
-    /// Looks a key value up for one API stage. Lock-free; hashes the value once.
-    pub fn check(&self, value: Option<&str>, api_id: &str, stage: &str) -> KeyCheck {
-        let Some(value) = value.filter(|v| !v.is_empty()) else {
-            return KeyCheck::Missing;
-        };
-        let table = self.table.load();
-        let Some(entry) = table.keys.get(&key_hash(value)) else {
-            return KeyCheck::Unknown;
-        };
-        if !entry.enabled {
-            return KeyCheck::Disabled(entry.id.clone());
-        }
-        match entry.stages.get(api_id).and_then(|s| s.get(stage)) {
-            Some(b) => KeyCheck::Ok(b.clone()),
-            None => KeyCheck::NoPlan(entry.id.clone()),
-        }
+    /// The key table as it is now (lock-free); hold it while using what
+    /// its `check` borrows.
+    pub fn table(&self) -> arc_swap::Guard<Arc<AccessTable>> {
+        self.table.load()
     }
 
     /// Requests a key made under a plan in the current period, counting

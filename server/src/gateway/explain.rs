@@ -78,8 +78,9 @@ impl Gateway {
         };
         steps.push(step("Method", true, if method.verb == verb { verb.to_string() } else { format!("{} (no {verb} method; ANY takes it)", method.verb) }));
 
+        let table = self.access.table();
         let binding = if method.api_key_required {
-            match self.access.check(key, api, stage) {
+            match table.check(key, api, stage) {
                 KeyCheck::Ok(b) => {
                     steps.push(step("API key", true, format!("key {} is enabled, in usage plan {} for this stage", b.key_id, b.plan_id)));
                     Some(b)

@@ -402,8 +402,9 @@ impl Gateway {
     pub(crate) fn admit(&self, routed: &Routed<'_>, key: Option<&str>, trace: &mut Trace) -> Result<Admitted, Refusal> {
         let method = &routed.method;
         // API key: a known, enabled key in a usage plan that covers this stage.
+        let table = self.access.table();
         let binding = if method.api_key_required {
-            match self.access.check(key, routed.api, routed.stage) {
+            match table.check(key, routed.api, routed.stage) {
                 KeyCheck::Ok(b) => {
                     trace.key_id = Some(b.key_id.clone());
                     Some(b)
