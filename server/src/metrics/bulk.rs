@@ -1,6 +1,7 @@
 //! Metrics rows into SQLite through its C API, on the connection the
-//! writer's transaction holds: a statement prepared once per batch, then
-//! bound and stepped 32 rows at a time, strings and blobs bound in place.
+//! writer's transaction holds: statements prepared once per batch (one for
+//! 32 rows, one for the rest), bound and stepped 32 rows at a time, strings
+//! and blobs bound in place.
 //!
 //! Going through sqlx cost more than SQLite's own work: each of the 13
 //! values of an access-log row was looked up by parameter name, copied so it

@@ -439,7 +439,7 @@ mod tests {
             .fetch_all(store.pool())
             .await
             .unwrap();
-        assert!(types.iter().all(|t| t == "integerintegertext"), "numbers are stored as integers, not text");
+        assert_eq!(types, vec!["integerintegertext"; expected.len()], "numbers are stored as integers, not text");
     }
 
     /// A write the database refuses changes nothing (no rows, no rollups,
