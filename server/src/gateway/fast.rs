@@ -24,18 +24,21 @@ use crate::metrics::{Pending, Recorded};
 
 /// A request the raw path has taken: its route, its backend URL and the
 /// guard that records it.
-pub(super) struct Taken {
-    guard: Unanswered,
+pub(super) struct Taken<'r> {
+    guard: Unanswered<'r>,
     method: Arc<CompiledMethod>,
-    api: Box<str>,
-    stage: Box<str>,
+    /// The API id and stage, as the caller's request names them.
+    api: &'r str,
+    stage: &'r str,
+    /// The backend URL when it was built for this request (from path
+    /// parameters or a query string); `None`: the method's URI as it is.
+    built: Option<String>,
     backend: Backend,
 }
 
-/// A plain http:// backend URL and where its parts are.
+/// Where the parts of a plain http:// backend URL are.
 struct Backend {
-    url: String,
-    /// End of `host` and of `host:port` in `url`.
+    /// End of `host` and of `host:port` in the URL.
     host_end: usize,
     authority_end: usize,
     port: u16,
@@ -47,7 +50,7 @@ impl Backend {
     /// The URL's parts, if it is a plain `http://host[:port][/path][?query]`
     /// whose characters any URL parser takes as they are (anything else,
     /// https:// included, goes through the pipeline and its URL parser).
-    fn parse(url: String) -> Option<Backend> {
+    fn parse(url: &str) -> Option<Backend> {
         let rest = url.strip_prefix(Self::SCHEME)?;
         const PLAIN: [bool; 256] = {
             let mut t = [false; 256];
@@ -80,23 +83,31 @@ impl Backend {
             return None;
         }
         let start = Self::SCHEME.len();
-        Some(Backend { host_end: start + host.len(), authority_end: start + authority.len(), port, url })
+        Some(Backend { host_end: start + host.len(), authority_end: start + authority.len(), port })
     }
 
-    fn host(&self) -> &str {
-        &self.url[Self::SCHEME.len()..self.host_end]
+    fn host<'u>(&self, url: &'u str) -> &'u str {
+        &url[Self::SCHEME.len()..self.host_end]
     }
 
     /// How the pool knows this backend: `host:port` as written, or `host`.
-    fn key(&self) -> &str {
-        &self.url[Self::SCHEME.len()..self.authority_end]
+    fn key<'u>(&self, url: &'u str) -> &'u str {
+        &url[Self::SCHEME.len()..self.authority_end]
     }
 
-    fn path_and_query(&self) -> &str {
-        match &self.url[self.authority_end..] {
+    fn path_and_query<'u>(&self, url: &'u str) -> &'u str {
+        match &url[self.authority_end..] {
             "" => "/",
             p => p,
         }
+    }
+}
+
+/// The URI of an HTTP_PROXY method whose URI has no `{param}` in it.
+fn fixed_url(method: &CompiledMethod) -> Option<&str> {
+    match &method.integration {
+        CompiledIntegration::Http { proxy: true, uri, .. } => uri.literal(),
+        _ => None,
     }
 }
 
@@ -113,7 +124,7 @@ pub(super) enum Answer {
 /// Whether the raw path serves `raw`: a request to a method whose
 /// integration is HTTP_PROXY to an http:// backend. Nothing has happened
 /// yet when it says no (no bucket taken, nothing recorded).
-pub(super) fn take(gw: &Gateway, raw: &RawRequest) -> Option<Taken> {
+pub(super) fn take<'r>(gw: &'r Gateway, raw: &'r RawRequest) -> Option<Taken<'r>> {
     let target = raw.target();
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p, Some(q)),
@@ -127,19 +138,25 @@ pub(super) fn take(gw: &Gateway, raw: &RawRequest) -> Option<Taken> {
         guard.trace.metric = None;
         return None;
     };
-    let backend = match &routed.method.integration {
-        CompiledIntegration::Http { proxy: true, uri, .. } => {
+    // Most URIs are the same for every request: they are used as they are.
+    let fixed = fixed_url(&routed.method).filter(|_| routed.params.is_empty() && query.is_none_or(str::is_empty));
+    let built = match (&routed.method.integration, fixed) {
+        (_, Some(_)) => None,
+        (CompiledIntegration::Http { proxy: true, uri, .. }, None) => {
             let greedy = super::greedy_param(&routed.method.resource_path);
-            Backend::parse(proxy::backend_url(uri, &routed.params, greedy, query))
+            Some(proxy::backend_url(uri, &routed.params, greedy, query))
         }
-        _ => None,
+        _ => {
+            guard.trace.metric = None;
+            return None;
+        }
     };
-    let Some(backend) = backend else {
+    let Some(backend) = built.as_deref().or(fixed).and_then(Backend::parse) else {
         guard.trace.metric = None;
         return None;
     };
     let Routed { api, stage, method, .. } = routed;
-    Some(Taken { guard, method, api: api.into(), stage: stage.into(), backend })
+    Some(Taken { guard, method, api, stage, built, backend })
 }
 
 /// Headers that belong to one connection (never forwarded), the framing
@@ -151,12 +168,12 @@ fn skipped_to_backend(name: &[u8]) -> bool {
 
 /// Serves a taken request: key, limits, the backend call and the answer.
 /// The answer's bytes go into `out` when they can be written whole.
-pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: SocketAddr, closing: &Closing, out: &mut BytesMut) -> Answer {
-    let Taken { mut guard, method, api, stage, backend } = taken;
+pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer: SocketAddr, closing: &Closing, out: &mut BytesMut) -> Answer {
+    let Taken { mut guard, method, api, stage, built, backend } = taken;
     let trace = &mut guard.trace;
     trace.bytes_in = raw.body.len() as u64;
-    let routed = Routed { api: &api, stage: &stage, method, params: Vec::new() };
-    let admitted = match gw.admit(&routed, raw.text(raw.api_key), trace) {
+    let routed = Routed { api, stage, method, params: Vec::new() };
+    let admitted = match gw.admit(&routed, raw.text(raw.api_key), guard.started, trace) {
         Ok(a) => a,
         Err(res) => return Answer::Response(super::finish(guard, *res)),
     };
@@ -166,13 +183,17 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
     };
     // The backend request, from the caller's bytes.
     let verb = backend_method.as_ref().unwrap_or(&raw.method);
-    let (host, port, key) = (backend.host(), backend.port, backend.key());
+    let url = match &built {
+        Some(url) => url,
+        None => fixed_url(&method).unwrap_or_default(),
+    };
+    let (host, port, key) = (backend.host(url), backend.port, backend.key(url));
     // The backend head is gathered in `out` too: it is sent before the answer is written there.
     out.clear();
     let head = &mut *out;
     head.put_slice(verb.as_str().as_bytes());
     head.put_u8(b' ');
-    head.put_slice(backend.path_and_query().as_bytes());
+    head.put_slice(backend.path_and_query(url).as_bytes());
     head.put_slice(b" HTTP/1.1\r\nhost: ");
     head.put_slice(key.as_bytes());
     head.put_slice(b"\r\n");
@@ -211,8 +232,10 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
         let h = h1::read_head(&mut conn).await?;
         Ok::<_, SendError>((conn, h))
     };
-    let result = tokio::time::timeout(*timeout, exchange).await;
-    trace.integration = Some(called.elapsed());
+    // Read once here, the time serves the integration latency, the pool and the Date header.
+    let result = tokio::time::timeout_at((called + *timeout).into(), exchange).await;
+    let back = Instant::now();
+    trace.integration = Some(back.saturating_duration_since(called));
     let (mut conn, h) = match result {
         Ok(Ok(x)) => x,
         Err(_) => {
@@ -259,7 +282,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
     }
     if !dated {
         out.put_slice(b"date: ");
-        super::h1server::put_date(out);
+        super::h1server::put_date_at(out, crate::metrics::wall_us(back));
         out.put_slice(b"\r\n");
     }
     put_field(out, b"x-amzn-requestid", answered.request_id().as_bytes());
@@ -275,7 +298,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken, raw: &RawRequest, peer: So
     out.put_slice(&conn.buf[h.len..h.len + simple.length]);
     conn.buf.advance(h.len + simple.length);
     if simple.keep_alive {
-        pool.plain.put(key, conn);
+        pool.plain.put_at(key, conn, back);
     }
     Answer::Written { pending: answered.pending, sent: simple.length as u64 }
 }
@@ -425,10 +448,12 @@ mod tests {
 
     #[test]
     fn plain_http_urls_are_split_and_the_rest_left_to_the_pipeline() {
-        let b = Backend::parse("http://127.0.0.1:9000/a/b?x=1".into()).unwrap();
-        assert_eq!((b.host(), b.port, b.key(), b.path_and_query()), ("127.0.0.1", 9000, "127.0.0.1:9000", "/a/b?x=1"));
-        let b = Backend::parse("http://backend".into()).unwrap();
-        assert_eq!((b.host(), b.port, b.key(), b.path_and_query()), ("backend", 80, "backend", "/"));
+        let url = "http://127.0.0.1:9000/a/b?x=1";
+        let b = Backend::parse(url).unwrap();
+        assert_eq!((b.host(url), b.port, b.key(url), b.path_and_query(url)), ("127.0.0.1", 9000, "127.0.0.1:9000", "/a/b?x=1"));
+        let url = "http://backend";
+        let b = Backend::parse(url).unwrap();
+        assert_eq!((b.host(url), b.port, b.key(url), b.path_and_query(url)), ("backend", 80, "backend", "/"));
         for url in [
             "https://backend/",
             "http://user@backend/",
@@ -441,7 +466,19 @@ mod tests {
             "http://backend/#frag",
             "http://backend/{x}",
         ] {
-            assert!(Backend::parse(url.into()).is_none(), "{url}");
+            assert!(Backend::parse(url).is_none(), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_uri_without_parameters_is_the_url_the_pipeline_would_build() {
+        use crate::gateway::snapshot::UriTemplate;
+        for uri in ["http://b:9/items", "http://b:9/api/?", "http://b", ""] {
+            let t = UriTemplate::parse(uri);
+            assert_eq!(t.literal(), Some(proxy::backend_url(&t, &Vec::new(), None, None).as_str()), "{uri}");
+        }
+        for uri in ["http://b/{id}", "http://{host}/x", "http://b/{proxy+}"] {
+            assert_eq!(UriTemplate::parse(uri).literal(), None, "{uri}");
         }
     }
 

@@ -107,10 +107,14 @@ impl Pool {
     /// Keeps `conn` for the next request to `key`, unless it holds bytes
     /// no response has claimed (then it cannot be reused).
     pub(super) fn put(&self, key: &str, conn: Conn) {
+        self.put_at(key, conn, Instant::now());
+    }
+
+    /// `put`, with the time already read.
+    pub(super) fn put_at(&self, key: &str, conn: Conn, now: Instant) {
         if !conn.buf.is_empty() {
             return;
         }
-        let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let list = match idle.get_mut(key) {
             Some(l) => l,
@@ -383,9 +387,9 @@ pub(super) struct Head {
 }
 
 fn parse_head(buf: &[u8]) -> Result<Parsed, SendError> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut res = httparse::Response::new(&mut headers);
-    let len = match res.parse(buf) {
+    let mut headers = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut res = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut res, buf, &mut headers) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
         Err(e) => return Err(SendError::Failed(format!("the backend's response is not valid HTTP/1.1: {e}"))),

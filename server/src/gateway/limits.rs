@@ -10,8 +10,13 @@ use std::time::Instant;
 
 /// Nanoseconds since the process started (monotonic).
 pub fn now_ns() -> u64 {
+    ns_at(Instant::now())
+}
+
+/// `at` in `now_ns` time (0 for an instant before the first call).
+pub fn ns_at(at: Instant) -> u64 {
     static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    at.saturating_duration_since(*START.get_or_init(Instant::now)).as_nanos() as u64
 }
 
 const SEC: u64 = 1_000_000_000;

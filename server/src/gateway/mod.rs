@@ -196,8 +196,13 @@ pub const CLIENT_CLOSED: u16 = 499;
 /// caller goes away first, hyper drops the request's future and with it this
 /// guard, which still records the request (status 499): a backend that was
 /// called costs something, and every request is counted.
-struct Unanswered {
-    recorder: Arc<Recorder>,
+///
+/// It borrows the gateway's recorder rather than holding a reference count:
+/// two gateway threads updating one shared count for every request was a
+/// cache line passed between cores each time.
+struct Unanswered<'g> {
+    recorder: &'g Arc<Recorder>,
+    /// When the request began (the one clock reading its times start from).
     started: Instant,
     at_us: i64,
     rid: RequestId,
@@ -205,12 +210,13 @@ struct Unanswered {
     answered: bool,
 }
 
-impl Unanswered {
-    fn new(recorder: &Arc<Recorder>) -> Self {
+impl<'g> Unanswered<'g> {
+    fn new(recorder: &'g Arc<Recorder>) -> Self {
+        let started = Instant::now();
         Unanswered {
-            recorder: recorder.clone(),
-            started: Instant::now(),
-            at_us: crate::metrics::now_us(),
+            recorder,
+            started,
+            at_us: crate::metrics::wall_us(started),
             rid: RequestId::fresh(),
             trace: Trace::default(),
             answered: false,
@@ -225,7 +231,6 @@ impl Unanswered {
         let rid = self.rid;
         let pending = trace.metric.map(|key| {
             Box::new(Pending {
-                recorder: self.recorder.clone(),
                 started: self.started,
                 record: Record {
                     key,
@@ -259,7 +264,7 @@ impl Answered {
     }
 }
 
-impl Drop for Unanswered {
+impl Drop for Unanswered<'_> {
     fn drop(&mut self) {
         if self.answered {
             return;
@@ -291,11 +296,11 @@ impl Gateway {
         B::Error: Into<BoxError>,
     {
         let mut guard = Unanswered::new(&self.recorder);
-        let res = self.route_and_call(req, peer, &mut guard.trace).await;
+        let res = self.route_and_call(req, peer, guard.started, &mut guard.trace).await;
         finish(guard, res)
     }
 
-    async fn route_and_call<B>(&self, req: Request<B>, peer: SocketAddr, trace: &mut Trace) -> Response<GwBody>
+    async fn route_and_call<B>(&self, req: Request<B>, peer: SocketAddr, started: Instant, trace: &mut Trace) -> Response<GwBody>
     where
         B: http_body::Body<Data = Bytes> + Send + Sync + Unpin + 'static,
         B::Error: Into<BoxError>,
@@ -316,7 +321,7 @@ impl Gateway {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0);
         let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
-        let admitted = match self.admit(&routed, key, trace) {
+        let admitted = match self.admit(&routed, key, started, trace) {
             Ok(a) => a,
             Err(res) => return *res,
         };
@@ -353,7 +358,8 @@ impl Gateway {
         let Some((api, stage, rest)) = parse_target(host, path) else {
             return Err(Box::new(missing_token()));
         };
-        let Some(compiled) = self.registry.get(api, stage) else {
+        let stages = self.registry.stages();
+        let Some(compiled) = stages.get(api).and_then(|s| s.get(stage)) else {
             return Err(Box::new(missing_token()));
         };
         let mut logged = String::with_capacity(rest.len() + 1);
@@ -399,7 +405,8 @@ impl Gateway {
 
     /// The API key check, then the throttles and the quota, in AWS's order.
     /// A refusal is the answer to send.
-    pub(crate) fn admit(&self, routed: &Routed<'_>, key: Option<&str>, trace: &mut Trace) -> Result<Admitted, Refusal> {
+    /// `started` is when the request began: the time its limits are taken at.
+    pub(crate) fn admit(&self, routed: &Routed<'_>, key: Option<&str>, started: Instant, trace: &mut Trace) -> Result<Admitted, Refusal> {
         let method = &routed.method;
         // API key: a known, enabled key in a usage plan that covers this stage.
         let table = self.access.table();
@@ -420,7 +427,7 @@ impl Gateway {
         };
         // Throttles in AWS's order: plan per-method, plan, stage per-method (or
         // the stage default). A refusal gives back what earlier buckets took.
-        let now = limits::now_ns();
+        let now = limits::ns_at(started);
         let plan_method = binding.as_ref().and_then(|b| match b.method_throttles.is_empty() {
             true => None,
             false => b.method_throttles.get(&method.plan_key),
@@ -450,7 +457,7 @@ impl Gateway {
         // Quota, per key and period.
         let mut quota = None;
         if let Some(b) = &binding {
-            match b.counter.admit(crate::store::now_secs()) {
+            match b.counter.admit(crate::metrics::wall_us(started).div_euclid(1_000_000)) {
                 Ok(q) => quota = q,
                 Err(e) => {
                     buckets.iter().flatten().for_each(|b| b.release());
@@ -563,12 +570,13 @@ impl Gateway {
 
 /// The answer to a request: its request id added, and its record to be
 /// written once the body has been sent.
-fn finish(guard: Unanswered, mut res: Response<GwBody>) -> Response<Recorded<GwBody>> {
+fn finish(guard: Unanswered<'_>, mut res: Response<GwBody>) -> Response<Recorded<GwBody>> {
+    let recorder = guard.recorder;
     let answered = guard.answer(res.status().as_u16());
     if let Ok(v) = HeaderValue::from_bytes(answered.request_id().as_bytes()) {
         res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
     }
-    res.map(|b| Recorded::new(b, answered.pending))
+    res.map(|b| Recorded::new(b, answered.pending.map(|p| (recorder.clone(), p))))
 }
 
 /// The name of a method's greedy path parameter (`{proxy+}`), if its resource ends in one.
@@ -695,16 +703,18 @@ pub async fn serve(
 /// acceptor has stopped and every connection has finished (`done`).
 async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedReceiver<Handoff>, mut done: tokio::sync::watch::Receiver<bool>) {
     WORKER_UPSTREAM.with(|c| c.get_or_init(|| proxy::clients(gateway.connector.clone())).clone());
-    // Tokio wakes its own driver (an eventfd write and one more epoll round)
-    // whenever a timer is set to fire before the earliest one it went to
-    // sleep for, and with no timer at all, that is every request's backend
-    // timeout. A standing one-second tick means there always is one, so
-    // setting a backend timeout (29 s by default) costs no system call.
+    gateway.recorder.gather_on_this_thread();
+    // The thread's gathered metrics records go to the writer on this tick.
+    // It also means there always is a timer: tokio wakes its own driver (an
+    // eventfd write and one more epoll round) whenever a timer is set to
+    // fire before the earliest one it went to sleep for, and with no timer
+    // at all, that is every request's backend timeout.
     tokio::spawn(async {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut tick = tokio::time::interval(crate::metrics::THREAD_FLUSH);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            crate::metrics::flush_thread();
         }
     });
     while let Some((stream, peer, closing)) = rx.recv().await {
@@ -718,6 +728,7 @@ async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedRecei
         tokio::spawn(h1server::serve(gateway.clone(), stream, peer, closing));
     }
     let _ = done.wait_for(|d| *d).await;
+    crate::metrics::flush_thread();
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::snapshot::{compile, CompiledStage};
 use crate::store::{Store, StoreError};
 use crate::FastMap;
 
-type StageMap = FastMap<String, FastMap<String, Arc<CompiledStage>>>;
+pub(super) type StageMap = FastMap<String, FastMap<String, Arc<CompiledStage>>>;
 
 pub struct Registry {
     stages: ArcSwap<StageMap>,
@@ -35,6 +35,13 @@ impl Registry {
             reg.reload_api(&api).await?;
         }
         Ok(reg)
+    }
+
+    /// Every compiled stage, by API id and stage name, to look one up
+    /// without cloning its reference count (a count the gateway threads
+    /// would share). Lock-free; hold it only briefly.
+    pub(super) fn stages(&self) -> arc_swap::Guard<Arc<StageMap>> {
+        self.stages.load()
     }
 
     /// The compiled stage, if deployed. Lock-free.

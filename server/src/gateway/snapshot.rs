@@ -129,6 +129,15 @@ impl UriTemplate {
     pub fn references(&self, name: &str) -> bool {
         self.parts.iter().any(|p| matches!(p, UriPart::Param(n) if n == name))
     }
+
+    /// The URI itself when it has no `{param}` in it.
+    pub fn literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [UriPart::Lit(s)] => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// Replaces `${stageVariables.name}` with the stage's value ('' if unset).

@@ -1,9 +1,12 @@
 //! Metrics for every gateway request. A request never waits on the
-//! database: when its response has been sent (or dropped), one `Record` goes
-//! through a bounded channel with `try_send` to the writer, which commits
-//! them in batches (about every 100 ms or 2,000 records) to the access log
-//! and to 1-minute, 5-minute and 1-hour rollups. A full channel drops the
-//! record and counts it; that counter is exposed and stays 0 in normal use.
+//! database: when its response has been sent (or dropped), its `Record`
+//! goes through a bounded channel with `try_send` to the writer, which
+//! commits them in batches (about every 100 ms or 2,000 records) to the
+//! access log and to 1-minute, 5-minute and 1-hour rollups. A gateway
+//! worker thread gathers its records and sends them 64 at a time (and what
+//! it has every 25 ms), so the threads do not meet on the channel for every
+//! request. A full channel drops the records and counts them; that counter
+//! is exposed and stays 0 in normal use.
 
 mod bulk;
 pub mod charts;
@@ -116,32 +119,95 @@ impl std::fmt::Debug for RequestId {
     }
 }
 
-/// How many records fit in the channel before new ones are dropped.
-pub const CHANNEL_CAPACITY: usize = 200_000;
+/// Records a gateway worker thread gathers before it sends them.
+pub const THREAD_BATCH: usize = 64;
+/// Longest a record waits on its thread: the worker sends what it has this often.
+pub const THREAD_FLUSH: std::time::Duration = std::time::Duration::from_millis(25);
+/// How many batches fit in the channel before new ones are dropped (about
+/// 200,000 records when the gateway is busy and its batches are full).
+pub const CHANNEL_CAPACITY: usize = 200_000 / THREAD_BATCH;
 
 /// The gateway's end of the channel.
 pub struct Recorder {
-    tx: mpsc::Sender<Record>,
+    tx: mpsc::Sender<Vec<Record>>,
     pub dropped: AtomicU64,
 }
 
+/// The records a thread has gathered, and for which recorder.
+struct Gathered {
+    recorder: Arc<Recorder>,
+    records: Vec<Record>,
+}
+
+impl Drop for Gathered {
+    fn drop(&mut self) {
+        self.recorder.send(std::mem::take(&mut self.records));
+    }
+}
+
+thread_local! {
+    static GATHERED: std::cell::RefCell<Option<Gathered>> = const { std::cell::RefCell::new(None) };
+}
+
 impl Recorder {
-    pub fn new() -> (Arc<Self>, mpsc::Receiver<Record>) {
+    pub fn new() -> (Arc<Self>, mpsc::Receiver<Vec<Record>>) {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         (Arc::new(Self { tx, dropped: AtomicU64::new(0) }), rx)
     }
 
-    /// Hands a record to the writer without waiting; counts it if it cannot.
+    /// Hands a record to the writer without waiting; counts it if it
+    /// cannot. On a thread that gathers for this recorder (see
+    /// [`Recorder::gather_on_this_thread`]), it waits there for its batch.
     pub fn record(&self, r: Record) {
-        if self.tx.try_send(r).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+        let r = GATHERED.with(|g| match &mut *g.borrow_mut() {
+            Some(g) if std::ptr::eq(Arc::as_ptr(&g.recorder), self) => {
+                g.records.push(r);
+                if g.records.len() >= THREAD_BATCH {
+                    let full = std::mem::replace(&mut g.records, Vec::with_capacity(THREAD_BATCH));
+                    self.send(full);
+                }
+                None
+            }
+            _ => Some(r),
+        });
+        if let Some(r) = r {
+            self.send(vec![r]);
         }
     }
+
+    fn send(&self, batch: Vec<Record>) {
+        if batch.is_empty() {
+            return;
+        }
+        if let Err(e) = self.tx.try_send(batch) {
+            let batch = match e {
+                mpsc::error::TrySendError::Full(b) | mpsc::error::TrySendError::Closed(b) => b,
+            };
+            self.dropped.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// From now on, this thread gathers its records for this recorder and
+    /// sends them in batches. The thread must call [`flush_thread`] every
+    /// [`THREAD_FLUSH`]; what is left goes when the thread ends.
+    pub fn gather_on_this_thread(self: &Arc<Self>) {
+        let before = GATHERED.with(|g| g.replace(Some(Gathered { recorder: self.clone(), records: Vec::with_capacity(THREAD_BATCH) })));
+        drop(before);
+    }
+}
+
+/// Sends the records this thread has gathered, if any.
+pub fn flush_thread() {
+    GATHERED.with(|g| {
+        if let Some(g) = g.borrow_mut().as_mut().filter(|g| !g.records.is_empty()) {
+            let records = std::mem::replace(&mut g.records, Vec::with_capacity(THREAD_BATCH));
+            g.recorder.send(records);
+        }
+    });
 }
 
 /// What is known about a request before its response body has been sent.
 pub struct Pending {
-    pub recorder: Arc<Recorder>,
     pub started: Instant,
     pub record: Record,
     /// Request body bytes, counted while they stream to the backend.
@@ -151,8 +217,8 @@ pub struct Pending {
 impl Pending {
     /// The response is sent (`sent` body bytes, or as many as went before
     /// the caller left): records the request with its whole latency.
-    pub fn done(self, sent: u64) {
-        let Pending { recorder, started, mut record, bytes_in } = self;
+    pub fn done(self, recorder: &Recorder, sent: u64) {
+        let Pending { started, mut record, bytes_in } = self;
         record.latency_us = started.elapsed().as_micros() as u64;
         record.bytes_out = sent;
         if let Some(n) = bytes_in {
@@ -166,18 +232,18 @@ impl Pending {
 /// dropped, records the request with its whole latency.
 pub struct Recorded<B> {
     inner: B,
-    pending: Option<Box<Pending>>,
+    pending: Option<(Arc<Recorder>, Box<Pending>)>,
     sent: u64,
 }
 
 impl<B> Recorded<B> {
-    pub fn new(inner: B, pending: Option<Box<Pending>>) -> Self {
+    pub fn new(inner: B, pending: Option<(Arc<Recorder>, Box<Pending>)>) -> Self {
         Self { inner, pending, sent: 0 }
     }
 
     fn finish(&mut self) {
-        if let Some(p) = self.pending.take() {
-            (*p).done(self.sent);
+        if let Some((recorder, p)) = self.pending.take() {
+            (*p).done(&recorder, self.sent);
         }
     }
 }
@@ -235,4 +301,119 @@ impl Hub {
 /// Microseconds since the epoch, now.
 pub fn now_us() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
+/// Microseconds since the epoch at `at`, a recent monotonic instant: from
+/// a pairing of the two clocks kept per thread and read anew when it is a
+/// second old (so a change to the system clock shows within a second). A
+/// request reads the clock once for both its start and its timestamp.
+pub fn wall_us(at: Instant) -> i64 {
+    thread_local! {
+        static PAIR: std::cell::Cell<Option<(Instant, i64)>> = const { std::cell::Cell::new(None) };
+    }
+    PAIR.with(|pair| match pair.get() {
+        Some((mono, wall)) if at >= mono && at - mono < std::time::Duration::from_secs(1) => wall + (at - mono).as_micros() as i64,
+        _ => {
+            // Paired with a fresh reading, not `at`, which may be some way back.
+            let (mono, wall) = (Instant::now(), now_us());
+            pair.set(Some((mono, wall)));
+            match at.checked_duration_since(mono) {
+                Some(ahead) => wall + ahead.as_micros() as i64,
+                None => wall - (mono - at).as_micros() as i64,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(status: u16) -> Record {
+        let key = Arc::new(MetricKey { api: "a".into(), stage: "s".into(), resource: "/".into(), method: "GET".into() });
+        Record {
+            key,
+            at_us: 0,
+            status,
+            latency_us: 0,
+            integration_us: None,
+            key_id: None,
+            bytes_in: 0,
+            bytes_out: 0,
+            path: "/".into(),
+            request_id: RequestId::fresh(),
+        }
+    }
+
+    /// Statuses of every record waiting in the channel, batch by batch.
+    fn waiting(rx: &mut mpsc::Receiver<Vec<Record>>) -> Vec<Vec<u16>> {
+        std::iter::from_fn(|| rx.try_recv().ok()).map(|b| b.iter().map(|r| r.status).collect()).collect()
+    }
+
+    #[test]
+    fn a_gathering_thread_sends_full_batches_and_the_rest_when_flushed_or_ended() {
+        let (recorder, mut rx) = Recorder::new();
+        let (other, mut other_rx) = Recorder::new();
+        let r = recorder.clone();
+        std::thread::spawn(move || {
+            r.gather_on_this_thread();
+            for i in 0..THREAD_BATCH as u16 + 2 {
+                r.record(record(i));
+            }
+            // A full batch went; two records wait on the thread.
+            let sent = r.tx.max_capacity() - r.tx.capacity();
+            assert_eq!(sent, 1);
+            // Another recorder's records are not held by this thread.
+            other.record(record(999));
+            flush_thread();
+            r.record(record(1000));
+        })
+        .join()
+        .unwrap();
+        let batches = waiting(&mut rx);
+        let full: Vec<u16> = (0..THREAD_BATCH as u16).collect();
+        assert_eq!(batches, vec![full, vec![64, 65], vec![1000]], "the last one was sent when the thread ended");
+        assert_eq!(waiting(&mut other_rx), vec![vec![999]]);
+        // A thread that does not gather sends each record at once.
+        recorder.record(record(7));
+        assert_eq!(waiting(&mut rx), vec![vec![7]]);
+        assert_eq!(recorder.dropped.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn records_that_do_not_fit_are_counted_as_dropped() {
+        let (recorder, mut rx) = Recorder::new();
+        for _ in 0..CHANNEL_CAPACITY {
+            recorder.record(record(200));
+        }
+        let r = recorder.clone();
+        std::thread::spawn(move || {
+            r.gather_on_this_thread();
+            for _ in 0..THREAD_BATCH + 3 {
+                r.record(record(200));
+            }
+        })
+        .join()
+        .unwrap();
+        assert_eq!(recorder.dropped.load(Ordering::Relaxed), THREAD_BATCH as u64 + 3);
+        assert_eq!(waiting(&mut rx).len(), CHANNEL_CAPACITY);
+        drop(rx);
+        recorder.record(record(200));
+        assert_eq!(recorder.dropped.load(Ordering::Relaxed), THREAD_BATCH as u64 + 4, "a closed channel counts too");
+    }
+
+    #[test]
+    fn wall_time_from_the_monotonic_clock_matches_the_system_clock() {
+        let before = now_us();
+        let at = Instant::now();
+        let wall = wall_us(at);
+        let after = now_us();
+        assert!(before <= wall && wall <= after, "{before} <= {wall} <= {after}");
+        // Later instants, within the pairing's second and past it, stay in step.
+        let later = at + std::time::Duration::from_millis(1500);
+        let off = |t: Instant, by: i64| (wall_us(t) - wall - by).abs();
+        assert!(off(later, 1_500_000) <= 50, "past the pairing's second: paired again, {}", off(later, 1_500_000));
+        assert!(off(at + std::time::Duration::from_millis(300), 300_000) <= 50);
+        assert!(off(at, 0) <= 50, "an instant before the pairing");
+    }
 }

@@ -88,7 +88,7 @@ pub struct WriterStats {
 
 pub struct Writer {
     store: Store,
-    rx: mpsc::Receiver<Record>,
+    rx: mpsc::Receiver<Vec<Record>>,
     recorder: Arc<super::Recorder>,
     prom: Arc<Prom>,
     pub stats: Arc<WriterStats>,
@@ -100,7 +100,7 @@ pub struct Writer {
 impl Writer {
     pub fn new(
         store: Store,
-        rx: mpsc::Receiver<Record>,
+        rx: mpsc::Receiver<Vec<Record>>,
         recorder: Arc<super::Recorder>,
         prom: Arc<Prom>,
         retention_days: u32,
@@ -134,7 +134,7 @@ impl Writer {
             loop {
                 while buf.len() < BATCH {
                     match self.rx.try_recv() {
-                        Ok(r) => buf.push(r),
+                        Ok(mut batch) => buf.append(&mut batch),
                         Err(mpsc::error::TryRecvError::Empty) => break,
                         Err(mpsc::error::TryRecvError::Disconnected) => {
                             stopping = true;
@@ -142,7 +142,7 @@ impl Writer {
                         }
                     }
                 }
-                let more = buf.len() == BATCH;
+                let more = buf.len() >= BATCH;
                 self.write(&mut buf).await;
                 if !more {
                     break;
