@@ -409,8 +409,10 @@ impl Gateway {
     pub(crate) fn admit(&self, routed: &Routed<'_>, key: Option<&str>, started: Instant, trace: &mut Trace) -> Result<Admitted, Refusal> {
         let method = &routed.method;
         // API key: a known, enabled key in a usage plan that covers this stage.
-        let table = self.access.table();
+        // The key table is loaded only for a method that needs a key.
+        let table;
         let binding = if method.api_key_required {
+            table = self.access.table();
             match table.check(key, routed.api, routed.stage) {
                 KeyCheck::Ok(b) => {
                     trace.key_id = Some(b.key_id.clone());

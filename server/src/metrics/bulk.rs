@@ -54,19 +54,18 @@ fn insert_sql(rows: usize) -> &'static str {
 /// Inserts access-log rows, in order, inside whatever transaction is open on
 /// the connection. On error some rows may be in; the caller rolls back.
 pub fn insert_rows(handle: &mut LockedSqliteHandle<'_>, rows: &[Record]) -> Result<(), String> {
+    let insert = |stmt: &Statement, rows: &[Record]| {
+        let ok = rows.iter().zip(0..).all(|(r, k)| bind_row(stmt, k * PER_ROW, r));
+        stmt.run(ok, "inserting access-log rows")
+    };
     let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
     if chunks.len() > 0 {
         let stmt = Statement::prepare(handle, insert_sql(ROWS_PER_INSERT))?;
-        for chunk in &mut chunks {
-            let ok = chunk.iter().zip(0..).all(|(r, k)| bind_row(&stmt, k * PER_ROW, r));
-            stmt.run(ok, "inserting access-log rows")?;
-        }
+        chunks.by_ref().try_for_each(|chunk| insert(&stmt, chunk))?;
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let stmt = Statement::prepare(handle, insert_sql(rest.len()))?;
-        let ok = rest.iter().zip(0..).all(|(r, k)| bind_row(&stmt, k * PER_ROW, r));
-        stmt.run(ok, "inserting access-log rows")?;
+        insert(&Statement::prepare(handle, insert_sql(rest.len()))?, rest)?;
     }
     Ok(())
 }
