@@ -18,7 +18,7 @@ use http_body_util::BodyExt;
 
 use super::h1::{self, Field, SendError};
 use super::h1server::{Closing, RawRequest};
-use super::snapshot::{CompiledIntegration, CompiledMethod};
+use super::snapshot::{CompiledIntegration, CompiledMethod, UriTemplate};
 use super::{gateway_error, limits::Allowed, proxy, Admitted, GwBody, Gateway, Routed, Unanswered};
 use crate::metrics::{Pending, Recorded};
 
@@ -103,12 +103,18 @@ impl Backend {
     }
 }
 
-/// The URI of an HTTP_PROXY method whose URI has no `{param}` in it.
-fn fixed_url(method: &CompiledMethod) -> Option<&str> {
+/// The URI template of an HTTP_PROXY method.
+fn proxied_uri(method: &CompiledMethod) -> Option<&UriTemplate> {
     match &method.integration {
-        CompiledIntegration::Http { proxy: true, uri, .. } => uri.literal(),
+        CompiledIntegration::Http { proxy: true, uri, .. } => Some(uri),
         _ => None,
     }
+}
+
+/// A taken request's backend URL: the one built for it, or else the
+/// method's URI as it is.
+fn backend_url<'a>(method: &'a CompiledMethod, built: &'a Option<String>) -> &'a str {
+    built.as_deref().or_else(|| proxied_uri(method).and_then(UriTemplate::literal)).unwrap_or_default()
 }
 
 /// How the raw path answered.
@@ -138,20 +144,16 @@ pub(super) fn take<'r>(gw: &'r Gateway, raw: &'r RawRequest) -> Option<Taken<'r>
         guard.trace.metric = None;
         return None;
     };
-    // Most URIs are the same for every request: they are used as they are.
-    let fixed = fixed_url(&routed.method).filter(|_| routed.params.is_empty() && query.is_none_or(str::is_empty));
-    let built = match (&routed.method.integration, fixed) {
-        (_, Some(_)) => None,
-        (CompiledIntegration::Http { proxy: true, uri, .. }, None) => {
-            let greedy = super::greedy_param(&routed.method.resource_path);
-            Some(proxy::backend_url(uri, &routed.params, greedy, query))
-        }
-        _ => {
-            guard.trace.metric = None;
-            return None;
-        }
+    let Some(uri) = proxied_uri(&routed.method) else {
+        guard.trace.metric = None;
+        return None;
     };
-    let Some(backend) = built.as_deref().or(fixed).and_then(Backend::parse) else {
+    // Most URIs are the same for every request: they are used as they are.
+    let built = match uri.literal() {
+        Some(_) if routed.params.is_empty() && query.is_none_or(str::is_empty) => None,
+        _ => Some(proxy::backend_url(uri, &routed.params, super::greedy_param(&routed.method.resource_path), query)),
+    };
+    let Some(backend) = Backend::parse(backend_url(&routed.method, &built)) else {
         guard.trace.metric = None;
         return None;
     };
@@ -173,7 +175,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer
     let trace = &mut guard.trace;
     trace.bytes_in = raw.body.len() as u64;
     let routed = Routed { api, stage, method, params: Vec::new() };
-    let admitted = match gw.admit(&routed, raw.text(raw.api_key), guard.started, trace) {
+    let admitted = match gw.admit(&routed, raw.text(raw.api_key), guard.began, trace) {
         Ok(a) => a,
         Err(res) => return Answer::Response(super::finish(guard, *res)),
     };
@@ -183,52 +185,48 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer
     };
     // The backend request, from the caller's bytes.
     let verb = backend_method.as_ref().unwrap_or(&raw.method);
-    let url = match &built {
-        Some(url) => url,
-        None => fixed_url(&method).unwrap_or_default(),
-    };
+    let url = backend_url(&method, &built);
     let (host, port, key) = (backend.host(url), backend.port, backend.key(url));
     // The backend head is gathered in `out` too: it is sent before the answer is written there.
     out.clear();
-    let head = &mut *out;
-    head.put_slice(verb.as_str().as_bytes());
-    head.put_u8(b' ');
-    head.put_slice(backend.path_and_query(url).as_bytes());
-    head.put_slice(b" HTTP/1.1\r\nhost: ");
-    head.put_slice(key.as_bytes());
-    head.put_slice(b"\r\n");
+    let mut head = Gather::new(out);
+    head.put(verb.as_str().as_bytes());
+    head.put(b" ");
+    head.put(backend.path_and_query(url).as_bytes());
+    head.put(b" HTTP/1.1\r\nhost: ");
+    head.put(key.as_bytes());
+    head.put(b"\r\n");
     let caller_host = raw.host.and_then(|i| raw.fields.get(i));
     for &f in &raw.fields {
         let name = raw.name(f);
         // A caller's X-Forwarded-Host is passed on unless the gateway sets it from Host.
         let set_here = name.eq_ignore_ascii_case(b"x-forwarded-host") && caller_host.is_some();
         if !skipped_to_backend(name) && !set_here {
-            put_field(head, name, raw.value(f));
+            head.field(name, raw.value(f));
         }
     }
-    head.put_slice(b"x-forwarded-for: ");
+    head.put(b"x-forwarded-for: ");
     if let Some(prev) = raw.text(raw.forwarded_for) {
-        head.put_slice(prev.as_bytes());
-        head.put_slice(b", ");
+        head.put(prev.as_bytes());
+        head.put(b", ");
     }
-    put_ip(head, peer.ip());
-    head.put_slice(b"\r\nx-forwarded-proto: http\r\n");
+    head.put(proxy::ip_value(peer.ip()).as_bytes());
+    head.put(b"\r\nx-forwarded-proto: http\r\n");
     if let Some(&f) = caller_host {
-        put_field(head, b"x-forwarded-host", raw.value(f));
+        head.field(b"x-forwarded-host", raw.value(f));
     }
     if !raw.body.is_empty() || matches!(*verb, Method::POST | Method::PUT | Method::PATCH) {
-        head.put_slice(b"content-length: ");
-        head.put_slice(super::h1server::itoa(raw.body.len() as u64, &mut [0; 20]));
-        head.put_slice(b"\r\n");
+        head.number(b"content-length", raw.body.len() as u64);
     }
-    head.put_slice(b"\r\n");
-    head.put_slice(&raw.body);
+    head.put(b"\r\n");
+    drop(head);
+    out.put_slice(&raw.body);
 
     let called = Instant::now();
     trace.called = Some(called);
     let pool = super::worker_pool(gw);
     let exchange = async {
-        let mut conn = pool.plain.send_raw(key, host, port, head, !raw.body.is_empty()).await?;
+        let mut conn = pool.plain.send_raw(key, host, port, out, !raw.body.is_empty()).await?;
         let h = h1::read_head(&mut conn).await?;
         Ok::<_, SendError>((conn, h))
     };
@@ -258,19 +256,18 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer
     let Some(simple) = simple else {
         let res = h1::build(&pool.plain, key, conn, verb, h).map(|b| b.map_err(super::BoxError::from).boxed());
         let mut res = super::proxied_response(res);
-        if admitted.keyed {
-            super::limit_headers(res.headers_mut(), admitted.rate, admitted.quota);
-        }
+        admitted.tell(&mut res);
         return Answer::Response(super::finish(guard, res));
     };
     let answered = guard.answer(h.status.as_u16());
     let backend_head = &conn.buf[..h.len];
     out.clear();
-    out.put_slice(b"HTTP/1.1 ");
-    out.put_slice(h.status.as_str().as_bytes());
-    out.put_u8(b' ');
-    out.put_slice(h.status.canonical_reason().unwrap_or("Unknown").as_bytes());
-    out.put_slice(b"\r\n");
+    let mut head = Gather::new(out);
+    head.put(b"HTTP/1.1 ");
+    head.put(h.status.as_str().as_bytes());
+    head.put(b" ");
+    head.put(h.status.canonical_reason().unwrap_or("Unknown").as_bytes());
+    head.put(b"\r\n");
     let mut dated = false;
     for &f in &h.fields {
         let name = &backend_head[f.0..f.1];
@@ -278,23 +275,23 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer
             continue;
         }
         dated |= name.eq_ignore_ascii_case(b"date");
-        put_field(out, name, &backend_head[f.2..f.3]);
+        head.field(name, &backend_head[f.2..f.3]);
     }
     if !dated {
-        out.put_slice(b"date: ");
-        super::h1server::put_date_at(out, crate::metrics::wall_us(back));
-        out.put_slice(b"\r\n");
+        head.put(b"date: ");
+        super::h1server::with_date(crate::metrics::wall_us(back), |d| head.put(d));
+        head.put(b"\r\n");
     }
-    put_field(out, b"x-amzn-requestid", answered.request_id().as_bytes());
+    head.field(b"x-amzn-requestid", answered.request_id().as_bytes());
     if admitted.keyed {
-        put_limits(out, &admitted);
+        put_limits(&mut head, &admitted);
     }
     if *closing.borrow() {
-        out.put_slice(b"connection: close\r\n");
+        head.put(b"connection: close\r\n");
     }
-    out.put_slice(b"content-length: ");
-    out.put_slice(super::h1server::itoa(simple.length as u64, &mut [0; 20]));
-    out.put_slice(b"\r\n\r\n");
+    head.number(b"content-length", simple.length as u64);
+    head.put(b"\r\n");
+    drop(head);
     out.put_slice(&conn.buf[h.len..h.len + simple.length]);
     conn.buf.advance(h.len + simple.length);
     if simple.keep_alive {
@@ -359,43 +356,75 @@ fn simple_response(head: &[u8], h: &h1::Head) -> Option<Simple> {
     Some(Simple { length: length?, keep_alive, connection })
 }
 
-fn put_field(out: &mut BytesMut, name: &[u8], value: &[u8]) {
-    out.put_slice(name);
-    out.put_slice(b": ");
-    out.put_slice(value);
-    out.put_slice(b"\r\n");
+/// Small writes gathered on the stack and appended to a buffer in one
+/// copy when dropped (or when the stack runs out of room). A head is some
+/// forty pieces of a few bytes each; appending each to the buffer was a
+/// call, a capacity check and a `memcpy` apiece.
+struct Gather<'o> {
+    out: &'o mut BytesMut,
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl<'o> Gather<'o> {
+    fn new(out: &'o mut BytesMut) -> Self {
+        Gather { out, buf: [0; 512], len: 0 }
+    }
+
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.spill(bytes),
+        }
+    }
+
+    /// Moves what is gathered to the buffer, then `bytes` too when they
+    /// would not fit on the stack either.
+    #[cold]
+    fn spill(&mut self, bytes: &[u8]) {
+        self.out.put_slice(&self.buf[..self.len]);
+        self.len = 0;
+        if bytes.len() <= self.buf.len() {
+            self.put(bytes);
+        } else {
+            self.out.put_slice(bytes);
+        }
+    }
+
+    fn field(&mut self, name: &[u8], value: &[u8]) {
+        self.put(name);
+        self.put(b": ");
+        self.put(value);
+        self.put(b"\r\n");
+    }
+
+    fn number(&mut self, name: &[u8], n: u64) {
+        self.field(name, super::h1server::itoa(n, &mut [0; 20]));
+    }
+}
+
+impl Drop for Gather<'_> {
+    fn drop(&mut self) {
+        self.out.put_slice(&self.buf[..self.len]);
+    }
 }
 
 /// The rate-limit and quota headers a keyed caller sees (as `limit_headers`).
-fn put_limits(out: &mut BytesMut, a: &Admitted) {
-    let mut num = |name: &[u8], n: u64| put_field(out, name, super::h1server::itoa(n, &mut [0; 20]));
+fn put_limits(out: &mut Gather<'_>, a: &Admitted) {
     if let Some(Allowed { limit, remaining, reset_secs }) = a.rate {
-        num(b"ratelimit-limit", limit);
-        num(b"ratelimit-remaining", remaining);
-        num(b"ratelimit-reset", reset_secs);
+        out.number(b"ratelimit-limit", limit);
+        out.number(b"ratelimit-remaining", remaining);
+        out.number(b"ratelimit-reset", reset_secs);
     }
     if let Some(q) = a.quota {
-        num(b"x-quota-limit", q.limit.max(0) as u64);
-        num(b"x-quota-remaining", q.remaining.max(0) as u64);
-        num(b"x-quota-reset", q.reset_secs.max(0) as u64);
+        out.number(b"x-quota-limit", q.limit.max(0) as u64);
+        out.number(b"x-quota-remaining", q.remaining.max(0) as u64);
+        out.number(b"x-quota-reset", q.reset_secs.max(0) as u64);
     }
-}
-
-/// Writes the caller's address; its text is kept per thread, since a
-/// connection sends many requests from one address.
-fn put_ip(out: &mut BytesMut, ip: std::net::IpAddr) {
-    thread_local! {
-        static LAST: std::cell::RefCell<Option<(std::net::IpAddr, String)>> = const { std::cell::RefCell::new(None) };
-    }
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        if last.as_ref().is_none_or(|(a, _)| *a != ip) {
-            *last = Some((ip, ip.to_string()));
-        }
-        if let Some((_, text)) = &*last {
-            out.put_slice(text.as_bytes());
-        }
-    })
 }
 
 #[cfg(test)]
@@ -498,6 +527,23 @@ mod tests {
     }
 
     #[test]
+    fn gathered_pieces_arrive_in_order_whatever_their_size() {
+        let mut out = BytesMut::from(&b"x"[..]);
+        let (mid, big) = (vec![b'm'; 300], vec![b'b'; 700]);
+        let mut expected = b"x".to_vec();
+        {
+            let mut g = Gather::new(&mut out);
+            for piece in [&b"ab"[..], &mid, &mid, &big, b"cd", &mid, b""] {
+                g.put(piece);
+                expected.extend_from_slice(piece);
+            }
+            g.number(b"n", 42);
+            expected.extend_from_slice(b"n: 42\r\n");
+        }
+        assert_eq!(&out[..], &expected[..]);
+    }
+
+    #[test]
     fn limit_headers_match_the_pipelines() {
         let a = Admitted {
             keyed: true,
@@ -505,7 +551,7 @@ mod tests {
             quota: Some(QuotaLeft { limit: 1000, remaining: -1, reset_secs: 86_399 }),
         };
         let mut out = BytesMut::new();
-        put_limits(&mut out, &a);
+        put_limits(&mut Gather::new(&mut out), &a);
         let mut map = http::HeaderMap::new();
         super::super::limit_headers(&mut map, a.rate, a.quota);
         let expected: String = map.iter().map(|(k, v)| format!("{k}: {}\r\n", v.to_str().unwrap())).collect();

@@ -339,7 +339,7 @@ async fn exchange(conn: &mut Conn, head: &[u8], rest: Option<(&mut GwBody, bool)
 }
 
 /// Makes room to read into `buf` when it has little left.
-fn make_room(buf: &mut BytesMut) {
+pub(super) fn make_room(buf: &mut BytesMut) {
     if buf.capacity() - buf.len() < 1024 {
         buf.reserve(READ_CHUNK);
     }

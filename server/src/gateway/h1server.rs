@@ -32,7 +32,7 @@ use hyper_util::server::conn::auto::Builder;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::h1::Field;
+use super::h1::{make_room, Field};
 use super::{GwBody, Gateway};
 use crate::metrics::Recorded;
 
@@ -140,12 +140,6 @@ async fn watching<T>(stream: &TcpStream, buf: &mut BytesMut, answer: impl std::f
                 }
             }
         }
-    }
-}
-
-fn make_room(buf: &mut BytesMut) {
-    if buf.capacity() - buf.len() < 1024 {
-        buf.reserve(CHUNK);
     }
 }
 
@@ -411,6 +405,12 @@ pub(super) fn put_date(out: &mut BytesMut) {
 
 /// A time (µs since the epoch) as an HTTP date, formatted once a second per thread.
 pub(super) fn put_date_at(out: &mut BytesMut, at_us: i64) {
+    with_date(at_us, |d| out.put_slice(d));
+}
+
+/// Calls `f` with the HTTP date of `at_us` (µs since the epoch), formatted
+/// once a second per thread.
+pub(super) fn with_date<R>(at_us: i64, f: impl FnOnce(&[u8]) -> R) -> R {
     thread_local! {
         static DATE: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
     }
@@ -420,8 +420,8 @@ pub(super) fn put_date_at(out: &mut BytesMut, at_us: i64) {
         if d.0 != secs {
             *d = (secs, httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)));
         }
-        out.put_slice(d.1.as_bytes());
-    });
+        f(d.1.as_bytes())
+    })
 }
 
 /// Hands the connection to hyper, replaying what was read, and serves it

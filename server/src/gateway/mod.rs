@@ -88,6 +88,15 @@ pub(crate) struct Admitted {
     pub(crate) quota: Option<QuotaLeft>,
 }
 
+impl Admitted {
+    /// Tells a keyed caller its limits in `res`'s headers.
+    fn tell<B>(&self, res: &mut Response<B>) {
+        if self.keyed {
+            limit_headers(res.headers_mut(), self.rate, self.quota);
+        }
+    }
+}
+
 /// An error answered by the gateway itself, shaped like Amazon API Gateway's:
 /// a JSON `{"message": …}` body and an `x-amzn-ErrorType` header.
 pub fn gateway_error(status: StatusCode, error_type: &'static str, message: &str) -> Response<GwBody> {
@@ -131,18 +140,7 @@ fn limit_headers(h: &mut http::HeaderMap, rate: Option<Allowed>, quota: Option<Q
 
 /// A number as a header value (one allocation: `HeaderValue::from` takes two).
 fn number(n: u64) -> HeaderValue {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    HeaderValue::from_bytes(&digits[i..]).expect("digits are a valid header value")
+    HeaderValue::from_bytes(h1server::itoa(n, &mut [0; 20])).expect("digits are a valid header value")
 }
 
 /// A number that repeats from request to request (a limit, seconds to a
@@ -202,21 +200,27 @@ pub const CLIENT_CLOSED: u16 = 499;
 /// cache line passed between cores each time.
 struct Unanswered<'g> {
     recorder: &'g Arc<Recorder>,
-    /// When the request began (the one clock reading its times start from).
-    started: Instant,
-    at_us: i64,
+    began: Began,
     rid: RequestId,
     trace: Trace,
     answered: bool,
 }
 
+/// When a request began: the one clock reading its times start from, and
+/// the wall-clock time it stands for (its record's timestamp and the time
+/// its quota is counted at).
+#[derive(Clone, Copy)]
+struct Began {
+    at: Instant,
+    wall_us: i64,
+}
+
 impl<'g> Unanswered<'g> {
     fn new(recorder: &'g Arc<Recorder>) -> Self {
-        let started = Instant::now();
+        let at = Instant::now();
         Unanswered {
             recorder,
-            started,
-            at_us: crate::metrics::wall_us(started),
+            began: Began { at, wall_us: crate::metrics::wall_us(at) },
             rid: RequestId::fresh(),
             trace: Trace::default(),
             answered: false,
@@ -231,10 +235,10 @@ impl<'g> Unanswered<'g> {
         let rid = self.rid;
         let pending = trace.metric.map(|key| {
             Box::new(Pending {
-                started: self.started,
+                started: self.began.at,
                 record: Record {
                     key,
-                    at_us: self.at_us,
+                    at_us: self.began.wall_us,
                     status,
                     latency_us: 0,
                     integration_us: trace.integration.map(|d| d.as_micros() as u64),
@@ -272,9 +276,9 @@ impl Drop for Unanswered<'_> {
         if let Some(key) = self.trace.metric.take() {
             self.recorder.record(Record {
                 key,
-                at_us: self.at_us,
+                at_us: self.began.wall_us,
                 status: CLIENT_CLOSED,
-                latency_us: self.started.elapsed().as_micros() as u64,
+                latency_us: self.began.at.elapsed().as_micros() as u64,
                 integration_us: self.trace.called.map(|c| c.elapsed().as_micros() as u64),
                 key_id: self.trace.key_id.take(),
                 bytes_in: self.trace.bytes_in,
@@ -296,11 +300,11 @@ impl Gateway {
         B::Error: Into<BoxError>,
     {
         let mut guard = Unanswered::new(&self.recorder);
-        let res = self.route_and_call(req, peer, guard.started, &mut guard.trace).await;
+        let res = self.route_and_call(req, peer, guard.began, &mut guard.trace).await;
         finish(guard, res)
     }
 
-    async fn route_and_call<B>(&self, req: Request<B>, peer: SocketAddr, started: Instant, trace: &mut Trace) -> Response<GwBody>
+    async fn route_and_call<B>(&self, req: Request<B>, peer: SocketAddr, began: Began, trace: &mut Trace) -> Response<GwBody>
     where
         B: http_body::Body<Data = Bytes> + Send + Sync + Unpin + 'static,
         B::Error: Into<BoxError>,
@@ -321,7 +325,7 @@ impl Gateway {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0);
         let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
-        let admitted = match self.admit(&routed, key, started, trace) {
+        let admitted = match self.admit(&routed, key, began, trace) {
             Ok(a) => a,
             Err(res) => return *res,
         };
@@ -345,9 +349,7 @@ impl Gateway {
         }
         // Integrate.
         let mut res = self.integrate(&routed.method, &parts, body, &routed.params, peer, trace, None).await;
-        if admitted.keyed {
-            limit_headers(res.headers_mut(), admitted.rate, admitted.quota);
-        }
+        admitted.tell(&mut res);
         res
     }
 
@@ -405,8 +407,8 @@ impl Gateway {
 
     /// The API key check, then the throttles and the quota, in AWS's order.
     /// A refusal is the answer to send.
-    /// `started` is when the request began: the time its limits are taken at.
-    pub(crate) fn admit(&self, routed: &Routed<'_>, key: Option<&str>, started: Instant, trace: &mut Trace) -> Result<Admitted, Refusal> {
+    /// The limits are taken at the time the request `began`.
+    fn admit(&self, routed: &Routed<'_>, key: Option<&str>, began: Began, trace: &mut Trace) -> Result<Admitted, Refusal> {
         let method = &routed.method;
         // API key: a known, enabled key in a usage plan that covers this stage.
         // The key table is loaded only for a method that needs a key.
@@ -429,7 +431,7 @@ impl Gateway {
         };
         // Throttles in AWS's order: plan per-method, plan, stage per-method (or
         // the stage default). A refusal gives back what earlier buckets took.
-        let now = limits::ns_at(started);
+        let now = limits::ns_at(began.at);
         let plan_method = binding.as_ref().and_then(|b| match b.method_throttles.is_empty() {
             true => None,
             false => b.method_throttles.get(&method.plan_key),
@@ -459,7 +461,7 @@ impl Gateway {
         // Quota, per key and period.
         let mut quota = None;
         if let Some(b) = &binding {
-            match b.counter.admit(crate::metrics::wall_us(started).div_euclid(1_000_000)) {
+            match b.counter.admit(began.wall_us.div_euclid(1_000_000)) {
                 Ok(q) => quota = q,
                 Err(e) => {
                     buckets.iter().flatten().for_each(|b| b.release());

@@ -107,7 +107,7 @@ const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host")
 
 /// The caller's address as a header value. A connection sends many
 /// requests from one address, so the last one is kept per thread.
-fn ip_value(ip: std::net::IpAddr) -> HeaderValue {
+pub(super) fn ip_value(ip: std::net::IpAddr) -> HeaderValue {
     thread_local! {
         static LAST: std::cell::RefCell<Option<(std::net::IpAddr, HeaderValue)>> = const { std::cell::RefCell::new(None) };
     }
@@ -137,21 +137,6 @@ const HOP_BY_HOP_NAMES: [&str; 10] = [
     "upgrade",
     "proxy-connection",
 ];
-const HOP_BY_HOP: [HeaderName; 10] = {
-    let n = HOP_BY_HOP_NAMES;
-    [
-        HeaderName::from_static(n[0]),
-        HeaderName::from_static(n[1]),
-        HeaderName::from_static(n[2]),
-        HeaderName::from_static(n[3]),
-        HeaderName::from_static(n[4]),
-        HeaderName::from_static(n[5]),
-        HeaderName::from_static(n[6]),
-        HeaderName::from_static(n[7]),
-        HeaderName::from_static(n[8]),
-        HeaderName::from_static(n[9]),
-    ]
-};
 
 /// Whether `name` (any case) is one of the hop-by-hop headers.
 pub(super) fn is_hop_by_hop(name: &[u8]) -> bool {
@@ -167,14 +152,14 @@ pub(super) fn header_tokens(headers: &HeaderMap, name: HeaderName) -> impl Itera
 /// Removes hop-by-hop headers, including any the Connection header names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // Usually there are none: look before removing (each removal hashes).
-    if !headers.keys().any(|k| HOP_BY_HOP.contains(k)) {
+    if !headers.keys().any(|k| is_hop_by_hop(k.as_str().as_bytes())) {
         return;
     }
     let named: Vec<HeaderName> = header_tokens(headers, header::CONNECTION).filter_map(|n| HeaderName::try_from(n).ok()).collect();
     for n in named {
         headers.remove(n);
     }
-    for h in &HOP_BY_HOP {
+    for h in HOP_BY_HOP_NAMES {
         headers.remove(h);
     }
 }

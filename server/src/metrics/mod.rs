@@ -140,6 +140,16 @@ struct Gathered {
     records: Vec<Record>,
 }
 
+impl Gathered {
+    /// Sends what is gathered (if anything) and starts a fresh batch.
+    fn send(&mut self) {
+        if !self.records.is_empty() {
+            let full = std::mem::replace(&mut self.records, Vec::with_capacity(THREAD_BATCH));
+            self.recorder.send(full);
+        }
+    }
+}
+
 impl Drop for Gathered {
     fn drop(&mut self) {
         self.recorder.send(std::mem::take(&mut self.records));
@@ -164,8 +174,7 @@ impl Recorder {
             Some(g) if std::ptr::eq(Arc::as_ptr(&g.recorder), self) => {
                 g.records.push(r);
                 if g.records.len() >= THREAD_BATCH {
-                    let full = std::mem::replace(&mut g.records, Vec::with_capacity(THREAD_BATCH));
-                    self.send(full);
+                    g.send();
                 }
                 None
             }
@@ -199,12 +208,7 @@ impl Recorder {
 
 /// Sends the records this thread has gathered, if any.
 pub fn flush_thread() {
-    GATHERED.with(|g| {
-        if let Some(g) = g.borrow_mut().as_mut().filter(|g| !g.records.is_empty()) {
-            let records = std::mem::replace(&mut g.records, Vec::with_capacity(THREAD_BATCH));
-            g.recorder.send(records);
-        }
-    });
+    GATHERED.with(|g| g.borrow_mut().as_mut().map(Gathered::send));
 }
 
 /// What is known about a request before its response body has been sent.
