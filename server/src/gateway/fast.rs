@@ -10,13 +10,16 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::pin::Pin;
 use std::time::Instant;
 
 use bytes::{Buf, BufMut, BytesMut};
 use http::{Method, Response, StatusCode, Version};
 use http_body_util::BodyExt;
+use tokio::time::Sleep;
 
 use super::h1::{self, Field, SendError};
+use super::head::Gather;
 use super::h1server::{Closing, RawRequest};
 use super::snapshot::{CompiledIntegration, CompiledMethod, UriTemplate};
 use super::{gateway_error, limits::Allowed, proxy, Admitted, GwBody, Gateway, Routed, Unanswered};
@@ -170,7 +173,9 @@ fn skipped_to_backend(name: &[u8]) -> bool {
 
 /// Serves a taken request: key, limits, the backend call and the answer.
 /// The answer's bytes go into `out` when they can be written whole.
-pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer: SocketAddr, closing: &Closing, out: &mut BytesMut) -> Answer {
+pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer: SocketAddr, closing: &Closing, out: &mut BytesMut,
+    mut deadline: Pin<&mut Sleep>,
+) -> Answer {
     let Taken { mut guard, method, api, stage, built, backend } = taken;
     let trace = &mut guard.trace;
     trace.bytes_in = raw.body.len() as u64;
@@ -230,8 +235,16 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer
         let h = h1::read_head(&mut conn).await?;
         Ok::<_, SendError>((conn, h))
     };
+    // The connection's one timer, moved for this call: a fresh timer per
+    // request was put in tokio's timer wheel and taken out again each time,
+    // where moving a set timer later only stores the new time.
+    deadline.as_mut().reset((called + *timeout).into());
+    let result = tokio::select! {
+        biased;
+        r = exchange => Ok(r),
+        () = deadline => Err(()),
+    };
     // Read once here, the time serves the integration latency, the pool and the Date header.
-    let result = tokio::time::timeout_at((called + *timeout).into(), exchange).await;
     let back = Instant::now();
     trace.integration = Some(back.saturating_duration_since(called));
     let (mut conn, h) = match result {
@@ -263,11 +276,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer
     let backend_head = &conn.buf[..h.len];
     out.clear();
     let mut head = Gather::new(out);
-    head.put(b"HTTP/1.1 ");
-    head.put(h.status.as_str().as_bytes());
-    head.put(b" ");
-    head.put(h.status.canonical_reason().unwrap_or("Unknown").as_bytes());
-    head.put(b"\r\n");
+    head.status(h.status);
     let mut dated = false;
     for &f in &h.fields {
         let name = &backend_head[f.0..f.1];
@@ -278,9 +287,7 @@ pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer
         head.field(name, &backend_head[f.2..f.3]);
     }
     if !dated {
-        head.put(b"date: ");
-        super::h1server::with_date(crate::metrics::wall_us(back), |d| head.put(d));
-        head.put(b"\r\n");
+        head.date(crate::metrics::wall_us(back));
     }
     head.field(b"x-amzn-requestid", answered.request_id().as_bytes());
     if admitted.keyed {
@@ -354,63 +361,6 @@ fn simple_response(head: &[u8], h: &h1::Head) -> Option<Simple> {
         _ => !token(b"close"),
     };
     Some(Simple { length: length?, keep_alive, connection })
-}
-
-/// Small writes gathered on the stack and appended to a buffer in one
-/// copy when dropped (or when the stack runs out of room). A head is some
-/// forty pieces of a few bytes each; appending each to the buffer was a
-/// call, a capacity check and a `memcpy` apiece.
-struct Gather<'o> {
-    out: &'o mut BytesMut,
-    buf: [u8; 512],
-    len: usize,
-}
-
-impl<'o> Gather<'o> {
-    fn new(out: &'o mut BytesMut) -> Self {
-        Gather { out, buf: [0; 512], len: 0 }
-    }
-
-    #[inline(always)]
-    fn put(&mut self, bytes: &[u8]) {
-        match self.buf.get_mut(self.len..self.len + bytes.len()) {
-            Some(room) => {
-                room.copy_from_slice(bytes);
-                self.len += bytes.len();
-            }
-            None => self.spill(bytes),
-        }
-    }
-
-    /// Moves what is gathered to the buffer, then `bytes` too when they
-    /// would not fit on the stack either.
-    #[cold]
-    fn spill(&mut self, bytes: &[u8]) {
-        self.out.put_slice(&self.buf[..self.len]);
-        self.len = 0;
-        if bytes.len() <= self.buf.len() {
-            self.put(bytes);
-        } else {
-            self.out.put_slice(bytes);
-        }
-    }
-
-    fn field(&mut self, name: &[u8], value: &[u8]) {
-        self.put(name);
-        self.put(b": ");
-        self.put(value);
-        self.put(b"\r\n");
-    }
-
-    fn number(&mut self, name: &[u8], n: u64) {
-        self.field(name, super::h1server::itoa(n, &mut [0; 20]));
-    }
-}
-
-impl Drop for Gather<'_> {
-    fn drop(&mut self) {
-        self.out.put_slice(&self.buf[..self.len]);
-    }
 }
 
 /// The rate-limit and quota headers a keyed caller sees (as `limit_headers`).
@@ -524,23 +474,6 @@ mod tests {
         assert!(!skipped_to_caller(b"ratelimit-limit", false), "only a keyed answer sets the limit headers");
         assert!(skipped_to_caller(b"RateLimit-Limit", true));
         assert!(!skipped_to_caller(b"set-cookie", true));
-    }
-
-    #[test]
-    fn gathered_pieces_arrive_in_order_whatever_their_size() {
-        let mut out = BytesMut::from(&b"x"[..]);
-        let (mid, big) = (vec![b'm'; 300], vec![b'b'; 700]);
-        let mut expected = b"x".to_vec();
-        {
-            let mut g = Gather::new(&mut out);
-            for piece in [&b"ab"[..], &mid, &mid, &big, b"cd", &mid, b""] {
-                g.put(piece);
-                expected.extend_from_slice(piece);
-            }
-            g.number(b"n", 42);
-            expected.extend_from_slice(b"n: 42\r\n");
-        }
-        assert_eq!(&out[..], &expected[..]);
     }
 
     #[test]

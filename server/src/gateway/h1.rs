@@ -9,6 +9,7 @@
 //! Performance).
 //! https:// backends still go through hyper's client (see `proxy`).
 
+use std::fmt::Write as _;
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
@@ -24,6 +25,7 @@ use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::head::Gather;
 use super::proxy::header_tokens;
 use super::{BoxError, GwBody};
 use crate::FastMap;
@@ -253,39 +255,37 @@ fn request_body_error(e: BoxError) -> SendError {
 /// here from the body. Returns whether the body goes chunked (its length is
 /// not known up front).
 fn write_head(out: &mut BytesMut, method: &Method, uri: &Uri, host: &str, headers: &HeaderMap, body: &GwBody) -> bool {
-    out.put_slice(method.as_str().as_bytes());
-    out.put_u8(b' ');
-    out.put_slice(uri.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
-    out.put_slice(b" HTTP/1.1\r\nhost: ");
-    out.put_slice(host.as_bytes());
-    out.put_slice(b"\r\n");
+    let mut head = Gather::new(out);
+    head.put(method.as_str().as_bytes());
+    head.put(b" ");
+    head.put(uri.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
+    head.put(b" HTTP/1.1\r\n");
+    head.field(b"host", host.as_bytes());
     for (name, value) in headers {
-        if matches!(*name, header::HOST | header::CONTENT_LENGTH | header::TRANSFER_ENCODING | header::CONNECTION | header::EXPECT) {
-            continue;
+        if !matches!(*name, header::HOST | header::CONTENT_LENGTH | header::TRANSFER_ENCODING | header::CONNECTION | header::EXPECT) {
+            head.field(name.as_str().as_bytes(), value.as_bytes());
         }
-        out.put_slice(name.as_str().as_bytes());
-        out.put_slice(b": ");
-        out.put_slice(value.as_bytes());
-        out.put_slice(b"\r\n");
     }
     let mut chunked = false;
     if body.is_end_stream() {
         if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
-            out.put_slice(b"content-length: 0\r\n");
+            head.put(b"content-length: 0\r\n");
         }
     } else if let Some(n) = body.size_hint().exact() {
-        out.put_slice(format!("content-length: {n}\r\n").as_bytes());
+        head.number(b"content-length", n);
     } else {
-        out.put_slice(b"transfer-encoding: chunked\r\n");
+        head.put(b"transfer-encoding: chunked\r\n");
         chunked = true;
     }
-    out.put_slice(b"\r\n");
+    head.put(b"\r\n");
     chunked
 }
 
+/// `data` as it goes on the wire: as it is, or as one chunk of a chunked body.
 pub(super) fn put_chunk(out: &mut BytesMut, data: &[u8], chunked: bool) {
     if chunked {
-        out.put_slice(format!("{:x}\r\n", data.len()).as_bytes());
+        // Writing to a BytesMut cannot fail.
+        let _ = write!(out, "{:x}\r\n", data.len());
         out.put_slice(data);
         out.put_slice(b"\r\n");
     } else {

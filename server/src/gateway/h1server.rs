@@ -33,6 +33,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 use super::h1::{make_room, Field};
+use super::head::Gather;
 use super::{GwBody, Gateway};
 use crate::metrics::Recorded;
 
@@ -61,11 +62,18 @@ struct Conn {
     stream: TcpStream,
     buf: BytesMut,
     out: BytesMut,
+    /// The backend call's time limit, one timer for the connection's life.
+    deadline: Pin<Box<tokio::time::Sleep>>,
 }
 
 /// Serves a caller's connection until it closes.
 pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, closing: Closing) {
-    let mut conn = Conn { stream, buf: BytesMut::with_capacity(CHUNK), out: BytesMut::with_capacity(CHUNK) };
+    let mut conn = Conn {
+        stream,
+        buf: BytesMut::with_capacity(CHUNK),
+        out: BytesMut::with_capacity(CHUNK),
+        deadline: Box::pin(tokio::time::sleep(std::time::Duration::ZERO)),
+    };
     // One wait for the whole connection: made anew per request, it cost
     // about 1.5% of a worker's time (registering with the channel and leaving it).
     let mut stop = std::pin::pin!(closed(closing.clone()));
@@ -87,7 +95,7 @@ pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, c
         // The common proxied request goes through on raw bytes (`fast`);
         // the rest through the pipeline in `http` types.
         if let Some(taken) = super::fast::take(&gateway, &raw) {
-            let answer = super::fast::proxy(&gateway, taken, &raw, peer, &closing, &mut conn.out);
+            let answer = super::fast::proxy(&gateway, taken, &raw, peer, &closing, &mut conn.out, conn.deadline.as_mut());
             let Some(answer) = watching(&conn.stream, &mut conn.buf, answer).await else { return };
             let closing_now = *closing.borrow();
             let whole = match answer {
@@ -288,13 +296,9 @@ fn only_keep_alive(value: &[u8]) -> bool {
 async fn respond(conn: &mut Conn, res: Response<Recorded<GwBody>>, closing: bool) -> bool {
     let (parts, mut body) = res.into_parts();
     let status = parts.status;
-    let out = &mut conn.out;
-    out.clear();
-    out.put_slice(b"HTTP/1.1 ");
-    out.put_slice(status.as_str().as_bytes());
-    out.put_u8(b' ');
-    out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
-    out.put_slice(b"\r\n");
+    conn.out.clear();
+    let mut head = Gather::new(&mut conn.out);
+    head.status(status);
     let bodiless = status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
     let declared = parts
         .headers
@@ -302,34 +306,25 @@ async fn respond(conn: &mut Conn, res: Response<Recorded<GwBody>>, closing: bool
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     for (name, value) in &parts.headers {
-        if matches!(*name, header::CONTENT_LENGTH | header::TRANSFER_ENCODING | header::CONNECTION) {
-            continue;
+        if !matches!(*name, header::CONTENT_LENGTH | header::TRANSFER_ENCODING | header::CONNECTION) {
+            head.field(name.as_str().as_bytes(), value.as_bytes());
         }
-        out.put_slice(name.as_str().as_bytes());
-        out.put_slice(b": ");
-        out.put_slice(value.as_bytes());
-        out.put_slice(b"\r\n");
     }
     if !parts.headers.contains_key(header::DATE) {
-        out.put_slice(b"date: ");
-        put_date(out);
-        out.put_slice(b"\r\n");
+        head.date(crate::metrics::now_us());
     }
     if closing {
-        out.put_slice(b"connection: close\r\n");
+        head.put(b"connection: close\r\n");
     }
     let length = if bodiless { Some(0) } else { declared.or(body.size_hint().exact()) };
     let chunked = length.is_none();
     match length {
-        Some(n) if !bodiless => {
-            out.put_slice(b"content-length: ");
-            out.put_slice(itoa(n, &mut [0u8; 20]));
-            out.put_slice(b"\r\n");
-        }
+        Some(n) if !bodiless => head.number(b"content-length", n),
         Some(_) => {}
-        None => out.put_slice(b"transfer-encoding: chunked\r\n"),
+        None => head.put(b"transfer-encoding: chunked\r\n"),
     }
-    out.put_slice(b"\r\n");
+    head.put(b"\r\n");
+    drop(head);
     if bodiless {
         // Dropping the body records the request.
         drop(body);
@@ -383,45 +378,6 @@ async fn flush(conn: &mut Conn) -> bool {
     let ok = conn.stream.write_all(&conn.out).await.is_ok();
     conn.out.clear();
     ok
-}
-
-/// `n` in decimal, in `digits`.
-pub(super) fn itoa(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &digits[i..];
-        }
-    }
-}
-
-/// The current time as an HTTP date.
-pub(super) fn put_date(out: &mut BytesMut) {
-    put_date_at(out, crate::metrics::now_us());
-}
-
-/// A time (µs since the epoch) as an HTTP date, formatted once a second per thread.
-pub(super) fn put_date_at(out: &mut BytesMut, at_us: i64) {
-    with_date(at_us, |d| out.put_slice(d));
-}
-
-/// Calls `f` with the HTTP date of `at_us` (µs since the epoch), formatted
-/// once a second per thread.
-pub(super) fn with_date<R>(at_us: i64, f: impl FnOnce(&[u8]) -> R) -> R {
-    thread_local! {
-        static DATE: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
-    }
-    let secs = u64::try_from(at_us.div_euclid(1_000_000)).unwrap_or(0);
-    DATE.with(|d| {
-        let mut d = d.borrow_mut();
-        if d.0 != secs {
-            *d = (secs, httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)));
-        }
-        f(d.1.as_bytes())
-    })
 }
 
 /// Hands the connection to hyper, replaying what was read, and serves it
@@ -562,24 +518,5 @@ mod tests {
         assert!(only_keep_alive(b"Keep-Alive , keep-alive"));
         assert!(!only_keep_alive(b"keep-alive, close"));
         assert!(!only_keep_alive(b"x-private"));
-    }
-
-    #[test]
-    fn numbers_and_dates() {
-        assert_eq!(itoa(0, &mut [0; 20]), b"0");
-        assert_eq!(itoa(1234, &mut [0; 20]), b"1234");
-        assert_eq!(itoa(u64::MAX, &mut [0; 20]), u64::MAX.to_string().as_bytes());
-        let mut out = BytesMut::new();
-        put_date(&mut out);
-        let text = std::str::from_utf8(&out).unwrap();
-        let when = httpdate::parse_http_date(text).unwrap();
-        let skew = std::time::SystemTime::now().duration_since(when).unwrap();
-        assert!(skew.as_secs() <= 1, "{text}");
-        // A given time, and the next second after it (formatted anew, not the cached text).
-        for (at_us, text) in [(784_111_777_000_000, "Sun, 06 Nov 1994 08:49:37 GMT"), (784_111_778_999_999, "Sun, 06 Nov 1994 08:49:38 GMT")] {
-            let mut out = BytesMut::new();
-            put_date_at(&mut out, at_us);
-            assert_eq!(std::str::from_utf8(&out).unwrap(), text);
-        }
     }
 }

@@ -10,6 +10,7 @@ pub mod explain;
 mod fast;
 pub mod h1;
 pub mod h1server;
+mod head;
 pub mod limits;
 pub mod proxy;
 pub mod registry;
@@ -140,7 +141,7 @@ fn limit_headers(h: &mut http::HeaderMap, rate: Option<Allowed>, quota: Option<Q
 
 /// A number as a header value (one allocation: `HeaderValue::from` takes two).
 fn number(n: u64) -> HeaderValue {
-    HeaderValue::from_bytes(h1server::itoa(n, &mut [0; 20])).expect("digits are a valid header value")
+    HeaderValue::from_bytes(head::itoa(n, &mut [0; 20])).expect("digits are a valid header value")
 }
 
 /// A number that repeats from request to request (a limit, seconds to a

@@ -1,0 +1,177 @@
+//! Writing HTTP/1.1 heads: pieces gathered on the stack and appended to the
+//! connection's buffer in one copy, numbers in decimal, and the Date header.
+//! Every head the gateway writes (to a caller or to a backend) goes through
+//! `Gather`.
+
+use bytes::{BufMut, BytesMut};
+
+/// Small writes gathered on the stack and appended to a buffer in one
+/// copy when dropped (or when the stack runs out of room). A head is some
+/// forty pieces of a few bytes each; appending each to the buffer was a
+/// call, a capacity check and a `memcpy` apiece.
+pub(super) struct Gather<'o> {
+    out: &'o mut BytesMut,
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl<'o> Gather<'o> {
+    pub(super) fn new(out: &'o mut BytesMut) -> Self {
+        Gather { out, buf: [0; 512], len: 0 }
+    }
+
+    #[inline(always)]
+    pub(super) fn put(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.spill(bytes),
+        }
+    }
+
+    /// Moves what is gathered to the buffer, then `bytes` too when they
+    /// would not fit on the stack either.
+    #[cold]
+    fn spill(&mut self, bytes: &[u8]) {
+        self.out.put_slice(&self.buf[..self.len]);
+        self.len = 0;
+        if bytes.len() <= self.buf.len() {
+            self.put(bytes);
+        } else {
+            self.out.put_slice(bytes);
+        }
+    }
+
+    /// `name: value\r\n`.
+    pub(super) fn field(&mut self, name: &[u8], value: &[u8]) {
+        self.put(name);
+        self.put(b": ");
+        self.put(value);
+        self.put(b"\r\n");
+    }
+
+    /// `name: n\r\n`, `n` in decimal.
+    pub(super) fn number(&mut self, name: &[u8], n: u64) {
+        self.field(name, itoa(n, &mut [0; 20]));
+    }
+
+    /// `date: <HTTP date of at_us>\r\n`.
+    pub(super) fn date(&mut self, at_us: i64) {
+        with_date(at_us, |d| self.field(b"date", d));
+    }
+
+    /// The status line, `HTTP/1.1 200 OK\r\n`.
+    pub(super) fn status(&mut self, status: http::StatusCode) {
+        self.put(b"HTTP/1.1 ");
+        self.put(status.as_str().as_bytes());
+        self.put(b" ");
+        self.put(status.canonical_reason().unwrap_or("Unknown").as_bytes());
+        self.put(b"\r\n");
+    }
+}
+
+impl Drop for Gather<'_> {
+    fn drop(&mut self) {
+        self.out.put_slice(&self.buf[..self.len]);
+    }
+}
+
+/// `n` in decimal, in `digits`, two digits at a time.
+pub(super) fn itoa(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut i = digits.len();
+    while n >= 100 {
+        let p = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[p..p + 2]);
+    }
+    if n >= 10 {
+        let p = n as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[p..p + 2]);
+    } else {
+        i -= 1;
+        digits[i] = b'0' + n as u8;
+    }
+    &digits[i..]
+}
+
+/// Calls `f` with the HTTP date of `at_us` (µs since the epoch), formatted
+/// once a second per thread.
+pub(super) fn with_date<R>(at_us: i64, f: impl FnOnce(&[u8]) -> R) -> R {
+    thread_local! {
+        static DATE: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
+    let secs = u64::try_from(at_us.div_euclid(1_000_000)).unwrap_or(0);
+    DATE.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.0 != secs {
+            *d = (secs, httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)));
+        }
+        f(d.1.as_bytes())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_decimal() {
+        let mut n = 1u64;
+        // 0, every power of ten and its neighbours, and the largest.
+        let mut cases = vec![0, u64::MAX, u64::MAX - 1];
+        while let Some(m) = n.checked_mul(10) {
+            cases.extend([n - 1, n, n + 1]);
+            n = m;
+        }
+        cases.extend((0..1000).map(|i| i * 7919));
+        for n in cases {
+            assert_eq!(itoa(n, &mut [0; 20]), n.to_string().as_bytes(), "{n}");
+        }
+    }
+
+    #[test]
+    fn dates_are_formatted_once_a_second_and_follow_the_clock() {
+        let now = crate::metrics::now_us();
+        let text = with_date(now, |d| String::from_utf8(d.to_vec()).unwrap());
+        let when = httpdate::parse_http_date(&text).unwrap();
+        let skew = std::time::SystemTime::now().duration_since(when).unwrap();
+        assert!(skew.as_secs() <= 1, "{text}");
+        // A given time, and the next second after it (formatted anew, not the cached text).
+        for (at_us, text) in [(784_111_777_000_000, "Sun, 06 Nov 1994 08:49:37 GMT"), (784_111_778_999_999, "Sun, 06 Nov 1994 08:49:38 GMT")] {
+            let mut out = BytesMut::new();
+            Gather::new(&mut out).date(at_us);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), format!("date: {text}\r\n"));
+        }
+    }
+
+    #[test]
+    fn gathered_pieces_arrive_in_order_whatever_their_size() {
+        let pieces: Vec<Vec<u8>> = [1usize, 7, 300, 200, 13, 511, 512, 513, 2000, 5, 0, 64]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (0..n).map(|j| b'a' + ((i + j) % 26) as u8).collect())
+            .collect();
+        let mut out = BytesMut::from(&b"before:"[..]);
+        {
+            let mut g = Gather::new(&mut out);
+            for p in &pieces {
+                g.put(p);
+            }
+            g.status(http::StatusCode::IM_A_TEAPOT);
+            g.number(b"content-length", 1234);
+        }
+        let mut want = b"before:".to_vec();
+        pieces.iter().for_each(|p| want.extend_from_slice(p));
+        want.extend_from_slice(b"HTTP/1.1 418 I'm a teapot\r\ncontent-length: 1234\r\n");
+        assert_eq!(&out[..], &want[..]);
+    }
+}
