@@ -19,8 +19,11 @@ use super::{MetricKey, Record};
 use crate::store::{Store, StoreError};
 use crate::FastMap;
 
-/// Most records per commit.
-pub const BATCH: usize = 2_000;
+/// Most records per commit. Each commit prepares its INSERT statements
+/// anew (~0.4 ms for the 32-row one, ~0.2 ms for the remainder's): at
+/// 2,000 records a commit that was ~0.3 µs per record, as much as a fifth
+/// of the writer's time; under load a commit now takes what 100 ms brings.
+pub const BATCH: usize = 10_000;
 /// Longest a record waits before its batch is committed.
 pub const BATCH_WAIT: Duration = Duration::from_millis(100);
 /// Rollup periods, in seconds, and how long each is kept.
