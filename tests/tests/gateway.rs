@@ -151,6 +151,22 @@ async fn backend_statuses_timeouts_and_failures() {
     // Under the limit is fine.
     let res = client().get(ctl.invoke(&api, "dev", "/slow")).header("x-echo-delay-ms", "50").send().await.unwrap();
     assert_eq!(res.status(), 200);
+    // One keep-alive connection across methods with different limits (29 s
+    // and 300 ms): the connection's one timer moves later and earlier.
+    let one = client();
+    for (verb, path, delay, want) in
+        [("POST", "/ok", "0", 200), ("GET", "/slow", "2000", 504), ("GET", "/slow", "50", 200), ("POST", "/ok", "0", 200), ("GET", "/slow", "2000", 504)]
+    {
+        let started = Instant::now();
+        let req = one.request(verb.parse().unwrap(), ctl.invoke(&api, "dev", path)).header("x-echo-delay-ms", delay);
+        let res = req.send().await.unwrap();
+        let waited = started.elapsed();
+        assert_eq!(res.status(), want, "{verb} {path} after {delay} ms");
+        if want == 504 {
+            assert!(waited >= Duration::from_millis(280) && waited < Duration::from_millis(1500), "timed out after {waited:?}");
+        }
+        res.bytes().await.unwrap();
+    }
 
     assert_aws_error(client().get(ctl.invoke(&api, "dev", "/dead")).send().await.unwrap(), 502, "InternalServerErrorException", "Internal server error").await;
     assert_aws_error(client().get(ctl.invoke(&api, "dev", "/broken")).send().await.unwrap(), 502, "InternalServerErrorException", "Internal server error").await;
