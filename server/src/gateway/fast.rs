@@ -9,8 +9,8 @@
 //! failures, so every answer the gateway gives is written one way.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::{Buf, BufMut, BytesMut};
@@ -19,8 +19,8 @@ use http_body_util::BodyExt;
 use tokio::time::Sleep;
 
 use super::h1::{self, Field, SendError};
-use super::head::Gather;
 use super::h1server::{Closing, RawRequest};
+use super::head::Gather;
 use super::snapshot::{CompiledIntegration, CompiledMethod, UriTemplate};
 use super::{gateway_error, limits::Allowed, proxy, Admitted, GwBody, Gateway, Routed, Unanswered};
 use crate::metrics::{Pending, Recorded};
@@ -173,7 +173,14 @@ fn skipped_to_backend(name: &[u8]) -> bool {
 
 /// Serves a taken request: key, limits, the backend call and the answer.
 /// The answer's bytes go into `out` when they can be written whole.
-pub(super) async fn proxy(gw: &Gateway, taken: Taken<'_>, raw: &RawRequest, peer: SocketAddr, closing: &Closing, out: &mut BytesMut,
+/// `deadline` is the caller connection's timer for the backend call.
+pub(super) async fn proxy(
+    gw: &Gateway,
+    taken: Taken<'_>,
+    raw: &RawRequest,
+    peer: SocketAddr,
+    closing: &Closing,
+    out: &mut BytesMut,
     mut deadline: Pin<&mut Sleep>,
 ) -> Answer {
     let Taken { mut guard, method, api, stage, built, backend } = taken;

@@ -9,8 +9,8 @@
 //! Performance).
 //! https:// backends still go through hyper's client (see `proxy`).
 
-use std::fmt::Write as _;
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
