@@ -44,7 +44,9 @@ impl<'o> Gather<'o> {
         }
     }
 
-    /// `name: value\r\n`.
+    /// `name: value\r\n`. Inlined, so that the name and the separators,
+    /// whose lengths are known, are copied without a call to `memcpy`.
+    #[inline(always)]
     pub(super) fn field(&mut self, name: &[u8], value: &[u8]) {
         self.put(name);
         self.put(b": ");
@@ -53,6 +55,7 @@ impl<'o> Gather<'o> {
     }
 
     /// `name: n\r\n`, `n` in decimal.
+    #[inline(always)]
     pub(super) fn number(&mut self, name: &[u8], n: u64) {
         self.field(name, itoa(n, &mut [0; 20]));
     }
