@@ -1,7 +1,7 @@
 //! Metrics for every gateway request. A request never waits on the
 //! database: when its response has been sent (or dropped), its `Record`
 //! goes through a bounded channel with `try_send` to the writer, which
-//! commits them in batches (about every 100 ms or 2,000 records) to the
+//! commits them in batches (about every 100 ms, at most 10,000 records) to the
 //! access log and to 1-minute, 5-minute and 1-hour rollups. A gateway
 //! worker thread gathers its records and sends them 64 at a time (and what
 //! it has every 25 ms), so the threads do not meet on the channel for every
