@@ -199,40 +199,8 @@ pub(super) async fn proxy(
     let verb = backend_method.as_ref().unwrap_or(&raw.method);
     let url = backend_url(&method, &built);
     let (host, port, key) = (backend.host(url), backend.port, backend.key(url));
-    // The backend head is gathered in `out` too: it is sent before the answer is written there.
-    out.clear();
-    let mut head = Gather::new(out);
-    head.put(verb.as_str().as_bytes());
-    head.put(b" ");
-    head.put(backend.path_and_query(url).as_bytes());
-    head.put(b" HTTP/1.1\r\nhost: ");
-    head.put(key.as_bytes());
-    head.put(b"\r\n");
-    let caller_host = raw.host.and_then(|i| raw.fields.get(i));
-    for &f in &raw.fields {
-        let name = raw.name(f);
-        // A caller's X-Forwarded-Host is passed on unless the gateway sets it from Host.
-        let set_here = name.eq_ignore_ascii_case(b"x-forwarded-host") && caller_host.is_some();
-        if !skipped_to_backend(name) && !set_here {
-            head.field(name, raw.value(f));
-        }
-    }
-    head.put(b"x-forwarded-for: ");
-    if let Some(prev) = raw.text(raw.forwarded_for) {
-        head.put(prev.as_bytes());
-        head.put(b", ");
-    }
-    head.put(proxy::ip_value(peer.ip()).as_bytes());
-    head.put(b"\r\nx-forwarded-proto: http\r\n");
-    if let Some(&f) = caller_host {
-        head.field(b"x-forwarded-host", raw.value(f));
-    }
-    if !raw.body.is_empty() || matches!(*verb, Method::POST | Method::PUT | Method::PATCH) {
-        head.number(b"content-length", raw.body.len() as u64);
-    }
-    head.put(b"\r\n");
-    drop(head);
-    out.put_slice(&raw.body);
+    // The backend request is gathered in `out` too: it is sent before the answer is written there.
+    put_backend_request(out, raw, verb, backend.path_and_query(url), key, peer);
 
     let called = Instant::now();
     trace.called = Some(called);
@@ -312,6 +280,47 @@ pub(super) async fn proxy(
         pool.plain.put_at(key, conn, back);
     }
     Answer::Written { pending: answered.pending, sent: simple.length as u64 }
+}
+
+/// Writes the backend request into `out`: its head from the caller's, then
+/// the body. A function of its own so that its 512-byte gathering buffer
+/// is not kept in `proxy`'s future across the backend call: a future holds
+/// every local whose scope spans an `await`, even one already dropped, and
+/// the future is moved (copied whole) into place for every request.
+fn put_backend_request(out: &mut BytesMut, raw: &RawRequest, verb: &Method, target: &str, key: &str, peer: SocketAddr) {
+    out.clear();
+    let mut head = Gather::new(out);
+    head.put(verb.as_str().as_bytes());
+    head.put(b" ");
+    head.put(target.as_bytes());
+    head.put(b" HTTP/1.1\r\nhost: ");
+    head.put(key.as_bytes());
+    head.put(b"\r\n");
+    let caller_host = raw.host.and_then(|i| raw.fields.get(i));
+    for &f in &raw.fields {
+        let name = raw.name(f);
+        // A caller's X-Forwarded-Host is passed on unless the gateway sets it from Host.
+        let set_here = name.eq_ignore_ascii_case(b"x-forwarded-host") && caller_host.is_some();
+        if !skipped_to_backend(name) && !set_here {
+            head.field(name, raw.value(f));
+        }
+    }
+    head.put(b"x-forwarded-for: ");
+    if let Some(prev) = raw.text(raw.forwarded_for) {
+        head.put(prev.as_bytes());
+        head.put(b", ");
+    }
+    head.put(proxy::ip_value(peer.ip()).as_bytes());
+    head.put(b"\r\nx-forwarded-proto: http\r\n");
+    if let Some(&f) = caller_host {
+        head.field(b"x-forwarded-host", raw.value(f));
+    }
+    if !raw.body.is_empty() || matches!(*verb, Method::POST | Method::PUT | Method::PATCH) {
+        head.number(b"content-length", raw.body.len() as u64);
+    }
+    head.put(b"\r\n");
+    drop(head);
+    out.put_slice(&raw.body);
 }
 
 /// Response headers the caller does not get from the backend: hop-by-hop

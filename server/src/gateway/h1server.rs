@@ -95,8 +95,13 @@ pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, c
         // The common proxied request goes through on raw bytes (`fast`);
         // the rest through the pipeline in `http` types.
         if let Some(taken) = super::fast::take(&gateway, &raw) {
-            let answer = super::fast::proxy(&gateway, taken, &raw, peer, &closing, &mut conn.out, conn.deadline.as_mut());
-            let Some(answer) = watching(&conn.stream, &mut conn.buf, answer).await else { return };
+            // Pinned where it is made (a future moved is a future copied
+            // whole, some 1.5 KB); the block ends its borrow of `conn.out`.
+            let answer = {
+                let answer = std::pin::pin!(super::fast::proxy(&gateway, taken, &raw, peer, &closing, &mut conn.out, conn.deadline.as_mut()));
+                watching(&conn.stream, &mut conn.buf, answer).await
+            };
+            let Some(answer) = answer else { return };
             let closing_now = *closing.borrow();
             let whole = match answer {
                 super::fast::Answer::Written { pending, sent } => {
@@ -117,7 +122,7 @@ pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, c
             // Not valid after all: hyper answers it.
             return hand_to_hyper(gateway, conn, peer, closing).await;
         };
-        let answer = gateway.handle(req, peer);
+        let answer = std::pin::pin!(gateway.handle(req, peer));
         let Some(res) = watching(&conn.stream, &mut conn.buf, answer).await else { return };
         let closing_now = *closing.borrow();
         if !respond(&mut conn, res, closing_now).await || closing_now {
@@ -129,14 +134,14 @@ pub async fn serve(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, c
 /// Runs `answer` while noticing a caller that hangs up: then `answer` is
 /// dropped (which records the request as 499) and the result is `None`.
 /// Bytes that arrive instead are the next request, read after this one is
-/// answered.
-async fn watching<T>(stream: &TcpStream, buf: &mut BytesMut, answer: impl std::future::Future<Output = T>) -> Option<T> {
-    tokio::pin!(answer);
+/// answered. `answer` comes pinned where the caller made it: taken by
+/// value, the whole future was copied twice more for every request.
+async fn watching<T>(stream: &TcpStream, buf: &mut BytesMut, mut answer: Pin<&mut impl std::future::Future<Output = T>>) -> Option<T> {
     let mut watch = true;
     loop {
         tokio::select! {
             biased;
-            res = &mut answer => return Some(res),
+            res = answer.as_mut() => return Some(res),
             ready = stream.readable(), if watch => {
                 ready.ok()?;
                 make_room(buf);
