@@ -1,7 +1,8 @@
 //! Metrics rows into SQLite through its C API, on the connection the
 //! writer's transaction holds: statements prepared once per batch (one for
 //! 32 rows, one for the rest), bound and stepped 32 rows at a time, strings
-//! and blobs bound in place.
+//! and blobs bound in place. Rows name their stage and route by number
+//! (`log_stages`, `log_routes`); the writer looks the numbers up.
 //!
 //! Going through sqlx cost more than SQLite's own work: each of the 13
 //! values of an access-log row was looked up by parameter name, copied so it
@@ -23,8 +24,8 @@ use super::Record;
 
 /// The access-log columns, bound in this order for each row.
 const ROW_COLUMNS: &str =
-    "at_us, api_id, stage, resource, method, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id";
-const PER_ROW: c_int = 13;
+    "at_us, stage_ref, route_ref, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id";
+const PER_ROW: c_int = 11;
 /// Rows per INSERT statement. One statement with many rows keeps its
 /// cursors on the last pages of the table and of the index between rows,
 /// where one row per statement opened them, sought down from the root and
@@ -56,44 +57,48 @@ fn insert_sql(rows: usize) -> &'static str {
 }
 
 /// Inserts access-log rows, in order, inside whatever transaction is open on
-/// the connection. On error some rows may be in; the caller rolls back.
-/// The statements are finalized before this returns, so nothing stays bound
-/// to `rows`.
-pub fn insert_rows(handle: &mut LockedSqliteHandle<'_>, rows: &[Record]) -> Result<(), String> {
-    let insert = |stmt: &Statement, rows: &[Record]| {
-        let ok = rows.iter().zip(0..).all(|(r, k)| bind_row(stmt, k * PER_ROW, r));
+/// the connection; `refs[i]` is row i's `(stage_ref, route_ref)`. On error
+/// some rows may be in; the caller rolls back. The statements are finalized
+/// before this returns, so nothing stays bound to `rows`.
+pub fn insert_rows(handle: &mut LockedSqliteHandle<'_>, rows: &[Record], refs: &[LogRefs]) -> Result<(), String> {
+    debug_assert_eq!(rows.len(), refs.len());
+    let insert = |stmt: &Statement, rows: &[Record], refs: &[LogRefs]| {
+        let ok = rows.iter().zip(refs).zip(0..).all(|((r, &refs), k)| bind_row(stmt, k * PER_ROW, r, refs));
         stmt.run(ok, "inserting access-log rows")
     };
-    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
-    if chunks.len() > 0 {
+    let full = rows.len() / ROWS_PER_INSERT * ROWS_PER_INSERT;
+    if full > 0 {
         let stmt = Statement::prepare(handle, insert_sql(ROWS_PER_INSERT))?;
-        chunks.by_ref().try_for_each(|chunk| insert(&stmt, chunk))?;
+        rows[..full]
+            .chunks_exact(ROWS_PER_INSERT)
+            .zip(refs[..full].chunks_exact(ROWS_PER_INSERT))
+            .try_for_each(|(rows, refs)| insert(&stmt, rows, refs))?;
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        insert(&Statement::prepare(handle, insert_sql(rest.len()))?, rest)?;
+    if full < rows.len() {
+        insert(&Statement::prepare(handle, insert_sql(rows.len() - full))?, &rows[full..], &refs[full..])?;
     }
     Ok(())
 }
 
-/// Binds one row's values to parameters `base + 1` to `base + 13`.
-fn bind_row(stmt: &Statement, base: c_int, r: &Record) -> bool {
+/// A row's `(stage_ref, route_ref)`: its ids in `log_stages` and `log_routes`.
+pub type LogRefs = (i64, i64);
+
+/// Binds one row's values to parameters `base + 1` to `base + 11`.
+fn bind_row(stmt: &Statement, base: c_int, r: &Record, (stage_ref, route_ref): LogRefs) -> bool {
     stmt.int(base + 1, r.at_us)
-        && stmt.text(base + 2, &r.key.api)
-        && stmt.text(base + 3, &r.key.stage)
-        && stmt.text(base + 4, &r.key.resource)
-        && stmt.text(base + 5, &r.key.method)
-        && stmt.text(base + 6, &r.path)
-        && stmt.int(base + 7, i64::from(r.status))
-        && stmt.int(base + 8, r.latency_us as i64)
-        && stmt.opt_int(base + 9, r.integration_us)
+        && stmt.int(base + 2, stage_ref)
+        && stmt.int(base + 3, route_ref)
+        && stmt.text(base + 4, &r.path)
+        && stmt.int(base + 5, i64::from(r.status))
+        && stmt.int(base + 6, r.latency_us as i64)
+        && stmt.opt_int(base + 7, r.integration_us)
         && match &r.key_id {
-            Some(k) => stmt.text(base + 10, k),
-            None => stmt.null(base + 10),
+            Some(k) => stmt.text(base + 8, k),
+            None => stmt.null(base + 8),
         }
-        && stmt.int(base + 11, r.bytes_in as i64)
-        && stmt.int(base + 12, r.bytes_out as i64)
-        && stmt.text(base + 13, r.request_id.as_str())
+        && stmt.int(base + 9, r.bytes_in as i64)
+        && stmt.int(base + 10, r.bytes_out as i64)
+        && stmt.text(base + 11, r.request_id.as_str())
 }
 
 /// Writes rollup rows (replacing the stored ones), inside the open transaction.

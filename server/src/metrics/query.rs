@@ -187,7 +187,7 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
     }
     let mut sql = String::from(
         "SELECT id, at_us, resource, method, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id
-         FROM request_log WHERE api_id = ?1 AND stage = ?2 AND id < ?3 AND status >= ?4 AND status < ?5",
+         FROM access_log WHERE api_id = ?1 AND stage = ?2 AND id < ?3 AND status >= ?4 AND status < ?5",
     );
     if !method.is_empty() {
         sql.push_str(" AND method = ?6");

@@ -13,6 +13,7 @@ use std::time::Duration;
 use sqlx::{Sqlite, Transaction};
 use tokio::sync::{mpsc, watch};
 
+use super::bulk::LogRefs;
 use super::hist::Histogram;
 use super::prom::Prom;
 use super::{MetricKey, Record};
@@ -30,6 +31,9 @@ pub const BATCH_WAIT: Duration = Duration::from_millis(100);
 pub const PERIODS: [(i64, i64); 3] = [(60, 2 * 86_400), (300, 8 * 86_400), (3_600, 400 * 86_400)];
 /// Records kept for a retry while the database refuses writes; beyond this they are dropped and counted.
 const MAX_BACKLOG: usize = 200_000;
+/// Keys whose access-log ids the writer remembers; past this it starts
+/// over (each deployment brings new keys, so the map would only grow).
+const MAX_LOG_REFS: usize = 4_096;
 
 /// One rollup row.
 #[derive(Debug, Clone, Default)]
@@ -97,6 +101,9 @@ pub struct Writer {
     pub stats: Arc<WriterStats>,
     retention_secs: i64,
     rollups: HashMap<RollupId, Rollup>,
+    /// Each key's `(stage_ref, route_ref)` in the access log, by the key's
+    /// address; the entry holds the key, so the address is not reused.
+    log_refs: FastMap<usize, (Arc<MetricKey>, LogRefs)>,
     backlog: Vec<Record>,
 }
 
@@ -116,6 +123,7 @@ impl Writer {
             stats: Arc::default(),
             retention_secs: i64::from(retention_days) * 86_400,
             rollups: HashMap::new(),
+            log_refs: FastMap::default(),
             backlog: Vec::new(),
         }
     }
@@ -216,12 +224,14 @@ impl Writer {
                 }
             }
         }
+        let mut new_refs = FastMap::default();
+        let refs = self.row_refs(&mut tx, &mut new_refs).await?;
         // Access-log rows and rollups, straight through SQLite's C API on
         // the transaction's connection (see `bulk`). That blocks this thread
         // for a few milliseconds per thousand rows, so tokio is told first.
         let mut handle = tx.lock_handle().await?;
         let rows = &self.backlog;
-        let mut write = || super::bulk::insert_rows(&mut handle, rows).and_then(|()| super::bulk::save_rollups(&mut handle, &next));
+        let mut write = || super::bulk::insert_rows(&mut handle, rows, &refs).and_then(|()| super::bulk::save_rollups(&mut handle, &next));
         let written = match tokio::runtime::Handle::current().runtime_flavor() {
             tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(write),
             _ => write(),
@@ -233,7 +243,43 @@ impl Writer {
         let now = crate::store::now_secs();
         self.rollups.extend(next);
         self.rollups.retain(|(period, start, _), _| start + 2 * period > now);
+        if self.log_refs.len() + new_refs.len() > MAX_LOG_REFS {
+            self.log_refs.clear();
+        }
+        self.log_refs.extend(new_refs);
         Ok(())
+    }
+
+    /// Each backlog record's `(stage_ref, route_ref)`. Keys met for the
+    /// first time are looked up (and added if missing) inside `tx`, and go
+    /// to `new`, kept only once the transaction commits.
+    async fn row_refs(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        new: &mut FastMap<usize, (Arc<MetricKey>, LogRefs)>,
+    ) -> Result<Vec<LogRefs>, StoreError> {
+        let mut refs = Vec::with_capacity(self.backlog.len());
+        let mut last: Option<(usize, LogRefs)> = None;
+        for r in &self.backlog {
+            let at = Arc::as_ptr(&r.key) as usize;
+            let ids = match last {
+                Some((k, ids)) if k == at => ids,
+                _ => {
+                    let ids = match self.log_refs.get(&at).or_else(|| new.get(&at)) {
+                        Some((_, ids)) => *ids,
+                        None => {
+                            let ids = log_ids(tx, &r.key).await?;
+                            new.insert(at, (r.key.clone(), ids));
+                            ids
+                        }
+                    };
+                    last = Some((at, ids));
+                    ids
+                }
+            };
+            refs.push(ids);
+        }
+        Ok(refs)
     }
 
     /// Deletes access-log rows past the retention and rollups past theirs.
@@ -296,6 +342,29 @@ pub fn rollup_from_row(row: RollupRow) -> Rollup {
 
 pub const ROLLUP_COLUMNS: &str =
     "count, error4xx, error5xx, latency_sum_us, integration_count, integration_sum_us, bytes_in, bytes_out, latency_hist, integration_hist";
+
+/// A key's ids in `log_stages` and `log_routes`, adding what is missing.
+async fn log_ids(tx: &mut Transaction<'_, Sqlite>, key: &MetricKey) -> Result<LogRefs, StoreError> {
+    async fn id(tx: &mut Transaction<'_, Sqlite>, table: &str, columns: [&str; 2], values: [&str; 2]) -> Result<i64, StoreError> {
+        let [a, b] = columns;
+        let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE {a} = ?1 AND {b} = ?2"))
+            .bind(values[0])
+            .bind(values[1])
+            .fetch_optional(&mut **tx)
+            .await?;
+        match found {
+            Some(id) => Ok(id),
+            None => Ok(sqlx::query_scalar(&format!("INSERT INTO {table} ({a}, {b}) VALUES (?1, ?2) RETURNING id"))
+                .bind(values[0])
+                .bind(values[1])
+                .fetch_one(&mut **tx)
+                .await?),
+        }
+    }
+    let stage = id(tx, "log_stages", ["api_id", "stage"], [&key.api, &key.stage]).await?;
+    let route = id(tx, "log_routes", ["resource", "method"], [&key.resource, &key.method]).await?;
+    Ok((stage, route))
+}
 
 async fn load_rollup(tx: &mut Transaction<'_, Sqlite>, (period, start, key): &RollupId) -> Result<Rollup, StoreError> {
     let row: Option<RollupRow> = sqlx::query_as(&format!(
@@ -413,12 +482,12 @@ mod tests {
         type Head = (i64, String, String, String, String, String, i64);
         type Tail = (i64, Option<i64>, Option<String>, i64, i64, String);
         let heads: Vec<Head> =
-            sqlx::query_as("SELECT at_us, api_id, stage, resource, method, path, status FROM request_log ORDER BY id")
+            sqlx::query_as("SELECT at_us, api_id, stage, resource, method, path, status FROM access_log ORDER BY id")
                 .fetch_all(store.pool())
                 .await
                 .unwrap();
         let tails: Vec<Tail> = sqlx::query_as(
-            "SELECT latency_us, integration_us, key_id, bytes_in, bytes_out, request_id FROM request_log ORDER BY id",
+            "SELECT latency_us, integration_us, key_id, bytes_in, bytes_out, request_id FROM access_log ORDER BY id",
         )
         .fetch_all(store.pool())
         .await
@@ -489,7 +558,102 @@ mod tests {
         w.write(&mut vec![record(&k, now + 1, 404, 10), record(&k, now + 2, 200, 10)]).await;
         assert!(w.backlog.is_empty());
         assert_eq!(counts(store.clone()).await, (3, 3));
+        // The key was first met in a refused batch: the ids it got there were
+        // rolled back with it and not kept, so every row names its stage and route.
+        let named: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT api_id, stage, resource, method FROM access_log").fetch_all(store.pool()).await.unwrap();
+        assert_eq!(named, vec![("a".into(), "s".into(), "/pets/{id}".into(), "GET".into()); 3]);
         assert_eq!(w.stats.written.load(Ordering::Relaxed), 3);
+    }
+
+    /// Keys name their stage and route once each in `log_stages` and
+    /// `log_routes`, however many copies of a key there are (a redeploy
+    /// makes new ones) and however many routes share a stage.
+    #[tokio::test]
+    async fn stages_and_routes_are_named_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut w, store) = writer(&dir).await;
+        let k = |api: &str, stage: &str, resource: &str, method: &str| {
+            Arc::new(MetricKey { api: api.into(), stage: stage.into(), resource: resource.into(), method: method.into() })
+        };
+        let now = crate::store::now_secs() * 1_000_000;
+        let keys = [k("a", "s", "/x", "GET"), k("a", "s", "/x", "POST"), k("a", "t", "/x", "GET"), k("b", "s", "/y", "GET")];
+        let mut batch: Vec<Record> = keys.iter().cycle().take(12).zip(0..).map(|(k, i)| record(k, now + i, 200, 1)).collect();
+        w.write(&mut batch).await;
+        // A redeploy: equal keys in new allocations, and one more route.
+        let again = [k("a", "s", "/x", "GET"), k("b", "s", "/y", "GET"), k("b", "s", "/z", "GET")];
+        let mut batch: Vec<Record> = again.iter().zip(100..).map(|(k, i)| record(k, now + i, 200, 1)).collect();
+        w.write(&mut batch).await;
+        let stages: Vec<(String, String)> =
+            sqlx::query_as("SELECT api_id, stage FROM log_stages ORDER BY 1, 2").fetch_all(store.pool()).await.unwrap();
+        let pairs = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+        assert_eq!(stages, pairs(&[("a", "s"), ("a", "t"), ("b", "s")]));
+        let routes: Vec<(String, String)> =
+            sqlx::query_as("SELECT resource, method FROM log_routes ORDER BY 1, 2").fetch_all(store.pool()).await.unwrap();
+        assert_eq!(routes, pairs(&[("/x", "GET"), ("/x", "POST"), ("/y", "GET"), ("/z", "GET")]));
+        let named: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT api_id, stage, resource, method FROM access_log ORDER BY id").fetch_all(store.pool()).await.unwrap();
+        let want: Vec<(String, String, String, String)> = keys
+            .iter()
+            .cycle()
+            .take(12)
+            .chain(&again)
+            .map(|k| (k.api.clone(), k.stage.clone(), k.resource.clone(), k.method.clone()))
+            .collect();
+        assert_eq!(named, want);
+    }
+
+    /// A database from before `log_stages`/`log_routes` keeps its access log:
+    /// the migration moves every row over, names and all, and the log
+    /// goes on from the next id.
+    #[tokio::test]
+    async fn old_access_logs_survive_the_move_to_numbered_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let (before, after) = files.split_at(files.iter().position(|f| f.to_string_lossy().contains("access_log_refs")).unwrap());
+        for f in before {
+            sqlx::raw_sql(&std::fs::read_to_string(f).unwrap()).execute(&pool).await.unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO request_log (id, at_us, api_id, stage, resource, method, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id) VALUES
+             (7, 1, 'a', 's', '/x', 'GET', '/x', 200, 10, 5, 'k1', 1, 2, 'r1'),
+             (8, 2, 'a', 't', '/x', 'GET', '/x?q', 404, 11, NULL, NULL, 3, 4, 'r2'),
+             (9, 3, 'a', 's', '(no route)', 'PUT', '/nope', 403, 12, NULL, 'k2', 5, 6, 'r3')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        // Tuples of up to 12 compare and print: the columns in two halves.
+        type Head = (i64, i64, String, String, String, String, String);
+        type Tail = (i64, i64, i64, Option<i64>, Option<String>, i64, i64, String);
+        let head = "SELECT id, at_us, api_id, stage, resource, method, path";
+        let tail = "SELECT id, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id";
+        let read = |table: &'static str| {
+            let pool = pool.clone();
+            async move {
+                let heads: Vec<Head> = sqlx::query_as(&format!("{head} FROM {table} ORDER BY id")).fetch_all(&pool).await.unwrap();
+                let tails: Vec<Tail> = sqlx::query_as(&format!("{tail} FROM {table} ORDER BY id")).fetch_all(&pool).await.unwrap();
+                (heads, tails)
+            }
+        };
+        let old = read("request_log").await;
+        assert_eq!(old.0.len(), 3);
+        sqlx::raw_sql(&std::fs::read_to_string(&after[0]).unwrap()).execute(&pool).await.unwrap();
+        assert_eq!(read("access_log").await, old);
+        let stages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_stages").fetch_one(&pool).await.unwrap();
+        let routes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_routes").fetch_one(&pool).await.unwrap();
+        assert_eq!((stages, routes), (2, 2));
+        let next: i64 = sqlx::query_scalar("INSERT INTO request_log (at_us, stage_ref, route_ref, path, status, latency_us, bytes_in, bytes_out, request_id) VALUES (4, 1, 1, '/', 200, 1, 0, 0, 'r4') RETURNING id")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(next, 10);
     }
 
     /// `cargo test --release -p apigw-server --lib writer_throughput -- --ignored --nocapture`
