@@ -77,7 +77,7 @@ impl Backend {
         if rest[authority.len()..].starts_with('?') {
             return None;
         }
-        let (host, port) = match authority.split_once(':') {
+        let (host, port) = match super::split_at_byte(authority, b':') {
             Some((h, p)) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => (h, p.parse().ok()?),
             Some(_) => return None,
             None => (authority, 80),
@@ -135,7 +135,7 @@ pub(super) enum Answer {
 /// yet when it says no (no bucket taken, nothing recorded).
 pub(super) fn take<'r>(gw: &'r Gateway, raw: &'r RawRequest) -> Option<Taken<'r>> {
     let target = raw.target();
-    let (path, query) = match target.split_once('?') {
+    let (path, query) = match super::split_at_byte(target, b'?') {
         Some((p, q)) => (p, Some(q)),
         None => (target, None),
     };

@@ -166,6 +166,16 @@ fn repeated_number(n: u64) -> HeaderValue {
     })
 }
 
+/// `s` split around its first `b`, an ASCII byte. A plain byte loop:
+/// `str::split_once` with a `char` goes through a searcher built for long
+/// texts, a few times the cost over the few bytes of a request's path.
+pub(crate) fn split_at_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    debug_assert!(b.is_ascii());
+    let i = s.bytes().position(|c| c == b)?;
+    // An ASCII byte is a whole character: both halves start on a boundary.
+    Some((&s[..i], &s[i + 1..]))
+}
+
 /// Where an invoke URL points: `/{api}/{stage}/{path}`, or
 /// `{api}.execute-api.<host>/{stage}/{path}`.
 pub fn parse_target<'a>(host: Option<&'a str>, path: &'a str) -> Option<(&'a str, &'a str, &'a str)> {
@@ -176,12 +186,12 @@ pub fn parse_target<'a>(host: Option<&'a str>, path: &'a str) -> Option<(&'a str
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     match host_api {
         Some(api) => {
-            let (stage, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+            let (stage, rest) = split_at_byte(trimmed, b'/').unwrap_or((trimmed, ""));
             (!stage.is_empty()).then_some((api, stage, rest))
         }
         None => {
-            let (api, rest) = trimmed.split_once('/')?;
-            let (stage, rest) = rest.split_once('/').unwrap_or((rest, ""));
+            let (api, rest) = split_at_byte(trimmed, b'/')?;
+            let (stage, rest) = split_at_byte(rest, b'/').unwrap_or((rest, ""));
             (!api.is_empty() && !stage.is_empty()).then_some((api, stage, rest))
         }
     }
@@ -381,7 +391,16 @@ impl Gateway {
         let mut few = [""; 16];
         let mut many = Vec::new();
         let mut n = 0;
-        for seg in rest.split('/').filter(|s| !s.is_empty()) {
+        let mut left = Some(rest);
+        while let Some(text) = left {
+            let seg;
+            (seg, left) = match split_at_byte(text, b'/') {
+                Some((seg, after)) => (seg, Some(after)),
+                None => (text, None),
+            };
+            if seg.is_empty() {
+                continue;
+            }
             if n < few.len() {
                 few[n] = seg;
             } else {

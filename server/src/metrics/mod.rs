@@ -59,6 +59,22 @@ pub struct Record {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct RequestId([u8; 36]);
 
+/// `x` in 16 lower-case hex digits, all at once: each nibble is spread
+/// to a byte of a `u128`, then turned into its digit with arithmetic (no
+/// table, no loop; the id's formatting was a loop of sixteen lookups).
+fn hex(x: u64) -> [u8; 16] {
+    const ONES: u128 = u128::MAX / 255; // 0x0101…01
+    let x = u128::from(x);
+    let mut v = ((x & 0xffff_ffff_0000_0000) << 32) | (x & 0xffff_ffff);
+    v = ((v & 0x0000_0000_ffff_0000_0000_0000_ffff_0000) << 16) | (v & 0x0000_0000_0000_ffff_0000_0000_0000_ffff);
+    v = ((v & 0x0000_ff00_0000_ff00_0000_ff00_0000_ff00) << 8) | (v & 0x0000_00ff_0000_00ff_0000_00ff_0000_00ff);
+    v = ((v & 0x00f0_00f0_00f0_00f0_00f0_00f0_00f0_00f0) << 4) | (v & 0x000f_000f_000f_000f_000f_000f_000f_000f);
+    // Now one nibble per byte, the most significant in the top byte.
+    // A byte of 10 or more gets 16 added by the `+ 6` and so a 1 here.
+    let letters = ((v + 6 * ONES) >> 4) & ONES;
+    (v + b'0' as u128 * ONES + letters * u128::from(b'a' - b'0' - 10)).to_be_bytes()
+}
+
 impl RequestId {
     /// A fresh id. Ids must not repeat, but need not be unguessable, so
     /// each thread counts from a random start and scrambles the count
@@ -78,18 +94,19 @@ impl RequestId {
             c.set(n);
             n
         });
-        let r = (u128::from(mix(n)) << 64) | u128::from(mix(n ^ 0x5851_f42d_4c95_7f2d));
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        Self::from_bits(mix(n), mix(n ^ 0x5851_f42d_4c95_7f2d))
+    }
+
+    /// The id of 128 bits, `hi` first, in lower-case hex as
+    /// `8-4-4-4-12`, a UUID's shape.
+    fn from_bits(hi: u64, lo: u64) -> Self {
+        let (hi, lo) = (hex(hi), hex(lo));
         let mut id = [b'-'; 36];
-        let mut at = 0;
-        for (i, b) in r.to_be_bytes().into_iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                at += 1; // past a dash
-            }
-            id[at] = HEX[usize::from(b >> 4)];
-            id[at + 1] = HEX[usize::from(b & 0xf)];
-            at += 2;
-        }
+        id[..8].copy_from_slice(&hi[..8]);
+        id[9..13].copy_from_slice(&hi[8..12]);
+        id[14..18].copy_from_slice(&hi[12..]);
+        id[19..23].copy_from_slice(&lo[..4]);
+        id[24..].copy_from_slice(&lo[4..]);
         Self(id)
     }
 
@@ -353,6 +370,20 @@ mod tests {
     /// Statuses of every record waiting in the channel, batch by batch.
     fn waiting(rx: &mut mpsc::Receiver<Vec<Record>>) -> Vec<Vec<u16>> {
         std::iter::from_fn(|| rx.try_recv().ok()).map(|b| b.iter().map(|r| r.status).collect()).collect()
+    }
+
+    #[test]
+    fn request_ids_are_their_bits_in_hex_shaped_like_a_uuid() {
+        let mut cases = vec![(0, 0), (u64::MAX, u64::MAX), (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210)];
+        cases.extend((0..64).map(|i| (1u64 << i, !(1u64 << i))));
+        cases.extend((0..1000).map(|_| (rand::random(), rand::random())));
+        for (hi, lo) in cases {
+            let want = format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48, lo & 0xffff_ffff_ffff);
+            assert_eq!(RequestId::from_bits(hi, lo).as_str(), want);
+        }
+        let (a, b) = (RequestId::fresh(), RequestId::fresh());
+        assert_ne!(a.as_str(), b.as_str());
+        assert!(a.as_str().bytes().all(|c| c == b'-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{a}");
     }
 
     #[test]
