@@ -164,7 +164,7 @@ pub(super) struct RawRequest {
     pub(super) method: Method,
     /// The request target (path and query) in `head`.
     pub(super) target: std::ops::Range<usize>,
-    pub(super) fields: Vec<Field>,
+    pub(super) fields: super::h1::Fields,
     /// Where in `fields` the first Host, x-api-key and X-Forwarded-For are.
     pub(super) host: Option<usize>,
     pub(super) api_key: Option<usize>,
@@ -264,7 +264,8 @@ fn parse(buf: &mut BytesMut) -> Option<RawRequest> {
     let path_at = path.as_ptr() as usize - base;
     let target = path_at..path_at + path.len();
     let mut length: Option<usize> = None;
-    let mut fields = Vec::with_capacity(req.headers.len());
+    let mut fields = super::h1::Fields::new();
+    fields.reserve(req.headers.len());
     let (mut host, mut api_key, mut forwarded_for) = (None, None, None);
     for h in req.headers.iter() {
         let name = h.name.as_bytes();
