@@ -42,9 +42,15 @@ impl<'o> Gather<'o> {
     /// Counts what is written, makes room for `bytes` and more, and puts them.
     #[cold]
     fn spill(&mut self, bytes: &[u8]) {
-        self.commit();
-        self.out.reserve(bytes.len() + ROOM);
+        self.make_room(bytes.len());
         self.put(bytes);
+    }
+
+    /// Counts what is written and makes room for `n` bytes and more.
+    #[cold]
+    fn make_room(&mut self, n: usize) {
+        self.commit();
+        self.out.reserve(n + ROOM);
     }
 
     /// Adds the bytes written so far to the buffer's length.
@@ -75,8 +81,7 @@ impl<'o> Gather<'o> {
         let digits = decimal_len(n);
         let total = name.len() + 2 + digits + 2;
         if self.out.capacity() - self.out.len() < self.len + total {
-            self.commit();
-            self.out.reserve(total + ROOM);
+            self.make_room(total);
         }
         // SAFETY: the `total` bytes from `at` are the buffer's spare capacity
         // (checked just above), past what `put` wrote, and only written here.
