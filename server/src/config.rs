@@ -53,6 +53,12 @@ pub struct ServeArgs {
     /// If set, `GET /metrics` (Prometheus) requires `Authorization: Bearer <token>`.
     #[arg(long, env = "APIGW_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
+
+    /// Hold each gateway worker thread on a core of its own (on, the
+    /// default, or off). Applies when apigw may use exactly as many cores
+    /// as it has workers; under a smaller CPU quota the threads float anyway.
+    #[arg(long, env = "APIGW_PIN_GATEWAY_THREADS", default_value = "on", value_name = "on|off", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub pin_gateway_threads: bool,
 }
 
 impl Default for ServeArgs {
@@ -63,6 +69,7 @@ impl Default for ServeArgs {
             backend_ca_file: None,
             log_retention_days: 7,
             metrics_token: None,
+            pin_gateway_threads: true,
         }
     }
 }
@@ -100,5 +107,19 @@ mod tests {
         assert!(cli.command.is_none());
         let cli = Cli::try_parse_from(["apigw", "serve", "--console-addr", "127.0.0.1:0"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Serve(a)) if a.console_addr.port() == 0));
+    }
+
+    #[test]
+    fn gateway_threads_are_pinned_unless_turned_off() {
+        let serve = |args: &[&str]| match Cli::try_parse_from([&["apigw", "serve"], args].concat()).map(|c| c.command) {
+            Ok(Some(Command::Serve(a))) => Ok(a.pin_gateway_threads),
+            Ok(other) => panic!("not serve: {other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(serve(&[]), Ok(true));
+        assert_eq!(serve(&["--pin-gateway-threads", "off"]), Ok(false));
+        assert_eq!(serve(&["--pin-gateway-threads", "on"]), Ok(true));
+        let err = serve(&["--pin-gateway-threads", "sometimes"]).unwrap_err();
+        assert!(err.contains("--pin-gateway-threads") && err.contains("sometimes"), "{err}");
     }
 }

@@ -60,6 +60,9 @@ pub struct ServeOptions {
     pub log_retention_days: u32,
     /// Bearer token `GET /metrics` requires, if any.
     pub metrics_token: Option<String>,
+    /// Hold each gateway worker thread on a core of its own (when there is
+    /// one worker per allowed core).
+    pub pin_gateway_threads: bool,
 }
 
 impl ServeOptions {
@@ -67,7 +70,7 @@ impl ServeOptions {
     /// port and every other setting at its default (for tests and tools).
     pub fn on_free_ports(db: &std::path::Path) -> Self {
         let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
-        Self { db: db.to_owned(), console_addr: any, gateway_addr: any, backend_ca_file: None, log_retention_days: 7, metrics_token: None }
+        Self { db: db.to_owned(), console_addr: any, gateway_addr: any, backend_ca_file: None, log_retention_days: 7, metrics_token: None, pin_gateway_threads: true }
     }
 }
 
@@ -81,6 +84,7 @@ pub struct Server {
     connector: gateway::proxy::Connector,
     log_retention_days: u32,
     metrics_token: Option<String>,
+    pin_gateway_threads: bool,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -118,6 +122,7 @@ impl Server {
             connector,
             log_retention_days: opts.log_retention_days,
             metrics_token: opts.metrics_token.clone(),
+            pin_gateway_threads: opts.pin_gateway_threads,
         })
     }
 
@@ -178,7 +183,7 @@ impl Server {
 
         let console_srv = axum::serve(self.console_listener, console_app)
             .with_graceful_shutdown(stopped(stop_rx.clone()));
-        let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx);
+        let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx, self.pin_gateway_threads);
         let (c, g) = tokio::join!(console_srv, gateway_srv);
         let _ = flush_stop.send(true);
         let _ = writer_stop.send(true);

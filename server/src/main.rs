@@ -63,6 +63,7 @@ async fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         backend_ca_file: args.backend_ca_file,
         log_retention_days: args.log_retention_days,
         metrics_token: args.metrics_token,
+        pin_gateway_threads: args.pin_gateway_threads,
     };
     let server = Server::bind(&opts).await.map_err(|e| e.to_string())?;
     println!("apigw {}", env!("CARGO_PKG_VERSION"));

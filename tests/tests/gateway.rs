@@ -232,3 +232,40 @@ async fn a_bad_backend_ca_file_stops_start_up_with_a_clear_error() {
     let err = apigw_server::Server::bind(&opts).await.err().expect("refused").to_string();
     assert!(err.contains("backend CA file") && err.contains("no PEM certificate"), "{err}");
 }
+
+/// Cores in a `Cpus_allowed_list` ("0-1", "0,2-3", "5").
+#[cfg(target_os = "linux")]
+fn cores(list: &str) -> Vec<usize> {
+    list.split(',')
+        .flat_map(|part| match part.split_once('-') {
+            Some((a, b)) => (a.parse::<usize>().unwrap()..=b.parse().unwrap()).collect::<Vec<_>>(),
+            None => vec![part.parse().unwrap()],
+        })
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn gateway_worker_threads_are_pinned_one_per_core() {
+    use apigw_server::gateway::affinity;
+    let server = TestServer::start().await;
+    // An answer from the gateway means its worker threads are up.
+    reqwest::get(format!("{}/nothing/here", server.gateway)).await.expect("the gateway answers");
+    let workers = std::thread::available_parallelism().unwrap().get();
+    let plan = affinity::plan(true, workers, affinity::allowed_cpus().as_deref());
+    // Every gateway worker of every server in this test process (tests run side by side).
+    let mut seen = 0;
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let Ok(name) = std::fs::read_to_string(task.path().join("comm")) else { continue };
+        let Some(i) = name.trim().strip_prefix("apigw-gw-").and_then(|i| i.parse::<usize>().ok()) else { continue };
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
+        let list = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).unwrap().trim();
+        match &plan {
+            Some(plan) => assert_eq!(cores(list), vec![plan[i]], "worker {i} should run on core {} alone", plan[i]),
+            None => assert_eq!(Some(cores(list)), affinity::allowed_cpus(), "worker {i} should float"),
+        }
+        seen += 1;
+    }
+    assert!(seen >= workers, "found {seen} gateway worker threads, expected at least {workers}");
+    server.stop().await;
+}

@@ -5,6 +5,7 @@
 //! No database access and no lock held across an await per request.
 
 pub mod access;
+pub mod affinity;
 pub mod execlog;
 pub mod explain;
 mod fast;
@@ -664,21 +665,37 @@ type Handoff = (std::net::TcpStream, SocketAddr, h1server::Closing);
 /// worker thread runs its own single-threaded runtime with its own upstream
 /// pool, and the acceptor deals connections out in turn. A request then
 /// stays on one thread from accept to backend and back, with no work
-/// stealing or cross-thread wake-ups on the hot path.
+/// stealing or cross-thread wake-ups on the hot path. With `pin`, each
+/// worker is held on a core of its own (see [`affinity`]).
 pub async fn serve(
     listener: TcpListener,
     gateway: Arc<Gateway>,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    pin: bool,
 ) -> std::io::Result<()> {
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     let (done_tx, done_rx) = tokio::sync::watch::channel(false);
     let mut workers = Vec::new();
     let mut handles = Vec::new();
-    for i in 0..worker_count() {
+    let count = worker_count();
+    let cores = affinity::plan(pin, count, affinity::allowed_cpus().as_deref());
+    if let Some(cores) = &cores {
+        tracing::info!(?cores, "gateway worker threads pinned, one per core");
+    }
+    for i in 0..count {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Handoff>();
         let (gw, done) = (gateway.clone(), done_rx.clone());
+        let core = cores.as_ref().map(|c| c[i]);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        handles.push(std::thread::Builder::new().name(format!("apigw-gw-{i}")).spawn(move || runtime.block_on(worker(gw, rx, done)))?);
+        let run = move || {
+            if let Some(core) = core {
+                if let Err(e) = affinity::pin_current_thread(core) {
+                    tracing::warn!(worker = i, core, error = %e, "gateway worker thread not pinned; it runs on any core");
+                }
+            }
+            runtime.block_on(worker(gw, rx, done))
+        };
+        handles.push(std::thread::Builder::new().name(format!("apigw-gw-{i}")).spawn(run)?);
         workers.push(tx);
     }
     // The watch guard is not Send: finish with it inside this future.
