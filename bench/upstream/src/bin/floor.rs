@@ -1,7 +1,8 @@
 //! The floor: the least a tokio-based HTTP/1.1 reverse proxy does per
 //! request, to measure what apigw's design can reach at best on this
-//! machine. Thread-per-core current-thread runtimes (as apigw's gateway),
-//! one task per caller connection, keep-alive backend connections pooled
+//! machine. Thread-per-core current-thread runtimes, each pinned to its
+//! core and dealt connections in turn (as apigw's gateway), one task per
+//! caller connection, keep-alive backend connections pooled
 //! per thread, and per request: parse the caller's head with httparse, copy
 //! it to the backend with the path rewritten and hop-by-hop headers dropped
 //! (`X-Forwarded-For` added), parse the backend's head, read its body by
@@ -14,7 +15,7 @@ use std::cell::RefCell;
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 thread_local! {
     static POOL: RefCell<Vec<TcpStream>> = const { RefCell::new(Vec::new()) };
@@ -115,39 +116,54 @@ async fn conn(mut caller: TcpStream, peer: SocketAddr, backend: SocketAddr, path
     }
 }
 
+/// Holds the calling thread on `cpu`, as apigw's gateway does with its workers.
+#[allow(unsafe_code)] // sched_setaffinity with libc's cpu_set_t
+fn pin(cpu: usize) {
+    // SAFETY: an all-zero cpu_set_t is the empty set; `cpu` is below the
+    // core count, far below CPU_SETSIZE; the size is the set's own.
+    let ok = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+    };
+    if !ok {
+        eprintln!("floor: could not pin a worker to core {cpu}: {}", std::io::Error::last_os_error());
+    }
+}
+
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(9935);
     let backend: SocketAddr = ([127, 0, 0, 1], args.next().and_then(|p| p.parse().ok()).unwrap_or(9931)).into();
     let path: &'static str = args.next().unwrap_or_else(|| "/items".into()).leak();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
-    listener.set_nonblocking(true)?;
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let mut handles = Vec::new();
-    for _ in 0..workers {
-        let listener = listener.try_clone()?;
-        handles.push(std::thread::spawn(move || {
+    // As apigw: one worker per core, each pinned to its core, connections dealt out in turn.
+    let mut senders = Vec::new();
+    for cpu in 0..workers {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(std::net::TcpStream, SocketAddr)>();
+        senders.push(tx);
+        std::thread::spawn(move || {
+            if workers > 1 {
+                pin(cpu);
+            }
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(async move {
-                let listener = TcpListener::from_std(listener).expect("listener");
-                let local = tokio::task::LocalSet::new();
-                local
-                    .run_until(async move {
-                        loop {
-                            let (s, peer) = listener.accept().await.expect("accept");
-                            let _ = s.set_nodelay(true);
-                            tokio::task::spawn_local(async move {
-                                let _ = conn(s, peer, backend, path).await;
-                            });
-                        }
-                    })
-                    .await
-            })
-        }));
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&rt, async move {
+                while let Some((s, peer)) = rx.recv().await {
+                    let Ok(s) = TcpStream::from_std(s) else { continue };
+                    tokio::task::spawn_local(async move {
+                        let _ = conn(s, peer, backend, path).await;
+                    });
+                }
+            });
+        });
     }
     eprintln!("floor proxy on 127.0.0.1:{port} -> {backend}{path}, {workers} threads");
-    for h in handles {
-        let _ = h.join();
+    for (i, accepted) in listener.incoming().enumerate() {
+        let Ok(s) = accepted else { continue };
+        let (Ok(peer), Ok(())) = (s.peer_addr(), s.set_nodelay(true).and_then(|()| s.set_nonblocking(true))) else { continue };
+        let _ = senders[i % workers].send((s, peer));
     }
     Ok(())
 }
