@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand};
 
 /// apigw: a self-hosted API gateway with a browser console, in one binary.
@@ -57,7 +58,7 @@ pub struct ServeArgs {
     /// Hold each gateway worker thread on a core of its own (on, the
     /// default, or off). Applies when apigw may use exactly as many cores
     /// as it has workers; under a smaller CPU quota the threads float anyway.
-    #[arg(long, env = "APIGW_PIN_GATEWAY_THREADS", default_value = "on", value_name = "on|off", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "APIGW_PIN_GATEWAY_THREADS", default_value = "on", value_name = "on|off", action = clap::ArgAction::Set, value_parser = clap::builder::PossibleValuesParser::new(["on", "off"]).map(|v| v == "on"))]
     pub pin_gateway_threads: bool,
 }
 
@@ -120,6 +121,6 @@ mod tests {
         assert_eq!(serve(&["--pin-gateway-threads", "off"]), Ok(false));
         assert_eq!(serve(&["--pin-gateway-threads", "on"]), Ok(true));
         let err = serve(&["--pin-gateway-threads", "sometimes"]).unwrap_err();
-        assert!(err.contains("--pin-gateway-threads") && err.contains("sometimes"), "{err}");
+        assert!(err.contains("--pin-gateway-threads") && err.contains("sometimes") && err.contains("possible values: on, off"), "{err}");
     }
 }
