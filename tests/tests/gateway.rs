@@ -251,7 +251,7 @@ async fn gateway_worker_threads_are_pinned_one_per_core() {
     let server = TestServer::start().await;
     // An answer from the gateway means its worker threads are up.
     reqwest::get(format!("{}/nothing/here", server.gateway)).await.expect("the gateway answers");
-    let workers = std::thread::available_parallelism().unwrap().get();
+    let workers = apigw_server::gateway::worker_count();
     let plan = affinity::plan(true, workers, affinity::allowed_cpus().as_deref());
     // Every gateway worker of every server in this test process (tests run side by side).
     let mut seen = 0;

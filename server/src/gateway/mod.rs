@@ -651,7 +651,7 @@ fn mapped_response(res: Response<GwBody>, mappings: &[snapshot::ResponseMapping]
 }
 
 /// How many worker threads serve gateway connections: one per core.
-fn worker_count() -> usize {
+pub fn worker_count() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 64)
 }
 
