@@ -165,12 +165,22 @@ pub fn api_description(d: &str) -> Result<String, AppError> {
     Ok(d.to_string())
 }
 
-/// A response status code: three digits, 100 to 599.
+/// Lowest and highest status a method or integration response may answer.
+pub const STATUS_MIN: u16 = 200;
+pub const STATUS_MAX: u16 = 599;
+
+/// A method or integration response's status code: three digits, 200 to 599.
+/// AWS's model allows `[1-5]\d\d`; this gateway refuses 1xx too, because a
+/// 1xx status is an interim response (100 Continue, 101 Switching Protocols)
+/// that must be followed by a final one, and the status configured here is
+/// the final answer the gateway sends.
 pub fn status_code(code: &str) -> Result<String, AppError> {
-    match code.parse::<u16>() {
-        Ok(n) if (100..=599).contains(&n) && code.len() == 3 => Ok(code.to_string()),
+    let n = (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.parse::<u16>().ok()).flatten();
+    match n {
+        Some(n) if (STATUS_MIN..=STATUS_MAX).contains(&n) => Ok(code.to_string()),
         _ => Err(AppError::invalid("statusCode", format!(
-            "statusCode '{code}' must be a three-digit HTTP status between 100 and 599."
+            "statusCode: must be a number from {STATUS_MIN} to {STATUS_MAX}; '{code}' is not. \
+             (1xx statuses are interim responses such as 100 Continue; a gateway cannot send one as its final answer.)"
         ))),
     }
 }
@@ -214,6 +224,21 @@ mod tests {
         assert_eq!(path_params("/pets/{id}/toys/{proxy+}"), vec!["id", "proxy"]);
         assert!(status_code("200").is_ok());
         assert!(status_code("2000").is_err() && status_code("099").is_err());
+    }
+
+    #[test]
+    fn status_codes_are_final_statuses() {
+        for ok in ["200", "204", "301", "404", "599"] {
+            assert_eq!(status_code(ok).unwrap(), ok);
+        }
+        for bad in ["100", "101", "199", "600", "999", "20", "2000", "+20", " 200", "2x0", "", "٢٠٠"] {
+            let e = status_code(bad).unwrap_err();
+            assert_eq!(e.field(), Some("statusCode"), "{bad}");
+            let msg = e.to_string();
+            assert!(msg.starts_with("statusCode: must be a number from 200 to 599;"), "{msg}");
+            assert!(msg.contains(&format!("'{bad}' is not")), "{msg}");
+        }
+        assert!(status_code("101").unwrap_err().to_string().contains("interim"));
     }
 }
 
@@ -280,21 +305,84 @@ pub fn plan_name(name: &str) -> Result<String, AppError> {
     Ok(n.to_string())
 }
 
-/// Throttle limits: a finite rate of 0 or more requests per second, a whole
-/// burst of 0 or more. `field` names where they came from (e.g. `throttle`).
+/// Throttle bounds: a rate is 0 (every request refused) or from
+/// `THROTTLE_MIN_RATE` to `THROTTLE_MAX_RATE` requests per second; a burst is
+/// a whole number from 0 (every request refused) to `THROTTLE_MAX_BURST`.
+///
+/// Why these: the gateway's limiter (`server/src/gateway/limits.rs`, a GCRA
+/// bucket in one `u64` of nanoseconds) spaces requests `1e9 / rate` ns apart
+/// and lets the next-allowed time run up to `burst` of those spaces ahead of
+/// now. At the slowest rate (0.001/s, one request per 1000 s = 1e12 ns) and the
+/// largest burst (1,000,000) that is 1e18 ns (about 32 years), plus one more
+/// interval, added to the process's uptime: far inside `u64::MAX` (1.8e19 ns),
+/// so nothing can wrap. A rate of 1e-10 alone is an interval of 1e19 ns, and
+/// two of them wrap a `u64`. AWS's default account limits are 10,000 requests
+/// per second and a burst of 5,000; 1,000,000 of each leaves room above that.
+pub const THROTTLE_MIN_RATE: f64 = 0.001;
+pub const THROTTLE_MAX_RATE: f64 = 1_000_000.0;
+pub const THROTTLE_MAX_BURST: i64 = 1_000_000;
+
+/// A rate as a person wrote it: 1e-10 rather than 0.0000000001.
+fn show_number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && (v.abs() < 1e-3 || v.abs() >= 1e15) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+fn rate_limit_error(field: &str, shown: &str) -> AppError {
+    AppError::invalid(field, format!(
+        "{field}: must be 0 (refuses every request) or a number from {} to {} requests per second; {shown} is not.",
+        show_number(THROTTLE_MIN_RATE),
+        show_number(THROTTLE_MAX_RATE)
+    ))
+}
+
+fn burst_limit_error(field: &str, shown: &str) -> AppError {
+    AppError::invalid(field, format!(
+        "{field}: must be a whole number from 0 to {THROTTLE_MAX_BURST} (0 refuses every request); {shown} is not."
+    ))
+}
+
+/// A throttle's steady rate in requests per second: 0, or a finite number
+/// from `THROTTLE_MIN_RATE` to `THROTTLE_MAX_RATE`. `field` names it in the error.
+pub fn rate_limit(rate: f64, field: &str) -> Result<f64, AppError> {
+    if rate == 0.0 || (THROTTLE_MIN_RATE..=THROTTLE_MAX_RATE).contains(&rate) {
+        Ok(rate.abs())
+    } else {
+        Err(rate_limit_error(field, &show_number(rate)))
+    }
+}
+
+/// A throttle's burst: a whole number from 0 to `THROTTLE_MAX_BURST`.
+pub fn burst_limit(burst: i64, field: &str) -> Result<i64, AppError> {
+    if (0..=THROTTLE_MAX_BURST).contains(&burst) {
+        Ok(burst)
+    } else {
+        Err(burst_limit_error(field, &burst.to_string()))
+    }
+}
+
+/// `rate_limit` of a value given as text (a patch operation's value).
+pub fn rate_limit_text(value: &str, field: &str) -> Result<f64, AppError> {
+    let shown = format!("'{value}'");
+    let rate: f64 = value.trim().parse().map_err(|_| rate_limit_error(field, &shown))?;
+    rate_limit(rate, field).map_err(|_| rate_limit_error(field, &shown))
+}
+
+/// `burst_limit` of a value given as text (a patch operation's value).
+pub fn burst_limit_text(value: &str, field: &str) -> Result<i64, AppError> {
+    let shown = format!("'{value}'");
+    let burst: i64 = value.trim().parse().map_err(|_| burst_limit_error(field, &shown))?;
+    burst_limit(burst, field).map_err(|_| burst_limit_error(field, &shown))
+}
+
+/// Throttle limits: `rate_limit` and `burst_limit`, named `{field}.rateLimit`
+/// and `{field}.burstLimit` (e.g. `throttle.rateLimit`).
 pub fn throttle(t: &crate::model::ThrottleSettings, field: &str) -> Result<(), AppError> {
-    if !t.rate_limit.is_finite() || t.rate_limit < 0.0 || t.rate_limit > 1_000_000.0 {
-        return Err(AppError::invalid(
-            format!("{field}.rateLimit"),
-            format!("rateLimit must be a number of requests per second from 0 to 1000000; {} is not.", t.rate_limit),
-        ));
-    }
-    if !(0..=1_000_000).contains(&t.burst_limit) {
-        return Err(AppError::invalid(
-            format!("{field}.burstLimit"),
-            format!("burstLimit must be a whole number from 0 to 1000000; {} is not.", t.burst_limit),
-        ));
-    }
+    rate_limit(t.rate_limit, &format!("{field}.rateLimit"))?;
+    burst_limit(t.burst_limit, &format!("{field}.burstLimit"))?;
     Ok(())
 }
 
@@ -350,5 +438,39 @@ mod key_and_plan_tests {
         assert_eq!(quota(&q(5, "DAY", 1)).unwrap_err().field(), Some("quota.offset"));
         assert_eq!(quota(&q(5, "WEEK", 7)).unwrap_err().field(), Some("quota.offset"));
         assert_eq!(quota(&q(5, "MONTH", 28)).unwrap_err().field(), Some("quota.offset"));
+    }
+
+    #[test]
+    fn throttle_ranges_keep_the_limiter_exact() {
+        let t = |rate_limit, burst_limit| ThrottleSettings { rate_limit, burst_limit };
+        for (rate, burst) in [(0.0, 0), (0.001, 1), (0.01, 2), (10_000.0, 5_000), (1_000_000.0, 1_000_000)] {
+            assert!(throttle(&t(rate, burst), "throttle").is_ok(), "{rate} {burst}");
+        }
+        assert_eq!(rate_limit(-0.0, "r").unwrap(), 0.0);
+        for rate in [1e-10, 0.0009, f64::MIN_POSITIVE, -1.0, 1_000_000.5, f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            let e = throttle(&t(rate, 1), "throttle").unwrap_err();
+            assert_eq!(e.field(), Some("throttle.rateLimit"), "{rate}");
+            assert!(e.to_string().starts_with("throttle.rateLimit: must be 0"), "{e}");
+        }
+        assert_eq!(
+            rate_limit(1e-10, "throttle.rateLimit").unwrap_err().to_string(),
+            "throttle.rateLimit: must be 0 (refuses every request) or a number from 0.001 to 1000000 requests per second; 1e-10 is not."
+        );
+        for burst in [-1, 1_000_001, i64::MAX, i64::MIN] {
+            let e = throttle(&t(1.0, burst), "apiStages[0].throttle[/pets/GET]").unwrap_err();
+            assert_eq!(e.field(), Some("apiStages[0].throttle[/pets/GET].burstLimit"), "{burst}");
+            assert!(e.to_string().contains(&format!("; {burst} is not.")), "{e}");
+        }
+        // As text, the value is echoed as it was sent.
+        assert_eq!(rate_limit_text("2.5", "f").unwrap(), 2.5);
+        assert_eq!(burst_limit_text(" 7 ", "f").unwrap(), 7);
+        for bad in ["1e-10", "fast", "", "NaN", "inf", "-1", "1e7"] {
+            let e = rate_limit_text(bad, "/*/*/throttling/rateLimit").unwrap_err();
+            assert_eq!(e.field(), Some("/*/*/throttling/rateLimit"));
+            assert!(e.to_string().contains(&format!("; '{bad}' is not.")), "{e}");
+        }
+        for bad in ["1.5", "-1", "1000001", "many", "1e3"] {
+            assert!(burst_limit_text(bad, "b").unwrap_err().to_string().contains(&format!("'{bad}' is not")), "{bad}");
+        }
     }
 }

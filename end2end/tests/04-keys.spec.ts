@@ -106,9 +106,9 @@ test('keys, plans, throttling and usage', async ({ page, context, request }) => 
   await page.fill('#plan-description', 'Partners on the free tier');
   await page.check('#plan-throttle');
   await page.fill('#plan-rate', 'fast');
-  await expect(page.locator('#plan-form')).toContainText('rateLimit must be a number');
+  await expect(page.locator('#plan-form')).toContainText("rateLimit: must be 0 (refuses every request) or a number from 0.001 to 1000000 requests per second; 'fast' is not.");
   await page.fill('#plan-burst', '-2');
-  await expect(page.locator('#plan-form')).toContainText('burstLimit must be a whole number from 0 to 1000000');
+  await expect(page.locator('#plan-form')).toContainText("burstLimit: must be a whole number from 0 to 1000000 (0 refuses every request); '-2' is not.");
   await page.check('#plan-quota');
   await page.fill('#plan-quota-limit', '1000');
   await page.selectOption('#plan-quota-period', 'WEEK');

@@ -177,19 +177,10 @@ impl Deploys {
                 _ => {
                     let (key, field) = method_setting_path(path)?;
                     let setting = stage.method_settings.entry(key).or_insert_with(MethodSetting::default);
+                    // The same bounds as usage plan throttles; the error names the patch path.
                     match field {
-                        "throttling/rateLimit" => {
-                            let v: f64 = value.parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
-                                AppError::invalid("throttlingRateLimit", format!("rateLimit must be a number of requests per second, 0 or more; '{value}' is not."))
-                            })?;
-                            setting.throttling_rate_limit = Some(v);
-                        }
-                        "throttling/burstLimit" => {
-                            let v: i64 = value.parse().ok().filter(|v: &i64| *v >= 0).ok_or_else(|| {
-                                AppError::invalid("throttlingBurstLimit", format!("burstLimit must be a whole number, 0 or more; '{value}' is not."))
-                            })?;
-                            setting.throttling_burst_limit = Some(v);
-                        }
+                        "throttling/rateLimit" => setting.throttling_rate_limit = Some(rules::rate_limit_text(&value, path)?),
+                        "throttling/burstLimit" => setting.throttling_burst_limit = Some(rules::burst_limit_text(&value, path)?),
                         _ => unreachable!("method_setting_path only returns known fields"),
                     }
                 }

@@ -468,9 +468,6 @@ fn apply_plan_op(p: &mut UsagePlanInput, op: &PatchOperation) -> Result<(), AppE
             op.op
         ))
     };
-    let number = |field: &str| -> Result<f64, AppError> {
-        value.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| AppError::invalid(field, format!("{field} must be a number; '{value}' is not.")))
-    };
     let whole = |field: &str| -> Result<i64, AppError> {
         value.parse::<i64>().map_err(|_| AppError::invalid(field, format!("{field} must be a whole number; '{value}' is not.")))
     };
@@ -478,12 +475,12 @@ fn apply_plan_op(p: &mut UsagePlanInput, op: &PatchOperation) -> Result<(), AppE
         ("replace", "/name") => p.name = Some(value),
         ("replace", "/description") => p.description = Some(value),
         ("replace", "/throttle/rateLimit") => {
-            let rate = number("throttle.rateLimit")?;
+            let rate = rules::rate_limit_text(&value, "throttle.rateLimit")?;
             let t = p.throttle.get_or_insert(ThrottleSettings { rate_limit: rate, burst_limit: (rate.ceil() as i64).max(1) });
             t.rate_limit = rate;
         }
         ("replace", "/throttle/burstLimit") => {
-            let burst = whole("throttle.burstLimit")?;
+            let burst = rules::burst_limit_text(&value, "throttle.burstLimit")?;
             let t = p.throttle.get_or_insert(ThrottleSettings { rate_limit: burst as f64, burst_limit: burst });
             t.burst_limit = burst;
         }
@@ -536,11 +533,11 @@ fn apply_plan_op(p: &mut UsagePlanInput, op: &PatchOperation) -> Result<(), AppE
                     map.remove(&key).ok_or_else(|| AppError::NotFound(format!("No throttle is set for {key} in {api_stage}.")))?;
                 }
                 Some("rateLimit") => {
-                    let rate = number("throttle.rateLimit")?;
+                    let rate = rules::rate_limit_text(&value, path)?;
                     map.entry(key).or_insert(ThrottleSettings { rate_limit: rate, burst_limit: (rate.ceil() as i64).max(1) }).rate_limit = rate;
                 }
                 Some("burstLimit") => {
-                    let burst = whole("throttle.burstLimit")?;
+                    let burst = rules::burst_limit_text(&value, path)?;
                     map.entry(key).or_insert(ThrottleSettings { rate_limit: burst as f64, burst_limit: burst }).burst_limit = burst;
                 }
                 Some(_) => return Err(bad_path()),
@@ -581,6 +578,15 @@ mod tests {
         assert_eq!(apply_plan_op(&mut p, &op("replace", "/quota/limit", "x")).unwrap_err().field(), Some("quota.limit"));
         assert_eq!(apply_plan_op(&mut p, &op("add", "/apiStages", "nocolon")).unwrap_err().field(), Some("apiStages"));
         assert_eq!(apply_plan_op(&mut p, &op("replace", "/nope", "1")).unwrap_err().field(), Some("patchOperations"));
+        // Throttle values are checked by the same rules as a whole plan's, and echoed as sent.
+        let e = apply_plan_op(&mut p, &op("replace", "/throttle/rateLimit", "1e-10")).unwrap_err();
+        assert_eq!(e.field(), Some("throttle.rateLimit"));
+        assert!(e.to_string().starts_with("throttle.rateLimit: must be 0") && e.to_string().ends_with("'1e-10' is not."), "{e}");
+        let e = apply_plan_op(&mut p, &op("replace", "/throttle/burstLimit", "1000001")).unwrap_err();
+        assert_eq!(e.field(), Some("throttle.burstLimit"));
+        let path = "/apiStages/abc:dev/throttle/~1pets/GET/rateLimit";
+        assert_eq!(apply_plan_op(&mut p, &op("replace", path, "-3")).unwrap_err().field(), Some(path));
+        assert_eq!(p.throttle.unwrap().burst_limit, 3, "refused values change nothing");
         apply_plan_op(&mut p, &op("remove", "/apiStages", "abc:dev")).unwrap();
         apply_plan_op(&mut p, &op("remove", "/quota", "")).unwrap();
         assert!(p.api_stages.is_empty() && p.quota.is_none());

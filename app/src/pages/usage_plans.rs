@@ -384,19 +384,13 @@ fn PlanForm(
         if !throttle_on.get() {
             return None;
         }
-        match rate.get().trim().parse::<f64>() {
-            Err(_) => Some("rateLimit must be a number of requests per second, e.g. 10 or 0.5.".to_string()),
-            Ok(r) => rules::throttle(&ThrottleSettings { rate_limit: r, burst_limit: 0 }, "throttle").err().map(|e| e.to_string()),
-        }
+        rules::rate_limit_text(&rate.get(), "throttle.rateLimit").err().map(|e| e.to_string())
     };
     let burst_local = move || {
         if !throttle_on.get() {
             return None;
         }
-        match burst.get().trim().parse::<i64>() {
-            Err(_) => Some("burstLimit must be a whole number of requests, e.g. 20.".to_string()),
-            Ok(b) => rules::throttle(&ThrottleSettings { rate_limit: 0.0, burst_limit: b }, "throttle").err().map(|e| e.to_string()),
-        }
+        rules::burst_limit_text(&burst.get(), "throttle.burstLimit").err().map(|e| e.to_string())
     };
     let limit_local = move || {
         if !quota_on.get() {

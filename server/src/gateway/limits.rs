@@ -43,12 +43,23 @@ pub struct Allowed {
     pub reset_secs: u64,
 }
 
+/// The slowest rate and the largest burst a bucket works with. The
+/// configuration rules (`apigw_app::rules::rate_limit`, `burst_limit`) refuse
+/// anything outside them; a value that got past them (an older database row)
+/// is clamped here: a slower rate becomes this one, a larger burst this one.
+/// With them the interval is at most 1e12 ns and the capacity at most 1e18 ns,
+/// so `tat` stays within 1e18 + 1e12 ns of the clock and cannot wrap a `u64`
+/// (1.8e19) in the ~550 years of uptime before `now` itself would.
+const MIN_RATE: f64 = THROTTLE_MIN_RATE;
+const MAX_BURST: i64 = THROTTLE_MAX_BURST;
+
 impl Gcra {
     pub fn new(rate: f64, burst: i64) -> Self {
         // NaN counts as blocked too.
         let blocked = rate.is_nan() || rate <= 0.0 || burst <= 0;
-        let interval = if blocked { 0 } else { ((SEC as f64 / rate).round() as u64).max(1) };
-        Self { rate, burst, interval, capacity: interval.saturating_mul(burst.max(0) as u64), tat: AtomicU64::new(0) }
+        let interval = if blocked { 0 } else { ((SEC as f64 / rate.max(MIN_RATE)).round() as u64).max(1) };
+        let capacity = interval.saturating_mul(burst.clamp(0, MAX_BURST) as u64);
+        Self { rate, burst, interval, capacity, tat: AtomicU64::new(0) }
     }
 
     /// Takes one request's worth from the bucket, or says how many
@@ -59,7 +70,9 @@ impl Gcra {
         }
         let mut tat = self.tat.load(Ordering::Relaxed);
         loop {
-            let next = tat.max(now) + self.interval;
+            // Saturating: with the bounds above it never saturates, and if it
+            // did, `ahead` would exceed the capacity and the request be refused.
+            let next = tat.max(now).saturating_add(self.interval);
             let ahead = next - now;
             if ahead > self.capacity {
                 return Err(ahead - self.capacity);
@@ -67,7 +80,7 @@ impl Gcra {
             match self.tat.compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => {
                     return Ok(Allowed {
-                        limit: self.burst as u64,
+                        limit: self.burst.clamp(0, MAX_BURST) as u64,
                         remaining: (self.capacity - ahead) / self.interval,
                         reset_secs: ahead.div_ceil(SEC),
                     })
@@ -180,6 +193,7 @@ impl QuotaRule {
 }
 
 pub use apigw_app::calendar::{civil_from_days, days_from_civil};
+use apigw_app::rules::{THROTTLE_MAX_BURST, THROTTLE_MIN_RATE};
 
 /// `YYYY-MM-DD` of the UTC day containing `secs`.
 pub fn day_string(secs: i64) -> String {
@@ -216,6 +230,42 @@ mod tests {
     fn zero_limits_block_everything() {
         assert!(Gcra::new(0.0, 10).acquire(SEC).is_err());
         assert!(Gcra::new(10.0, 0).acquire(SEC).is_err());
+    }
+
+    #[test]
+    fn tiny_rates_and_huge_bursts_cannot_wrap() {
+        // 1e-10 requests/s is an interval of 1e19 ns: unclamped, the second
+        // request overflowed `tat` (a panic in debug builds, and in release a
+        // wrapped, small `ahead` that let every later request through).
+        let t0 = 1_000 * SEC;
+        for burst in [1, 5, 1_000] {
+            let b = Gcra::new(1e-10, burst);
+            for _ in 0..burst {
+                assert!(b.acquire(t0).is_ok());
+            }
+            for later in [t0, t0 + SEC, t0 + 600 * SEC] {
+                for _ in 0..3 {
+                    let wait = b.acquire(later).unwrap_err();
+                    assert!(wait > 0 && retry_after_secs(wait) <= 1_000, "{wait}");
+                }
+            }
+            assert_eq!(b.peek(t0).0, 0);
+        }
+        // The smallest positive rate, the largest burst: at most MAX_BURST, then refused.
+        let b = Gcra::new(f64::MIN_POSITIVE, i64::MAX);
+        let admitted = (0..MAX_BURST + 10).filter(|_| b.acquire(t0).is_ok()).count() as i64;
+        assert_eq!(admitted, MAX_BURST);
+        assert!(b.acquire(t0 + 60 * SEC).is_err());
+        // Late in the clock's range nothing overflows either.
+        let late = u64::MAX - 2_000_000_000_000_000_000;
+        let b = Gcra::new(1e-10, 3);
+        assert_eq!((0..10).filter(|_| b.acquire(late).is_ok()).count(), 3);
+        // At the slowest allowed rate, exactly one request per 1000 s after the burst.
+        let b = Gcra::new(0.001, 2);
+        assert!(b.acquire(t0).is_ok() && b.acquire(t0).is_ok());
+        assert_eq!(b.acquire(t0).unwrap_err(), 1_000 * SEC);
+        assert!(b.acquire(t0 + 999 * SEC).is_err());
+        assert!(b.acquire(t0 + 1_000 * SEC).is_ok());
     }
 
     #[test]

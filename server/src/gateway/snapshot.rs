@@ -296,7 +296,17 @@ fn mock_response(i: &Integration) -> Result<MockResponse, String> {
         })
         .or_else(|| responses.values().find(|r| r.selection_pattern.as_deref().unwrap_or("").is_empty()))
         .ok_or_else(|| "Execution failed due to configuration error: No match for output mapping and no default output mapping configured".to_string())?;
-    let status = chosen.status_code.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK);
+    // The configuration rules refuse anything but 200-599 (a 1xx is interim,
+    // never a final answer); an older row that holds one is a configuration error.
+    let status = rules::status_code(&chosen.status_code)
+        .ok()
+        .and_then(|s| StatusCode::from_bytes(s.as_bytes()).ok())
+        .ok_or_else(|| {
+            format!(
+                "Execution failed due to configuration error: the integration response's status '{}' is not a final HTTP status from 200 to 599",
+                chosen.status_code
+            )
+        })?;
     let (headers, _) = header_pairs(&chosen.response_parameters);
     let body = chosen
         .response_templates
