@@ -60,6 +60,38 @@ pub struct ServeArgs {
     /// as it has workers; under a smaller CPU quota the threads float anyway.
     #[arg(long, env = "APIGW_PIN_GATEWAY_THREADS", default_value = "on", value_name = "on|off", action = clap::ArgAction::Set, value_parser = clap::builder::PossibleValuesParser::new(["on", "off"]).map(|v| v == "on"))]
     pub pin_gateway_threads: bool,
+
+    /// Seconds a caller has to send a request head, from its first byte
+    /// (and a new connection to send its first byte); slower callers are closed.
+    #[arg(long, env = "APIGW_HEAD_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub head_timeout: u64,
+
+    /// Seconds an idle keep-alive caller connection is kept open.
+    #[arg(long, env = "APIGW_IDLE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout: u64,
+
+    /// Longest pause, in seconds, while a request body arrives (answered 408).
+    #[arg(long, env = "APIGW_BODY_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
+
+    /// Longest pause, in seconds, while a backend's response body arrives or
+    /// a caller reads its response; the response is then cut off.
+    #[arg(long, env = "APIGW_SEND_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub send_timeout: u64,
+
+    /// Most caller connections open at once; past it a new one is answered
+    /// 503 and closed. 0: half the open-file limit (raised to its maximum at
+    /// start), less 256 for the console, database and backends.
+    #[arg(long, env = "APIGW_MAX_CONNECTIONS", default_value_t = 0)]
+    pub max_connections: usize,
+}
+
+impl ServeArgs {
+    /// The HTTP timeouts these flags give.
+    pub fn timeouts(&self) -> crate::gateway::http1::Timeouts {
+        let s = std::time::Duration::from_secs;
+        crate::gateway::http1::Timeouts { head: s(self.head_timeout), idle: s(self.idle_timeout), body: s(self.body_timeout), send: s(self.send_timeout) }
+    }
 }
 
 impl Default for ServeArgs {
@@ -71,6 +103,11 @@ impl Default for ServeArgs {
             log_retention_days: 7,
             metrics_token: None,
             pin_gateway_threads: true,
+            head_timeout: 10,
+            idle_timeout: 60,
+            body_timeout: 30,
+            send_timeout: 30,
+            max_connections: 0,
         }
     }
 }

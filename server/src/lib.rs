@@ -32,6 +32,8 @@ pub mod control;
 pub mod console;
 /// The gateway listener.
 pub mod gateway;
+/// The open-file limit.
+pub mod fdlimit;
 /// Per-request metrics: recording, rollups, queries, Prometheus.
 pub mod metrics;
 /// The SQLite store.
@@ -63,6 +65,10 @@ pub struct ServeOptions {
     /// Hold each gateway worker thread on a core of its own (when there is
     /// one worker per allowed core).
     pub pin_gateway_threads: bool,
+    /// How long the gateway waits on callers and backends.
+    pub timeouts: gateway::http1::Timeouts,
+    /// Most caller connections open at once (0: from the open-file limit).
+    pub max_connections: usize,
 }
 
 impl ServeOptions {
@@ -70,7 +76,7 @@ impl ServeOptions {
     /// port and every other setting at its default (for tests and tools).
     pub fn on_free_ports(db: &std::path::Path) -> Self {
         let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
-        Self { db: db.to_owned(), console_addr: any, gateway_addr: any, backend_ca_file: None, log_retention_days: 7, metrics_token: None, pin_gateway_threads: true }
+        Self { db: db.to_owned(), console_addr: any, gateway_addr: any, backend_ca_file: None, log_retention_days: 7, metrics_token: None, pin_gateway_threads: true, timeouts: Default::default(), max_connections: 0 }
     }
 }
 
@@ -85,6 +91,8 @@ pub struct Server {
     log_retention_days: u32,
     metrics_token: Option<String>,
     pin_gateway_threads: bool,
+    timeouts: gateway::http1::Timeouts,
+    max_connections: usize,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -123,6 +131,8 @@ impl Server {
             log_retention_days: opts.log_retention_days,
             metrics_token: opts.metrics_token.clone(),
             pin_gateway_threads: opts.pin_gateway_threads,
+            timeouts: opts.timeouts,
+            max_connections: opts.max_connections,
         })
     }
 
@@ -160,6 +170,7 @@ impl Server {
             upstream: gateway::proxy::clients(self.connector.clone()),
             connector: self.connector,
             recorder,
+            timeouts: self.timeouts,
         });
         let console = console::Console::new(self.store.clone(), key, registry, access.clone(), hub, gateway.clone(), info).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
@@ -183,7 +194,7 @@ impl Server {
 
         let console_srv = axum::serve(self.console_listener, console_app)
             .with_graceful_shutdown(stopped(stop_rx.clone()));
-        let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx, self.pin_gateway_threads);
+        let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx, self.pin_gateway_threads, self.max_connections);
         let (c, g) = tokio::join!(console_srv, gateway_srv);
         let _ = flush_stop.send(true);
         let _ = writer_stop.send(true);

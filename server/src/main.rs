@@ -56,6 +56,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
+    let timeouts = args.timeouts();
     let opts = ServeOptions {
         db: db.to_owned(),
         console_addr: args.console_addr,
@@ -64,6 +65,8 @@ async fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         log_retention_days: args.log_retention_days,
         metrics_token: args.metrics_token,
         pin_gateway_threads: args.pin_gateway_threads,
+        timeouts,
+        max_connections: args.max_connections,
     };
     let server = Server::bind(&opts).await.map_err(|e| e.to_string())?;
     println!("apigw {}", env!("CARGO_PKG_VERSION"));

@@ -13,7 +13,7 @@ use apigw_app::model::{TestInvokeInput, TestInvokeOutput};
 use apigw_app::rules;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 
 use crate::apis::Apis;
 use crate::gateway::execlog::{body_text, headers_text, ExecLog};
@@ -116,7 +116,7 @@ pub async fn test_invoke(
     let peer: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
     let mut trace = Trace::default();
     let res = gateway
-        .integrate(&compiled_method, &parts, full_body(body), &params, peer, &mut trace, Some(&mut log))
+        .integrate(&compiled_method, &parts, Bytes::from(body), &params, peer, &mut trace, Some(&mut log))
         .await;
     let (res_parts, res_body) = res.into_parts();
     let (bytes, failed) = read_body(res_body).await;
@@ -150,10 +150,6 @@ pub async fn test_invoke(
         latency,
         body_truncated: truncated,
     })
-}
-
-fn full_body(body: String) -> GwBody {
-    Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed()
 }
 
 /// The response body, up to the payload limit: (bytes, why reading failed).

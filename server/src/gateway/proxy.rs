@@ -1,26 +1,27 @@
-//! Calling the backend: the clients (the lean HTTP/1.1 pool in `h1` for
-//! http:// backends, hyper's pooled client for https://), URL building from
-//! the integration's template, header hygiene, and the timeout and failure
-//! rules.
+//! Calling the backend: the clients (the gateway's own HTTP/1.1 client in
+//! `http1::client` for http:// backends, hyper's pooled client for
+//! https://), URL building from the integration's template, the headers a
+//! backend gets, and the timeout and failure rules.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, Uri};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::h1::SendError;
+use super::http1::client::{encode_request, Backend, Pool};
+use super::http1::header::strip_hop_by_hop;
 use super::snapshot::{Params, UriPart, UriTemplate};
-use super::{BoxError, GwBody, MAX_BODY};
+use super::{BoxError, GwBody};
 
 /// hyper's pooled client, for https:// backends.
 pub type Upstream = Client<HttpsConnector<HttpConnector>, GwBody>;
@@ -29,7 +30,7 @@ pub type Upstream = Client<HttpsConnector<HttpConnector>, GwBody>;
 /// Test button): connections to http:// backends in the lean HTTP/1.1 pool,
 /// to https:// ones through hyper's client and rustls.
 pub struct Backends {
-    pub plain: super::h1::Pool,
+    pub plain: Pool,
     pub tls: Upstream,
 }
 
@@ -38,7 +39,7 @@ pub type Clients = Arc<Backends>;
 
 /// New, empty backend clients over `connector`.
 pub fn clients(connector: Connector) -> Clients {
-    Arc::new(Backends { plain: super::h1::Pool::default(), tls: client(connector) })
+    Arc::new(Backends { plain: Pool::default(), tls: client(connector) })
 }
 
 /// How the upstream client connects: TCP, and TLS for https:// backends.
@@ -93,8 +94,6 @@ pub fn upstream_connector(extra_ca: Option<&Path>) -> std::io::Result<Connector>
 pub enum ProxyError {
     /// No response headers within the integration's timeout.
     Timeout,
-    /// The request body passed the 10 MB limit while streaming.
-    TooLarge,
     /// Unreachable, refused, reset, or not HTTP; the text is for the log.
     Failed(String),
     /// The integration URI did not make a valid URL after substitution.
@@ -122,46 +121,6 @@ pub(super) fn ip_value(ip: std::net::IpAddr) -> HeaderValue {
             }
         }
     })
-}
-
-/// Headers that belong to one connection and must not be forwarded.
-const HOP_BY_HOP_NAMES: [&str; 10] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "trailers",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-connection",
-];
-
-/// Whether `name` (any case) is one of the hop-by-hop headers.
-pub(super) fn is_hop_by_hop(name: &[u8]) -> bool {
-    HOP_BY_HOP_NAMES.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(name))
-}
-
-/// The comma-separated tokens of every `name` header, trimmed (as in
-/// `Connection: close, x-private` or `Transfer-Encoding: gzip, chunked`).
-pub(super) fn header_tokens(headers: &HeaderMap, name: HeaderName) -> impl Iterator<Item = &str> {
-    headers.get_all(name).into_iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim)
-}
-
-/// Removes hop-by-hop headers, including any the Connection header names.
-pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    // Usually there are none: look before removing (each removal hashes).
-    if !headers.keys().any(|k| is_hop_by_hop(k.as_str().as_bytes())) {
-        return;
-    }
-    let named: Vec<HeaderName> = header_tokens(headers, header::CONNECTION).filter_map(|n| HeaderName::try_from(n).ok()).collect();
-    for n in named {
-        headers.remove(n);
-    }
-    for h in HOP_BY_HOP_NAMES {
-        headers.remove(h);
-    }
 }
 
 /// Renders the backend URL: `{param}`s filled from the match, a greedy tail
@@ -204,34 +163,33 @@ pub fn backend_url(template: &UriTemplate, params: &Params, greedy: Option<&str>
     url
 }
 
-/// What to send: already decided by the caller. `B` is the caller's body:
-/// the client's streamed body on the hot path, a buffered one for a test invoke.
-pub struct Outbound<'a, B> {
+/// What to send: already decided by the caller.
+pub struct Outbound<'a> {
     pub method: Method,
     pub url: String,
     pub proxy: bool,
     pub headers: &'a HeaderMap,
-    pub body: B,
+    /// The caller's whole body (the gateway buffers it, as AWS does, so
+    /// the backend always gets its length).
+    pub body: Bytes,
     pub peer: SocketAddr,
     pub timeout: Duration,
-    /// Counts the request body's bytes as they go to the backend.
-    pub counted: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// The execution log of a test invoke.
     pub log: Option<&'a mut super::execlog::ExecLog>,
 }
 
 /// Sends the request upstream and waits (up to the timeout) for its
-/// response headers; the response body then streams back as it arrives.
+/// response headers; the response body then streams back as it arrives,
+/// with at most `body_idle` between its pieces.
 /// Returns the response and the time spent waiting for it.
-pub async fn call<B>(clients: &Backends, mut out: Outbound<'_, B>) -> Result<(Response<GwBody>, Duration), ProxyError>
-where
-    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
-    B::Error: Into<BoxError>,
-{
+pub async fn call(clients: &Backends, mut out: Outbound<'_>, body_idle: Duration) -> Result<(Response<GwBody>, Duration), ProxyError> {
     let uri: Uri = out.url.parse().map_err(|e| ProxyError::BadUri(format!("{}: {e}", out.url)))?;
     if !matches!(uri.scheme_str(), Some("http" | "https")) {
         return Err(ProxyError::BadUri(format!("{}: only http:// and https:// backends are supported", out.url)));
     }
+    let Some(host) = uri.host() else {
+        return Err(ProxyError::BadUri(format!("{}: no host", out.url)));
+    };
     let mut headers = HeaderMap::with_capacity(out.headers.len() + 3);
     if out.proxy {
         for (k, v) in out.headers {
@@ -252,12 +210,15 @@ where
         }
     } else {
         // HTTP (non-proxy) integrations pass only the body and its type.
-        for h in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::ACCEPT] {
+        for h in [header::CONTENT_TYPE, header::ACCEPT] {
             if let Some(v) = out.headers.get(&h) {
                 headers.insert(h, v.clone());
             }
         }
     }
+    // The framing is the body's own, never the caller's headers'.
+    headers.remove(header::CONTENT_LENGTH);
+    headers.remove(header::EXPECT);
     if let Some(log) = out.log.as_deref_mut() {
         log.line(format!("Endpoint request URI: {}", out.url));
         log.line(format!("Endpoint request headers: {}", super::execlog::headers_text(&headers)));
@@ -265,34 +226,24 @@ where
         log.line(format!("Endpoint request body after transformations: {body}"));
         log.line(format!("Sending request to {}", out.url));
     }
-    let body: GwBody = match out.counted {
-        Some(n) => Limited::new(out.body, MAX_BODY)
-            .map_frame(move |f| {
-                if let Some(d) = f.data_ref() {
-                    n.fetch_add(d.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                }
-                f
-            })
-            .map_err(BoxError::from)
-            .boxed(),
-        None => Limited::new(out.body, MAX_BODY).map_err(BoxError::from).boxed(),
-    };
-    let mut req = Request::builder().method(out.method).uri(uri).body(body).map_err(|e| ProxyError::BadUri(e.to_string()))?;
-    *req.headers_mut() = headers;
-
     let started = Instant::now();
-    let plain = req.uri().scheme_str() == Some("http");
     let exchange = async {
-        if plain {
-            match clients.plain.send(req).await {
+        if uri.scheme_str() == Some("http") {
+            let key = uri.authority().map_or(host, |a| a.as_str());
+            let backend = Backend { key, host, port: uri.port_u16().unwrap_or(80) };
+            let target = uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut request = BytesMut::with_capacity(512 + out.body.len());
+            encode_request(&mut request, &out.method, target, key, &headers, &out.body);
+            match clients.plain.send(&backend, &request, &out.method, body_idle).await {
                 Ok(res) => Ok(res.map(|b| b.map_err(BoxError::from).boxed())),
-                Err(SendError::TooLarge) => Err(ProxyError::TooLarge),
-                Err(SendError::Failed(why)) => Err(ProxyError::Failed(why)),
+                Err(e) => Err(ProxyError::Failed(e.to_string())),
             }
         } else {
+            let body = http_body_util::Full::new(out.body.clone()).map_err(|never| match never {}).boxed();
+            let mut req = Request::builder().method(out.method.clone()).uri(uri.clone()).body(body).map_err(|e| ProxyError::BadUri(e.to_string()))?;
+            *req.headers_mut() = headers.clone();
             match clients.tls.request(req).await {
                 Ok(res) => Ok(res.map(stream_body)),
-                Err(e) if is_length_limit(&e) => Err(ProxyError::TooLarge),
                 Err(e) => Err(ProxyError::Failed(error_chain(&e))),
             }
         }
@@ -301,18 +252,6 @@ where
         Err(_) => Err(ProxyError::Timeout),
         Ok(res) => res.map(|res| (res, started.elapsed())),
     }
-}
-
-/// Whether `e` (or an error under it) is a body passing its size limit.
-pub(super) fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if err.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
 }
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

@@ -10,7 +10,7 @@ use bytes::BytesMut;
 /// appending each to the buffer was a call, a capacity check and a
 /// `memcpy` apiece, and gathering them on the stack first cost a 512-byte
 /// clear and a copy of the whole head.
-pub(super) struct Gather<'o> {
+pub(crate) struct Gather<'o> {
     out: &'o mut BytesMut,
     /// Bytes written past `out.len()`, not yet counted in it.
     len: usize,
@@ -20,14 +20,14 @@ pub(super) struct Gather<'o> {
 const ROOM: usize = 512;
 
 impl<'o> Gather<'o> {
-    pub(super) fn new(out: &'o mut BytesMut) -> Self {
+    pub(crate) fn new(out: &'o mut BytesMut) -> Self {
         out.reserve(ROOM);
         Gather { out, len: 0 }
     }
 
     #[inline(always)]
     #[allow(unsafe_code)] // a copy into spare room; `commit` counts it
-    pub(super) fn put(&mut self, bytes: &[u8]) {
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
         match self.out.spare_capacity_mut().get_mut(self.len..self.len + bytes.len()) {
             Some(room) => {
                 // SAFETY: `room` is `bytes.len()` bytes of the buffer's spare
@@ -65,7 +65,7 @@ impl<'o> Gather<'o> {
     /// `name: value\r\n`. Inlined, so that the name and the separators,
     /// whose lengths are known, are copied without a call to `memcpy`.
     #[inline(always)]
-    pub(super) fn field(&mut self, name: &[u8], value: &[u8]) {
+    pub(crate) fn field(&mut self, name: &[u8], value: &[u8]) {
         self.put(name);
         self.put(b": ");
         self.put(value);
@@ -77,7 +77,7 @@ impl<'o> Gather<'o> {
     /// answer carries eight numbers).
     #[inline(always)]
     #[allow(unsafe_code)] // writes into spare room; `commit` counts it
-    pub(super) fn number(&mut self, name: &[u8], n: u64) {
+    pub(crate) fn number(&mut self, name: &[u8], n: u64) {
         let digits = decimal_len(n);
         let total = name.len() + 2 + digits + 2;
         if self.out.capacity() - self.out.len() < self.len + total {
@@ -98,12 +98,12 @@ impl<'o> Gather<'o> {
     }
 
     /// `date: <HTTP date of at_us>\r\n`.
-    pub(super) fn date(&mut self, at_us: i64) {
+    pub(crate) fn date(&mut self, at_us: i64) {
         with_date(at_us, |d| self.field(b"date", d));
     }
 
     /// The status line, `HTTP/1.1 200 OK\r\n`.
-    pub(super) fn status(&mut self, status: http::StatusCode) {
+    pub(crate) fn status(&mut self, status: http::StatusCode) {
         self.put(b"HTTP/1.1 ");
         self.put(status.as_str().as_bytes());
         self.put(b" ");
@@ -120,7 +120,7 @@ impl Drop for Gather<'_> {
 
 /// `n` in decimal, in `digits`.
 #[allow(unsafe_code)] // `write_decimal` into the array
-pub(super) fn itoa(n: u64, digits: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn itoa(n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let len = decimal_len(n);
     // SAFETY: the `len` (at most 20) bytes before the array's end are the array's.
     unsafe { write_decimal(n, digits.as_mut_ptr().add(digits.len())) };
@@ -166,7 +166,7 @@ unsafe fn write_decimal(mut n: u64, mut end: *mut u8) {
 
 /// Calls `f` with the HTTP date of `at_us` (µs since the epoch), formatted
 /// once a second per thread.
-pub(super) fn with_date<R>(at_us: i64, f: impl FnOnce(&[u8]) -> R) -> R {
+pub(crate) fn with_date<R>(at_us: i64, f: impl FnOnce(&[u8]) -> R) -> R {
     thread_local! {
         static DATE: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
     }

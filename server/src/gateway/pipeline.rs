@@ -1,0 +1,64 @@
+//! The request pipeline: the stages every request passes, in order, over
+//! one per-request context (the model is Pingora's `ProxyHttp` phases).
+//! Any stage may answer early with a ready response; the record stage sees
+//! every answer.
+//!
+//! | stage | file |
+//! |---|---|
+//! | parse (HTTP/1.1 framing, timeouts, body into memory) | `http1/server.rs` |
+//! | normalise (method, dot segments) | `normalise.rs` |
+//! | route (stage snapshot, resource, method) | `route.rs` |
+//! | authorize (API key) → throttle → quota | `admit.rs` |
+//! | payload limit | here |
+//! | integrate (MOCK, HTTP, HTTP_PROXY) → respond | `integrate.rs`, `proxy.rs`, `http1/client.rs` |
+//! | record (one metric record per request) | `record.rs` |
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::header;
+use http::{Request, Response, StatusCode};
+
+use super::http1::server::BodyTooLarge;
+use super::record::{finish, Began, Trace, Unanswered};
+use super::{gateway_error, normalise, Gateway, GwBody};
+use crate::metrics::Recorded;
+
+impl Gateway {
+    /// Serves one request through the stages of the pipeline. Every
+    /// response of a known stage is recorded once its body is sent (or
+    /// dropped), and a request abandoned by its caller when it is dropped.
+    pub async fn handle(&self, req: Request<Bytes>, peer: SocketAddr) -> Response<Recorded<GwBody>> {
+        let mut guard = Unanswered::new(&self.recorder);
+        let res = self.stages(req, peer, guard.began, &mut guard.trace).await;
+        finish(guard, res)
+    }
+
+    async fn stages(&self, req: Request<Bytes>, peer: SocketAddr, began: Began, trace: &mut Trace) -> Response<GwBody> {
+        let (parts, body) = req.into_parts();
+        let path = parts.uri.path();
+        if path == "/healthz" {
+            return Response::new(super::proxy::full("ok"));
+        }
+        if let Err(res) = normalise::check(&parts.method, path) {
+            return *res;
+        }
+        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let routed = match self.route(parts.method.as_str(), host, path, trace) {
+            Ok(r) => r,
+            Err(res) => return *res,
+        };
+        trace.bytes_in = body.len() as u64;
+        let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+        let admitted = match self.admit(&routed, key, began, trace) {
+            Ok(a) => a,
+            Err(res) => return *res,
+        };
+        if parts.extensions.get::<BodyTooLarge>().is_some() {
+            return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
+        }
+        let mut res = self.integrate(&routed.method, &parts, body, &routed.params, peer, trace, None).await;
+        admitted.tell(&mut res);
+        res
+    }
+}
