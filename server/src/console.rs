@@ -453,7 +453,7 @@ fn prometheus(hub: &crate::metrics::Hub, headers: &axum::http::HeaderMap) -> Res
                 .into_response();
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], hub.prometheus_text()).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], hub.prometheus_text() + &crate::gateway::http1::COUNTERS.prometheus_text()).into_response()
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! answer's body has been sent, or, if the caller hangs up first, when the
 //! request is dropped (status 499).
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +23,6 @@ pub struct Trace {
     /// When the backend call began (for a request abandoned during it).
     pub(crate) called: Option<Instant>,
     pub(crate) bytes_in: u64,
-    pub(crate) counted: Option<Arc<AtomicU64>>,
 }
 
 
@@ -90,7 +88,6 @@ impl<'g> Unanswered<'g> {
                     path: trace.path,
                     request_id: rid,
                 },
-                bytes_in: trace.counted,
             })
         });
         Answered { pending, rid }

@@ -232,20 +232,15 @@ pub fn flush_thread() {
 pub struct Pending {
     pub started: Instant,
     pub record: Record,
-    /// Request body bytes, counted while they stream to the backend.
-    pub bytes_in: Option<Arc<AtomicU64>>,
 }
 
 impl Pending {
     /// The response is sent (`sent` body bytes, or as many as went before
     /// the caller left): records the request with its whole latency.
     pub fn done(self, recorder: &Recorder, sent: u64) {
-        let Pending { started, mut record, bytes_in } = self;
+        let Pending { started, mut record } = self;
         record.latency_us = started.elapsed().as_micros() as u64;
         record.bytes_out = sent;
-        if let Some(n) = bytes_in {
-            record.bytes_in = record.bytes_in.max(n.load(Ordering::Relaxed));
-        }
         recorder.record(record);
     }
 }

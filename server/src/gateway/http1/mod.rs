@@ -64,6 +64,16 @@ pub(crate) fn count(c: &AtomicU64) {
 }
 
 impl Counters {
+    /// The counters in Prometheus' text format.
+    pub fn prometheus_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for (name, help, n) in self.snapshot() {
+            let _ = write!(out, "# HELP {name} {help}.\n# TYPE {name} counter\n{name} {n}\n");
+        }
+        out
+    }
+
     /// Each counter with its Prometheus name and help text.
     pub fn snapshot(&self) -> [(&'static str, &'static str, u64); 8] {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
