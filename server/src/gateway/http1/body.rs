@@ -196,8 +196,10 @@ fn chunk_size(line: &[u8]) -> Result<u64, BodyError> {
     if digits.len() > 15 {
         return Err(BodyError::Malformed("chunk size too large"));
     }
-    // Extensions are allowed and ignored; anything else after the digits is not.
-    let rest = rest.trim_ascii_start();
+    // Extensions are allowed and ignored; anything else after the digits is
+    // not. Only SP and HTAB may come before them (BWS): not form feed, which
+    // `trim_ascii_start` would also take.
+    let rest = &rest[rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count()..];
     if !rest.is_empty() && rest[0] != b';' {
         return Err(BodyError::Malformed("invalid chunk size"));
     }
@@ -283,6 +285,7 @@ mod tests {
             b"5 x\r\nhello\r\n",
             b"0\r\nbad trailer\r\n\r\n",
             b"5\rx\r\nhello\r\n",
+            b"5\x0c\r\nhello\r\n0\r\n\r\n",
         ] {
             assert!(matches!(decode_all(Framing::Chunked, input, 3), Err(BodyError::Malformed(_))), "{:?}", String::from_utf8_lossy(input));
         }

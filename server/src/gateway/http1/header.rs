@@ -135,9 +135,12 @@ fn transfer_coding(headers: &HeaderMap) -> Option<Result<(), &'static str>> {
     let mut codings = Vec::new();
     for v in headers.get_all(header::TRANSFER_ENCODING) {
         let Ok(v) = v.to_str() else { return Some(Err("Transfer-Encoding is not ASCII")) };
+        // An empty list item (`chunked,`) is legal but refused: nginx and
+        // hyper refuse it, and a proxy in front that ignores it would frame
+        // the body differently.
         for t in v.split(',').map(str::trim) {
             if t.is_empty() {
-                continue;
+                return Some(Err("an empty Transfer-Encoding item"));
             }
             codings.push(t);
         }
@@ -200,6 +203,13 @@ fn header_map(head: &Bytes, spans: &[Span]) -> Option<HeaderMap> {
     Some(map)
 }
 
+/// Whether a `Host` value is a host name, IPv4 or bracketed IPv6 address,
+/// with an optional port: it names the API and lands in logs, so nothing
+/// else (spaces, tabs, `/`, `@`, `,`, `?`, `#`, `\`) is let through.
+fn host_well_formed(h: &[u8]) -> bool {
+    h.len() <= 255 && h.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']'))
+}
+
 /// Whether a method is written the way nginx accepts one: upper-case
 /// letters (and `_`/`-`), as every registered method is. `get` or `Get`
 /// is some other, unknown method; nginx answers 400 to it.
@@ -259,7 +269,7 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         0 => return Err(HeadError::Bad("no Host header")),
         _ => return Err(HeadError::Bad("more than one Host header")),
     }
-    if headers.get(header::HOST).is_some_and(|h| h.as_bytes().iter().any(|&b| b == b'/' || b == b'@' || b == b' ')) {
+    if headers.get(header::HOST).is_some_and(|h| !host_well_formed(h.as_bytes())) {
         return Err(HeadError::Bad("malformed Host header"));
     }
     let framing = match (transfer_coding(&headers), content_length(&headers, true).map_err(HeadError::Bad)?) {
@@ -274,11 +284,13 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         Version::HTTP_10 => has_token(&headers, header::CONNECTION, "keep-alive") && !has_token(&headers, header::CONNECTION, "close"),
         _ => !has_token(&headers, header::CONNECTION, "close"),
     };
-    let expect_continue = match headers.get(header::EXPECT) {
-        None => false,
-        Some(v) if v.as_bytes().eq_ignore_ascii_case(b"100-continue") => version == Version::HTTP_11,
-        Some(_) => return Err(HeadError::Bad("an Expect value other than 100-continue")),
-    };
+    let mut expect_continue = false;
+    for v in headers.get_all(header::EXPECT) {
+        if !v.as_bytes().eq_ignore_ascii_case(b"100-continue") {
+            return Err(HeadError::Bad("an Expect value other than 100-continue"));
+        }
+        expect_continue = version == Version::HTTP_11;
+    }
     Ok(Some(RequestHead { method, target, version, headers, framing, keep_alive, expect_continue }))
 }
 
