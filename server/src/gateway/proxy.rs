@@ -18,8 +18,8 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::http1::client::{encode_request, Backend, Pool};
-use super::http1::header::strip_hop_by_hop;
+use super::http1::client::{encode_request_with, Backend, Pool};
+use super::http1::header::{is_hop_by_hop, tokens};
 use super::snapshot::{Params, UriPart, UriTemplate};
 use super::{BoxError, GwBody};
 
@@ -163,6 +163,124 @@ pub fn backend_url(template: &UriTemplate, params: &Params, greedy: Option<&str>
     url
 }
 
+/// The headers a backend gets. HTTP_PROXY: the caller's, less the
+/// hop-by-hop ones (and any its `Connection` names), `Host` (the backend's
+/// own is sent), the framing (the body's own is sent) and the
+/// `X-Forwarded-*` the gateway sets: `-For` (the caller's list with the
+/// caller's address added), `-Proto` and `-Host` (the caller's `Host`).
+/// HTTP: only `Content-Type` and `Accept`, as AWS sends without mappings.
+struct Forwarded {
+    proxy: bool,
+    /// Names the caller's `Connection` header lists.
+    named: Vec<HeaderName>,
+    xff: Option<HeaderValue>,
+    host: Option<HeaderValue>,
+}
+
+impl Forwarded {
+    fn of(out: &Outbound<'_>) -> Self {
+        if !out.proxy {
+            return Forwarded { proxy: false, named: Vec::new(), xff: None, host: None };
+        }
+        let named = match out.headers.contains_key(header::CONNECTION) {
+            true => tokens(out.headers, header::CONNECTION).filter_map(|n| HeaderName::try_from(n).ok()).collect(),
+            false => Vec::new(),
+        };
+        let xff = match out.headers.get(X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
+            Some(prev) => HeaderValue::try_from(format!("{prev}, {}", out.peer.ip())).ok(),
+            None => Some(ip_value(out.peer.ip())),
+        };
+        Forwarded { proxy: true, named, xff, host: out.headers.get(header::HOST).cloned() }
+    }
+
+    /// Whether the caller's header `name` goes on.
+    fn passes(&self, name: &HeaderName) -> bool {
+        if !self.proxy {
+            return *name == header::CONTENT_TYPE || *name == header::ACCEPT;
+        }
+        !matches!(*name, header::HOST | header::CONTENT_LENGTH | header::EXPECT)
+            && *name != X_FORWARDED_FOR
+            && *name != X_FORWARDED_PROTO
+            && *name != X_FORWARDED_HOST
+            && !is_hop_by_hop(name.as_str().as_bytes())
+            && !self.named.contains(name)
+    }
+
+    /// The fields, in order, as name and value bytes.
+    fn fields<'a>(&'a self, caller: &'a HeaderMap) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        let own = [
+            self.xff.as_ref().map(|v| (&b"x-forwarded-for"[..], v.as_bytes())),
+            self.proxy.then_some((&b"x-forwarded-proto"[..], &b"http"[..])),
+            self.host.as_ref().map(|v| (&b"x-forwarded-host"[..], v.as_bytes())),
+        ];
+        caller.iter().filter(|(n, _)| self.passes(n)).map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())).chain(own.into_iter().flatten())
+    }
+
+    /// The fields as a header map (for hyper's client and the test log).
+    fn map(&self, caller: &HeaderMap) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(caller.len() + 3);
+        for (n, v) in caller {
+            if self.passes(n) {
+                map.append(n.clone(), v.clone());
+            }
+        }
+        if let Some(v) = &self.xff {
+            map.insert(X_FORWARDED_FOR, v.clone());
+        }
+        if self.proxy {
+            map.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
+        }
+        if let Some(v) = &self.host {
+            map.insert(X_FORWARDED_HOST, v.clone());
+        }
+        map
+    }
+}
+
+/// The parts of a plain `http://host[:port][/path][?query]` URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PlainUrl<'u> {
+    /// `host[:port]` as written: the pool's key and the `Host` sent.
+    authority: &'u str,
+    host: &'u str,
+    port: u16,
+    /// Path and query (`/` when there is none).
+    target: &'u str,
+}
+
+impl<'u> PlainUrl<'u> {
+    /// Splits an http:// URL whose characters any URL parser takes as they
+    /// are, without one (most integration URIs); `None` for anything else,
+    /// which then goes through `http::Uri`.
+    fn split(url: &'u str) -> Option<Self> {
+        let rest = url.strip_prefix("http://")?;
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, target) = rest.split_at(end);
+        let host_ok = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => (h, p.parse::<u16>().ok()?),
+            Some(_) => return None,
+            None => (authority, 80),
+        };
+        if !host_ok(host) || target.starts_with('?') {
+            return None;
+        }
+        // Visible ASCII but for what must be escaped in a URL.
+        if !target.bytes().all(|b| b.is_ascii_graphic() && !b"\"#<>\\^`{|}".contains(&b)) {
+            return None;
+        }
+        Some(PlainUrl { authority, host, port, target: if target.is_empty() { "/" } else { target } })
+    }
+
+    /// The same parts from a parsed http:// URI (IPv6 hosts and the like).
+    fn of_uri(uri: &'u Uri) -> Option<Self> {
+        let authority = uri.authority()?;
+        let host = authority.host();
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        Some(PlainUrl { authority: authority.as_str(), host, port: authority.port_u16().unwrap_or(80), target })
+    }
+}
+
 /// What to send: already decided by the caller.
 pub struct Outbound<'a> {
     pub method: Method,
@@ -183,65 +301,44 @@ pub struct Outbound<'a> {
 /// with at most `body_idle` between its pieces.
 /// Returns the response and the time spent waiting for it.
 pub async fn call(clients: &Backends, mut out: Outbound<'_>, body_idle: Duration) -> Result<(Response<GwBody>, Duration), ProxyError> {
-    let uri: Uri = out.url.parse().map_err(|e| ProxyError::BadUri(format!("{}: {e}", out.url)))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return Err(ProxyError::BadUri(format!("{}: only http:// and https:// backends are supported", out.url)));
-    }
-    let Some(host) = uri.host() else {
-        return Err(ProxyError::BadUri(format!("{}: no host", out.url)));
-    };
-    let mut headers = HeaderMap::with_capacity(out.headers.len() + 3);
-    if out.proxy {
-        for (k, v) in out.headers {
-            headers.append(k.clone(), v.clone());
-        }
-        strip_hop_by_hop(&mut headers);
-        let original_host = headers.remove(header::HOST);
-        let xff = match headers.get(X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
-            Some(prev) => HeaderValue::try_from(format!("{prev}, {}", out.peer.ip())).ok(),
-            None => Some(ip_value(out.peer.ip())),
-        };
-        if let Some(v) = xff {
-            headers.insert(X_FORWARDED_FOR, v);
-        }
-        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
-        if let Some(h) = original_host {
-            headers.insert(X_FORWARDED_HOST, h);
-        }
-    } else {
-        // HTTP (non-proxy) integrations pass only the body and its type.
-        for h in [header::CONTENT_TYPE, header::ACCEPT] {
-            if let Some(v) = out.headers.get(&h) {
-                headers.insert(h, v.clone());
+    let plain = PlainUrl::split(&out.url);
+    let uri: Option<Uri> = match plain {
+        Some(_) => None,
+        None => {
+            let uri: Uri = out.url.parse().map_err(|e| ProxyError::BadUri(format!("{}: {e}", out.url)))?;
+            if !matches!(uri.scheme_str(), Some("http" | "https")) {
+                return Err(ProxyError::BadUri(format!("{}: only http:// and https:// backends are supported", out.url)));
             }
+            if uri.host().is_none() {
+                return Err(ProxyError::BadUri(format!("{}: no host", out.url)));
+            }
+            Some(uri)
         }
-    }
-    // The framing is the body's own, never the caller's headers'.
-    headers.remove(header::CONTENT_LENGTH);
-    headers.remove(header::EXPECT);
+    };
+    let forwarded = Forwarded::of(&out);
     if let Some(log) = out.log.as_deref_mut() {
         log.line(format!("Endpoint request URI: {}", out.url));
-        log.line(format!("Endpoint request headers: {}", super::execlog::headers_text(&headers)));
+        log.line(format!("Endpoint request headers: {}", super::execlog::headers_text(&forwarded.map(out.headers))));
         let body = std::mem::take(&mut log.request_body);
         log.line(format!("Endpoint request body after transformations: {body}"));
         log.line(format!("Sending request to {}", out.url));
     }
     let started = Instant::now();
     let exchange = async {
-        if uri.scheme_str() == Some("http") {
-            let key = uri.authority().map_or(host, |a| a.as_str());
-            let backend = Backend { key, host, port: uri.port_u16().unwrap_or(80) };
-            let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        let plain = plain.or_else(|| uri.as_ref().filter(|u| u.scheme_str() == Some("http")).and_then(PlainUrl::of_uri));
+        if let Some(url) = plain {
+            let backend = Backend { key: url.authority, host: url.host, port: url.port };
             let mut request = BytesMut::with_capacity(512 + out.body.len());
-            encode_request(&mut request, &out.method, target, key, &headers, &out.body);
+            encode_request_with(&mut request, &out.method, url.target, url.authority, forwarded.fields(out.headers), &out.body);
             match clients.plain.send(&backend, &request, &out.method, body_idle).await {
                 Ok(res) => Ok(res.map(|b| b.map_err(BoxError::from).boxed())),
                 Err(e) => Err(ProxyError::Failed(e.to_string())),
             }
         } else {
+            let uri = uri.clone().ok_or_else(|| ProxyError::BadUri(format!("{}: not a valid URL", out.url)))?;
             let body = http_body_util::Full::new(out.body.clone()).map_err(|never| match never {}).boxed();
-            let mut req = Request::builder().method(out.method.clone()).uri(uri.clone()).body(body).map_err(|e| ProxyError::BadUri(e.to_string()))?;
-            *req.headers_mut() = headers.clone();
+            let mut req = Request::builder().method(out.method.clone()).uri(uri).body(body).map_err(|e| ProxyError::BadUri(e.to_string()))?;
+            *req.headers_mut() = forwarded.map(out.headers);
             match clients.tls.request(req).await {
                 Ok(res) => Ok(res.map(stream_body)),
                 Err(e) => Err(ProxyError::Failed(error_chain(&e))),
@@ -298,6 +395,7 @@ mod tests {
 
     #[test]
     fn hop_by_hop_goes() {
+        use crate::gateway::http1::header::strip_hop_by_hop;
         let mut h = HeaderMap::new();
         h.insert("connection", "close, x-private".parse().unwrap());
         h.insert("x-private", "1".parse().unwrap());

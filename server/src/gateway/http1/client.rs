@@ -126,9 +126,12 @@ impl<IO: Probe> Pool<IO> {
         }
     }
 
-    /// Keeps `conn` for the next request to `key` if nothing is unread on it.
+    /// Keeps `conn` for the next request to `key` if nothing is left in
+    /// its buffer. The socket itself is peeked when the connection is taken
+    /// out again ([`Pool::checkout`]): one system call per reuse, and late
+    /// bytes are seen there too.
     pub fn put(&self, key: &str, conn: Conn<IO>) {
-        if !conn.buf.is_empty() || !conn.io.drained() {
+        if !conn.buf.is_empty() {
             count(&COUNTERS.backend_discarded);
             return;
         }
@@ -165,6 +168,13 @@ fn skipped(name: &header::HeaderName) -> bool {
 /// but those above, and the body with its length. A method that carries a
 /// body by nature says `content-length: 0` when it has none.
 pub fn encode_request(out: &mut BytesMut, method: &Method, target: &str, host: &str, headers: &HeaderMap, body: &[u8]) {
+    let fields = headers.iter().filter(|(n, _)| !skipped(n)).map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes()));
+    encode_request_with(out, method, target, host, fields, body);
+}
+
+/// [`encode_request`] with the fields already chosen (none of them
+/// `Host`, framing or hop-by-hop: the caller has filtered them).
+pub fn encode_request_with<'f>(out: &mut BytesMut, method: &Method, target: &str, host: &str, fields: impl Iterator<Item = (&'f [u8], &'f [u8])>, body: &[u8]) {
     {
         let mut head = Gather::new(out);
         head.put(method.as_str().as_bytes());
@@ -172,10 +182,8 @@ pub fn encode_request(out: &mut BytesMut, method: &Method, target: &str, host: &
         head.put(if target.is_empty() { b"/" } else { target.as_bytes() });
         head.put(b" HTTP/1.1\r\n");
         head.field(b"host", host.as_bytes());
-        for (name, value) in headers {
-            if !skipped(name) {
-                head.field(name.as_str().as_bytes(), value.as_bytes());
-            }
+        for (name, value) in fields {
+            head.field(name, value);
         }
         if !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
             head.number(b"content-length", body.len() as u64);
@@ -441,5 +449,563 @@ impl<IO: AsyncRead + Probe + Unpin> Body for UpBody<IO> {
             Some(n) => SizeHint::with_exact(n + ready),
             None => SizeHint::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The backend side over an in-memory duplex stream: the test plays the
+    //! backend. `Probe` cannot be written for `DuplexStream` itself (it takes
+    //! `&self`, and a duplex stream can only be polled through `&mut`), so
+    //! [`TestIo`] wraps one in a mutex.
+
+    use std::sync::PoisonError;
+    use std::task::Waker;
+
+    use http_body_util::BodyExt;
+    use tokio::io::{AsyncReadExt, DuplexStream, ReadBuf};
+
+    use super::*;
+
+    const KEY: &str = "backend:80";
+    const WAIT: Duration = Duration::from_secs(5);
+
+    /// A duplex stream that can say whether anything is unread, and that
+    /// hands out at most `.1` bytes a read.
+    struct TestIo(Mutex<DuplexStream>, usize);
+
+    impl TestIo {
+        fn io(self: Pin<&mut Self>) -> Pin<&mut DuplexStream> {
+            Pin::new(self.get_mut().0.get_mut().unwrap_or_else(PoisonError::into_inner))
+        }
+    }
+
+    impl AsyncRead for TestIo {
+        fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+            let most = self.1;
+            if buf.remaining() <= most {
+                return self.io().poll_read(cx, buf);
+            }
+            let mut room = vec![0; most];
+            let mut some = ReadBuf::new(&mut room);
+            ready!(self.io().poll_read(cx, &mut some))?;
+            buf.put_slice(some.filled());
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for TestIo {
+        fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            self.io().poll_write(cx, buf)
+        }
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.io().poll_flush(cx)
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.io().poll_shutdown(cx)
+        }
+    }
+
+    impl Probe for TestIo {
+        /// One read that must not be ready: a byte or the end of the stream
+        /// means something is unread (the byte is consumed, but then the
+        /// connection is discarded anyway).
+        fn drained(&self) -> bool {
+            let mut io = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut byte = [0u8; 1];
+            let mut buf = ReadBuf::new(&mut byte);
+            let mut cx = Context::from_waker(Waker::noop());
+            Pin::new(&mut *io).poll_read(&mut cx, &mut buf).is_pending()
+        }
+    }
+
+    /// A fresh connection and the backend's end of it.
+    fn pair() -> (Conn<TestIo>, DuplexStream) {
+        pair_reading(usize::MAX)
+    }
+
+    /// The same, reading at most `most` bytes at a time.
+    fn pair_reading(most: usize) -> (Conn<TestIo>, DuplexStream) {
+        let (gateway, backend) = tokio::io::duplex(1 << 16);
+        (Conn::new(TestIo(Mutex::new(gateway), most)), backend)
+    }
+
+    fn request(method: &Method) -> BytesMut {
+        let mut out = BytesMut::new();
+        encode_request(&mut out, method, "/", "backend", &HeaderMap::new(), b"");
+        out
+    }
+
+    /// The response to a `method` request on a fresh connection whose
+    /// backend has already written `answer`, pooled in `pool`.
+    async fn fetch_with(pool: &Pool<TestIo>, method: Method, answer: &[u8], idle: Duration) -> (Response<UpBody<TestIo>>, DuplexStream) {
+        let (mut conn, mut backend) = pair();
+        backend.write_all(answer).await.unwrap();
+        let head = exchange(&mut conn, &request(&method), &method).await.expect("a response head");
+        (respond(Some((pool.clone(), KEY.to_string())), conn, head, idle), backend)
+    }
+
+    async fn fetch(pool: &Pool<TestIo>, method: Method, answer: &[u8]) -> (Response<UpBody<TestIo>>, DuplexStream) {
+        fetch_with(pool, method, answer, WAIT).await
+    }
+
+    async fn body(res: Response<UpBody<TestIo>>) -> Result<Bytes, UpError> {
+        timeout(WAIT, res.into_body().collect()).await.expect("the body ends or fails").map(|c| c.to_bytes())
+    }
+
+    async fn timeout<F: std::future::Future>(d: Duration, f: F) -> Result<F::Output, tokio::time::error::Elapsed> {
+        tokio::time::timeout(d, f).await
+    }
+
+    /// What the backend reads until the gateway closes the connection.
+    async fn until_closed(backend: &mut DuplexStream) -> Vec<u8> {
+        let mut got = Vec::new();
+        timeout(WAIT, backend.read_to_end(&mut got)).await.expect("the gateway closed the connection").unwrap();
+        got
+    }
+
+    // ---- encode_request
+
+    /// The request `encode_request` writes, parsed back.
+    fn encoded(method: Method, target: &str, headers: &[(&str, &str)], body: &[u8]) -> (String, super::super::header::RequestHead, BytesMut) {
+        let mut map = HeaderMap::new();
+        for (n, v) in headers {
+            map.append(header::HeaderName::from_bytes(n.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        let mut out = BytesMut::new();
+        encode_request(&mut out, &method, target, "backend:8080", &map, body);
+        let text = String::from_utf8(out.to_vec()).unwrap();
+        let head = super::super::header::parse_request(&mut out).unwrap().expect("a whole head");
+        (text, head, out)
+    }
+
+    #[test]
+    fn encoded_requests_set_host_and_length_and_drop_hop_by_hop_fields() {
+        let (text, head, rest) = encoded(
+            Method::POST,
+            "/p?q=1",
+            &[
+                ("host", "caller.example"),
+                ("content-length", "99"),
+                ("transfer-encoding", "chunked"),
+                ("expect", "100-continue"),
+                ("connection", "keep-alive"),
+                ("keep-alive", "timeout=5"),
+                ("te", "trailers"),
+                ("trailer", "x-t"),
+                ("upgrade", "websocket"),
+                ("proxy-authorization", "secret"),
+                ("proxy-connection", "keep-alive"),
+                ("x-keep", "1"),
+                ("x-keep", "2"),
+                ("accept", "*/*"),
+            ],
+            b"hello",
+        );
+        assert!(text.starts_with("POST /p?q=1 HTTP/1.1\r\nhost: backend:8080\r\n"), "{text}");
+        assert_eq!(text.matches("content-length").count(), 1, "{text}");
+        assert!(text.ends_with("\r\ncontent-length: 5\r\n\r\nhello"), "{text}");
+        let names: Vec<&str> = head.headers.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["host", "x-keep", "accept", "content-length"]);
+        assert_eq!(head.headers.get_all("x-keep").iter().collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!((head.framing, head.keep_alive, head.expect_continue), (Framing::Length(5), true, false));
+        assert_eq!(&rest[..], b"hello");
+    }
+
+    #[test]
+    fn content_length_only_for_bodies_and_methods_that_carry_one() {
+        let length = |method: Method, body: &[u8]| encoded(method, "/", &[], body).1.headers.get("content-length").map(|v| v.to_str().unwrap().to_string());
+        for m in [Method::POST, Method::PUT, Method::PATCH] {
+            assert_eq!(length(m.clone(), b"").as_deref(), Some("0"), "{m}");
+            assert_eq!(length(m.clone(), b"abc").as_deref(), Some("3"), "{m}");
+        }
+        for m in [Method::GET, Method::HEAD, Method::DELETE, Method::OPTIONS] {
+            assert_eq!(length(m.clone(), b""), None, "{m}");
+            assert_eq!(length(m.clone(), b"abc").as_deref(), Some("3"), "{m}");
+        }
+        assert!(encoded(Method::GET, "", &[], b"").0.starts_with("GET / HTTP/1.1\r\n"), "an empty target is /");
+    }
+
+    // ---- exchange
+
+    #[tokio::test]
+    async fn interim_answers_are_skipped() {
+        let (mut conn, mut backend) = pair();
+        backend
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi")
+            .await
+            .unwrap();
+        let head = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap();
+        assert_eq!((head.status, head.framing), (StatusCode::OK, Framing::Length(2)));
+        assert!(!head.headers.contains_key("link"));
+        assert_eq!(&conn.buf[..], b"hi");
+        let mut sent = vec![0; 1024];
+        let n = backend.read(&mut sent).await.unwrap();
+        assert_eq!(&sent[..n], &request(&Method::GET)[..]);
+    }
+
+    #[tokio::test]
+    async fn interim_answers_in_separate_reads_are_skipped() {
+        let (mut conn, mut backend) = pair();
+        let answering = async move {
+            for piece in [&b"HTTP/1.1 100 Continue\r\n"[..], b"\r\n", b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 2", b"04 No Content\r\n\r\n"] {
+                backend.write_all(piece).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            backend
+        };
+        let req = request(&Method::GET);
+        let (head, _backend) = tokio::join!(exchange(&mut conn, &req, &Method::GET), answering);
+        assert_eq!(head.unwrap().status, StatusCode::NO_CONTENT);
+    }
+
+    #[tokio::test]
+    async fn switching_protocols_is_refused() {
+        let (mut conn, mut backend) = pair();
+        backend.write_all(b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n").await.unwrap();
+        let e = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap_err();
+        assert!(matches!(&e, ExchangeError::Failed(why) if why.contains("101")), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn no_response_is_told_from_a_failed_one() {
+        // Closed before any byte of an answer: the request may be sent again.
+        let (mut conn, mut backend) = pair();
+        let closing = tokio::spawn(async move {
+            let mut b = [0; 1024];
+            let _ = backend.read(&mut b).await;
+        });
+        let e = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap_err();
+        assert!(matches!(e, ExchangeError::NoResponse(_)), "{e:?}");
+        closing.await.unwrap();
+        // Closed before the request could be written.
+        let (mut conn, backend) = pair();
+        drop(backend);
+        let e = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap_err();
+        assert!(matches!(e, ExchangeError::NotSent(_)), "{e:?}");
+        // Closed after part of a head, or after an interim answer: failed.
+        for partial in [&b"HTTP/1.1 200 OK\r\ncontent-len"[..], b"HTTP/1.1 100 Continue\r\n\r\n", b"H"] {
+            let (mut conn, mut backend) = pair();
+            backend.write_all(partial).await.unwrap();
+            let closing = tokio::spawn(async move {
+                let mut b = [0; 1024];
+                let _ = backend.read(&mut b).await;
+            });
+            let e = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap_err();
+            assert!(matches!(&e, ExchangeError::Failed(why) if why.contains("mid-response")), "{partial:?}: {e:?}");
+            closing.await.unwrap();
+        }
+        // Not HTTP/1 at all.
+        for garbage in [&b"SSH-2.0-OpenSSH_9.6\r\n\r\n"[..], b"HTTP/2 200\r\n\r\n", b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n"] {
+            let (mut conn, mut backend) = pair();
+            backend.write_all(garbage).await.unwrap();
+            let e = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap_err();
+            assert!(matches!(&e, ExchangeError::Failed(why) if why.contains("not valid HTTP/1.1")), "{garbage:?}: {e:?}");
+        }
+    }
+
+    // ---- respond, UpBody and the pool
+
+    #[tokio::test]
+    async fn a_body_that_came_with_its_head_gives_the_connection_back_at_once() {
+        let pool = Pool::default();
+        let (res, mut backend) = fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nx-b: 1\r\n\r\nhello").await;
+        assert_eq!(pool.idle_count(), 1, "pooled before the body is read");
+        assert_eq!((res.status(), res.headers()["x-b"].to_str().unwrap()), (StatusCode::OK, "1"));
+        assert_eq!(res.body().size_hint().exact(), Some(5));
+        assert!(!res.body().is_end_stream());
+        assert_eq!(body(res).await.unwrap(), "hello");
+        // The same connection carries the next request.
+        let mut conn = pool.checkout(KEY).expect("the idle connection");
+        assert_eq!(pool.idle_count(), 0);
+        let mut sent = vec![0; 1024];
+        let n = backend.read(&mut sent).await.unwrap();
+        assert_eq!(&sent[..n], &request(&Method::GET)[..]);
+        backend.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nbye").await.unwrap();
+        let head = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap();
+        let res = respond(Some((pool.clone(), KEY.to_string())), conn, head, WAIT);
+        assert_eq!(body(res).await.unwrap(), "bye");
+        assert_eq!(pool.idle_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_length_body_read_in_pieces_gives_the_connection_back_at_its_end() {
+        let pool = Pool::default();
+        let (res, mut backend) = fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\nhel").await;
+        assert_eq!(pool.idle_count(), 0);
+        assert_eq!(res.body().size_hint().exact(), Some(11));
+        let writing = async {
+            for piece in ["lo ", "wor", "ld"] {
+                tokio::task::yield_now().await;
+                backend.write_all(piece.as_bytes()).await.unwrap();
+            }
+        };
+        let (got, ()) = tokio::join!(body(res), writing);
+        assert_eq!(got.unwrap(), "hello world");
+        assert_eq!(pool.idle_count(), 1);
+        assert!(pool.checkout(KEY).is_some());
+    }
+
+    #[tokio::test]
+    async fn chunked_bodies_with_trailers_are_decoded_and_pooled_at_their_end() {
+        let pool = Pool::default();
+        let (res, _backend) =
+            fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n6\r\n world\r\n0\r\nx-trailer: t\r\n\r\n").await;
+        assert!(!res.headers().contains_key("transfer-encoding"), "framing is the gateway's own");
+        assert_eq!(res.body().size_hint().exact(), None);
+        assert_eq!(pool.idle_count(), 0);
+        assert_eq!(body(res).await.unwrap(), "hello world");
+        assert_eq!(pool.idle_count(), 1);
+        assert!(pool.checkout(KEY).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_body_until_the_close_is_never_pooled() {
+        let pool = Pool::default();
+        let (res, backend) = fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\n\r\nall of it").await;
+        drop(backend);
+        assert_eq!(body(res).await.unwrap(), "all of it");
+        assert_eq!(pool.idle_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn bodiless_answers_read_no_body_and_are_pooled() {
+        for (method, answer) in [
+            (Method::HEAD, &b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"[..]),
+            (Method::HEAD, b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"),
+            (Method::GET, b"HTTP/1.1 204 No Content\r\n\r\n"),
+            (Method::GET, b"HTTP/1.1 304 Not Modified\r\ncontent-length: 5\r\n\r\n"),
+            (Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+        ] {
+            let pool = Pool::default();
+            let (res, _backend) = fetch(&pool, method.clone(), answer).await;
+            assert_eq!(pool.idle_count(), 1, "{method} {:?}", String::from_utf8_lossy(answer));
+            assert!(res.body().is_end_stream());
+            assert_eq!(res.body().size_hint().exact(), Some(0));
+            if method == Method::HEAD && answer.windows(14).any(|w| w == b"content-length") {
+                assert_eq!(res.headers()["content-length"], "5", "kept for the caller's HEAD answer");
+            }
+            assert_eq!(body(res).await.unwrap(), "");
+            assert!(pool.checkout(KEY).is_some());
+        }
+    }
+
+    #[tokio::test]
+    async fn stray_bytes_after_the_end_discard_the_connection() {
+        // In the same read as the answer.
+        for (method, answer) in [
+            (Method::HEAD, &b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello"[..]),
+            (Method::GET, b"HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"),
+            (Method::GET, b"HTTP/1.1 304 Not Modified\r\n\r\nx"),
+            (Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhiX"),
+            (Method::GET, b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\nX"),
+        ] {
+            let pool = Pool::default();
+            let (res, mut backend) = fetch(&pool, method.clone(), answer).await;
+            let got = body(res).await.unwrap();
+            assert!(got.is_empty() || got == "hi");
+            assert_eq!(pool.idle_count(), 0, "{method} {:?}", String::from_utf8_lossy(answer));
+            assert_eq!(until_closed(&mut backend).await, request(&method).to_vec());
+        }
+        // Later, while the connection is idle: found when it is taken out.
+        for (method, answer) in [
+            (Method::HEAD, &b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"[..]),
+            (Method::GET, b"HTTP/1.1 204 No Content\r\n\r\n"),
+            (Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi"),
+        ] {
+            let pool = Pool::default();
+            let (res, mut backend) = fetch(&pool, method.clone(), answer).await;
+            body(res).await.unwrap();
+            assert_eq!(pool.idle_count(), 1);
+            backend.write_all(b"hello").await.unwrap();
+            assert!(pool.checkout(KEY).is_none(), "{method} {:?}", String::from_utf8_lossy(answer));
+            assert_eq!(pool.idle_count(), 0);
+            until_closed(&mut backend).await;
+        }
+        // A backend that closed the idle connection.
+        let pool = Pool::default();
+        let (res, backend) = fetch(&pool, Method::GET, b"HTTP/1.1 204 No Content\r\n\r\n").await;
+        body(res).await.unwrap();
+        drop(backend);
+        assert!(pool.checkout(KEY).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_stray_byte_still_in_the_socket_when_the_body_ends_is_found_before_reuse() {
+        // Each read stops exactly at the body's end, so the stray byte is not
+        // in the buffer but in the stream: only the probe can see it.
+        for (answer, end) in [
+            (&b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi"[..], "hi"),
+            (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n", "hi"),
+            (b"HTTP/1.1 204 No Content\r\n\r\n", ""),
+        ] {
+            for stray in [true, false] {
+                let pool = Pool::default();
+                let (mut conn, mut backend) = pair_reading(answer.len());
+                backend.write_all(answer).await.unwrap();
+                if stray {
+                    backend.write_all(b"X").await.unwrap();
+                }
+                let head = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap();
+                let res = respond(Some((pool.clone(), KEY.to_string())), conn, head, WAIT);
+                assert_eq!(body(res).await.unwrap(), end);
+                // Kept by its buffer, the socket is peeked when it is taken out again.
+                assert!(pool.checkout(KEY).is_some() != stray, "stray {stray}: {:?}", String::from_utf8_lossy(answer));
+            }
+        }
+        // The same when the body and its end arrive over several small reads.
+        let pool = Pool::default();
+        let (mut conn, mut backend) = pair_reading(5);
+        backend.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n").await.unwrap();
+        let head = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap();
+        let mut b = respond(Some((pool.clone(), KEY.to_string())), conn, head, WAIT).into_body();
+        backend.write_all(b"2\r\nhi\r\n").await.unwrap();
+        assert_eq!(b.frame().await.unwrap().unwrap().into_data().unwrap(), "hi");
+        backend.write_all(b"0\r\n\r\nX").await.unwrap();
+        assert!(b.frame().await.is_none());
+        assert!(pool.checkout(KEY).is_none(), "the stray byte is found when the connection is taken out");
+    }
+
+    #[tokio::test]
+    async fn answers_that_end_the_connection_are_not_pooled() {
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi"[..],
+            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive, Close\r\n\r\nhi",
+            b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nhi",
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\nhi",
+        ] {
+            let pool = Pool::default();
+            let (res, backend) = fetch(&pool, Method::GET, answer).await;
+            if answer.windows(4).any(|w| w == b"gzip") {
+                drop(backend);
+                assert_eq!(body(res).await.unwrap(), "hi", "an unknown coding: read until the close");
+            } else {
+                assert_eq!(body(res).await.unwrap(), "hi");
+                drop(backend);
+            }
+            assert_eq!(pool.idle_count(), 0, "{:?}", String::from_utf8_lossy(answer));
+        }
+        // HTTP/1.0 that asks to stay open may.
+        let pool = Pool::default();
+        let (res, _backend) = fetch(&pool, Method::GET, b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nhi").await;
+        assert_eq!(body(res).await.unwrap(), "hi");
+        assert_eq!(pool.idle_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn both_framings_chunked_wins_and_the_connection_is_not_reused() {
+        let pool = Pool::default();
+        let (res, mut backend) = fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n").await;
+        assert!(!res.headers().contains_key("content-length"));
+        assert_eq!(body(res).await.unwrap(), "abc");
+        assert_eq!(pool.idle_count(), 0);
+        until_closed(&mut backend).await;
+    }
+
+    #[tokio::test]
+    async fn a_body_dropped_before_its_end_closes_the_connection() {
+        for answer in [&b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc"[..], b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n"] {
+            let pool = Pool::default();
+            let (res, mut backend) = fetch(&pool, Method::GET, answer).await;
+            let mut b = res.into_body();
+            assert_eq!(b.frame().await.unwrap().unwrap().into_data().unwrap(), "abc");
+            drop(b);
+            assert_eq!(pool.idle_count(), 0);
+            assert_eq!(until_closed(&mut backend).await, request(&Method::GET).to_vec());
+        }
+        // A whole body that came with its head was already given back: dropping it unread changes nothing.
+        let pool = Pool::default();
+        let (res, _backend) = fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nabc").await;
+        drop(res);
+        assert_eq!(pool.idle_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_fails_after_the_idle_pause() {
+        let idle = Duration::from_millis(100);
+        let pool = Pool::default();
+        let (res, mut backend) = fetch_with(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc", idle).await;
+        let mut b = res.into_body();
+        assert_eq!(b.frame().await.unwrap().unwrap().into_data().unwrap(), "abc");
+        let at = tokio::time::Instant::now();
+        // Bytes that keep coming reset the pause.
+        let trickle = async {
+            for _ in 0..3 {
+                tokio::time::sleep(idle / 2).await;
+                backend.write_all(b"x").await.unwrap();
+            }
+        };
+        let reading = async {
+            let mut got = Vec::new();
+            loop {
+                match b.frame().await {
+                    Some(Ok(f)) => got.extend_from_slice(&f.into_data().unwrap()),
+                    Some(Err(e)) => return (got, e),
+                    None => panic!("ended early"),
+                }
+            }
+        };
+        let ((got, e), ()) = tokio::join!(reading, trickle);
+        assert_eq!(got, b"xxx");
+        assert!(matches!(e, UpError::Stalled), "{e:?}");
+        assert!(at.elapsed() >= idle * 3 / 2 + idle - Duration::from_millis(10), "{:?}", at.elapsed());
+        assert!(b.frame().await.is_none(), "nothing after the failure");
+        assert_eq!(pool.idle_count(), 0);
+        until_closed(&mut backend).await;
+    }
+
+    #[tokio::test]
+    async fn a_truncated_body_is_an_error_not_an_end() {
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc"[..],
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhel",
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n",
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
+        ] {
+            let pool = Pool::default();
+            let (res, backend) = fetch(&pool, Method::GET, answer).await;
+            drop(backend);
+            let e = body(res).await.unwrap_err();
+            assert!(matches!(e, UpError::Body(BodyError::Incomplete)), "{:?}: {e:?}", String::from_utf8_lossy(answer));
+            assert_eq!(pool.idle_count(), 0);
+        }
+        let pool = Pool::default();
+        let (res, _backend) = fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n").await;
+        assert!(matches!(body(res).await.unwrap_err(), UpError::Body(BodyError::Malformed(_))));
+        assert_eq!(pool.idle_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn without_a_pool_the_connection_is_closed_at_the_end() {
+        let (mut conn, mut backend) = pair();
+        backend.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi").await.unwrap();
+        let head = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap();
+        let res = respond(None, conn, head, WAIT);
+        assert_eq!(body(res).await.unwrap(), "hi");
+        until_closed(&mut backend).await;
+    }
+
+    #[tokio::test]
+    async fn the_pool_keeps_connections_per_backend_newest_first() {
+        let pool: Pool<TestIo> = Pool::default();
+        let (a, _ba) = pair();
+        let (b, mut bb) = pair();
+        let (c, _bc) = pair();
+        pool.put("a:1", a);
+        pool.put("a:1", b);
+        pool.put("c:1", c);
+        assert_eq!(pool.idle_count(), 3);
+        assert!(pool.checkout("nobody:1").is_none());
+        let mut newest = pool.checkout("a:1").unwrap();
+        newest.io.write_all(b"which").await.unwrap();
+        let mut got = [0; 5];
+        bb.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"which");
+        assert_eq!(pool.idle_count(), 2);
+        // A connection with bytes left in its buffer is refused.
+        let (mut d, _bd) = pair();
+        d.buf.extend_from_slice(b"x");
+        pool.put("a:1", d);
+        assert_eq!(pool.idle_count(), 2);
     }
 }
