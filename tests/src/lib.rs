@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod echo;
 pub mod gw;
+pub mod raw;
 
 use std::path::{Path, PathBuf};
 
@@ -39,14 +40,30 @@ impl TestServer {
         Self::start_with(db, None).await
     }
 
+    /// A fresh server with an empty database and its options (timeouts,
+    /// connection cap, ...) changed by `configure`.
+    pub async fn start_configured(configure: impl FnOnce(&mut ServeOptions)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("nested").join("apigw.db");
+        let mut opts = ServeOptions::on_free_ports(&db);
+        configure(&mut opts);
+        let mut s = Self::start_opts(opts).await;
+        s._dir = Some(dir);
+        s
+    }
+
     /// A server that also trusts the CAs in `backend_ca` for https:// backends.
     pub async fn start_with(db: &Path, backend_ca: Option<PathBuf>) -> Self {
+        Self::start_opts(ServeOptions { backend_ca_file: backend_ca, ..ServeOptions::on_free_ports(db) }).await
+    }
+
+    async fn start_opts(opts: ServeOptions) -> Self {
         // Server logs go to the test's captured output (shown on failure).
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,apigw_server=info".into()))
             .try_init();
-        let opts = ServeOptions { backend_ca_file: backend_ca, ..ServeOptions::on_free_ports(db) };
+        let db = opts.db.clone();
         let server = Server::bind(&opts).await.expect("server binds");
         let console = format!("http://{}", server.console_addr());
         let gateway = format!("http://{}", server.gateway_addr());
@@ -59,7 +76,7 @@ impl TestServer {
                 .await
                 .expect("server runs");
         });
-        Self { console, gateway, db: db.to_owned(), stop: Some(tx), task: Some(task), _dir: None }
+        Self { console, gateway, db, stop: Some(tx), task: Some(task), _dir: None }
     }
 
     /// Stops the server gracefully and waits until it has.
