@@ -464,6 +464,7 @@ mod tests {
 
     use http_body_util::BodyExt;
     use tokio::io::{AsyncReadExt, DuplexStream, ReadBuf};
+    use tokio::time::timeout;
 
     use super::*;
 
@@ -551,10 +552,6 @@ mod tests {
 
     async fn body(res: Response<UpBody<TestIo>>) -> Result<Bytes, UpError> {
         timeout(WAIT, res.into_body().collect()).await.expect("the body ends or fails").map(|c| c.to_bytes())
-    }
-
-    async fn timeout<F: std::future::Future>(d: Duration, f: F) -> Result<F::Output, tokio::time::error::Elapsed> {
-        tokio::time::timeout(d, f).await
     }
 
     /// What the backend reads until the gateway closes the connection.

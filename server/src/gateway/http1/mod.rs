@@ -7,6 +7,8 @@
 pub mod body;
 pub mod client;
 pub mod header;
+#[cfg(test)]
+mod props;
 pub mod server;
 pub(crate) mod write;
 
