@@ -22,57 +22,57 @@ pub struct SessionUser {
 #[cfg(feature = "ssr")]
 fn set_session_cookie(value: &str, max_age_secs: u64) {
     use http::header::{HeaderValue, SET_COOKIE};
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}"
-    );
-    if let (Some(res), Ok(v)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        HeaderValue::from_str(&cookie),
-    ) {
+    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}");
+    if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
         res.append_header(SET_COOKIE, v);
     }
 }
 
 /// Creates the first admin. Works only while no admin exists.
 #[server(prefix = "/api", endpoint = "setup")]
-pub async fn setup_admin(
-    username: String,
-    password: String,
-    confirm: String,
-) -> Result<(), AppError> {
-    crate::service::respond(async move {
-        if password != confirm {
-            return Err(AppError::invalid("confirm", "The two passwords do not match."));
+pub async fn setup_admin(username: String, password: String, confirm: String) -> Result<(), AppError> {
+    crate::service::respond(
+        async move {
+            if password != confirm {
+                return Err(AppError::invalid("confirm", "The two passwords do not match."));
+            }
+            let session = crate::service::service()?.setup_admin(&username, &password).await?;
+            set_session_cookie(&session.token, session.max_age_secs);
+            leptos_axum::redirect("/apis");
+            Ok(())
         }
-        let session = crate::service::service()?.setup_admin(&username, &password).await?;
-        set_session_cookie(&session.token, session.max_age_secs);
-        leptos_axum::redirect("/apis");
-        Ok(())
-    }.await)
+        .await,
+    )
 }
 
 /// Signs in with a username and password.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    crate::service::respond(async move {
-        let session = crate::service::service()?.login(&username, &password).await?;
-        set_session_cookie(&session.token, session.max_age_secs);
-        leptos_axum::redirect("/apis");
-        Ok(())
-    }.await)
+    crate::service::respond(
+        async move {
+            let session = crate::service::service()?.login(&username, &password).await?;
+            set_session_cookie(&session.token, session.max_age_secs);
+            leptos_axum::redirect("/apis");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Ends the current session.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    crate::service::respond(async move {
-        if let Some(token) = crate::service::request_cookie(SESSION_COOKIE) {
-            crate::service::service()?.logout(&token).await?;
+    crate::service::respond(
+        async move {
+            if let Some(token) = crate::service::request_cookie(SESSION_COOKIE) {
+                crate::service::service()?.logout(&token).await?;
+            }
+            set_session_cookie("", 0);
+            leptos_axum::redirect("/login");
+            Ok(())
         }
-        set_session_cookie("", 0);
-        leptos_axum::redirect("/login");
-        Ok(())
-    }.await)
+        .await,
+    )
 }
 
 /// Who is signed in.
@@ -162,9 +162,7 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let result = action.value();
     let general = Signal::derive(move || {
-        field_error(result.get(), "username")
-            .or_else(|| field_error(result.get(), "password"))
-            .or_else(|| form_error(result.get()))
+        field_error(result.get(), "username").or_else(|| field_error(result.get(), "password")).or_else(|| form_error(result.get()))
     });
     view! {
         <AuthCard title="Sign in" subtitle="Sign in to the apigw console.">

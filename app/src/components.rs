@@ -6,11 +6,7 @@ use crate::error::AppError;
 
 /// A designed "nothing here yet" panel: what the section is for and how it fills up.
 #[component]
-pub fn EmptyState(
-    icon: &'static str,
-    title: &'static str,
-    children: Children,
-) -> impl IntoView {
+pub fn EmptyState(icon: &'static str, title: &'static str, children: Children) -> impl IntoView {
     view! {
         <div class="empty-state">
             <div class="empty-icon" aria-hidden="true">{icon}</div>
@@ -157,19 +153,13 @@ pub struct KeyValueRows {
 
 impl KeyValueRows {
     pub fn new(initial: impl IntoIterator<Item = (String, String)>) -> Self {
-        let rows: Vec<Row> =
-            initial.into_iter().enumerate().map(|(i, (k, v))| (i, RwSignal::new(k), RwSignal::new(v))).collect();
+        let rows: Vec<Row> = initial.into_iter().enumerate().map(|(i, (k, v))| (i, RwSignal::new(k), RwSignal::new(v))).collect();
         Self { next: StoredValue::new(rows.len()), rows: RwSignal::new(rows) }
     }
 
     /// The rows with a name (trimmed), in order, with their values.
     pub fn pairs(&self) -> Vec<(String, String)> {
-        self.rows
-            .get()
-            .iter()
-            .map(|(_, k, v)| (k.get().trim().to_string(), v.get()))
-            .filter(|(k, _)| !k.is_empty())
-            .collect()
+        self.rows.get().iter().map(|(_, k, v)| (k.get().trim().to_string(), v.get())).filter(|(k, _)| !k.is_empty()).collect()
     }
 
     fn add(&self) {

@@ -51,12 +51,8 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(e) => {
-                Self::Internal(format!("the server could not be reached ({e})"))
-            }
-            ServerFnErrorErr::Args(e) | ServerFnErrorErr::MissingArg(e) => {
-                Self::invalid("", format!("the request was incomplete: {e}"))
-            }
+            ServerFnErrorErr::Request(e) => Self::Internal(format!("the server could not be reached ({e})")),
+            ServerFnErrorErr::Args(e) | ServerFnErrorErr::MissingArg(e) => Self::invalid("", format!("the request was incomplete: {e}")),
             other => Self::Internal(other.to_string()),
         }
     }

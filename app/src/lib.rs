@@ -21,8 +21,15 @@ use leptos_router::path;
 use crate::auth::{LoginPage, SetupPage};
 use crate::layout::ConsoleLayout;
 use crate::pages::{
-    api_detail::ApiDetailPage, apis::ApisPage, dashboards::DashboardsPage, keys::KeysPage, not_found::NotFoundPage,
-    settings::SettingsPage, stage::StagePage, stage_dashboard::StageDashboardPage, stage_logs::StageLogsPage,
+    api_detail::ApiDetailPage,
+    apis::ApisPage,
+    dashboards::DashboardsPage,
+    keys::KeysPage,
+    not_found::NotFoundPage,
+    settings::SettingsPage,
+    stage::StagePage,
+    stage_dashboard::StageDashboardPage,
+    stage_logs::StageLogsPage,
     usage_plans::{UsagePlanPage, UsagePlansPage},
 };
 

@@ -246,9 +246,9 @@ impl MethodSettings {
         s.integration_method = i.http_method.clone().unwrap_or_else(|| "GET".into());
         s.timeout_ms = i.timeout_in_millis;
         // The default integration response (no selection pattern) is what a MOCK answers.
-        if let Some(r) = i.integration_responses.as_ref().and_then(|rs| {
-            rs.values().find(|r| r.selection_pattern.as_deref().unwrap_or("").is_empty())
-        }) {
+        if let Some(r) =
+            i.integration_responses.as_ref().and_then(|rs| rs.values().find(|r| r.selection_pattern.as_deref().unwrap_or("").is_empty()))
+        {
             s.mock_status = r.status_code.clone();
             s.mock_body = r.response_templates.get("application/json").cloned().unwrap_or_default();
             s.mock_headers = r

@@ -31,18 +31,20 @@ pub fn path_part(part: &str) -> Result<PathPartKind, AppError> {
     }
     if let Some(inner) = part.strip_prefix('{') {
         let Some(inner) = inner.strip_suffix('}') else {
-            return Err(AppError::invalid(FIELD, format!(
-                "pathPart '{part}' opens '{{' but does not end with '}}'. Use {{name}} or {{name+}}."
-            )));
+            return Err(AppError::invalid(
+                FIELD,
+                format!("pathPart '{part}' opens '{{' but does not end with '}}'. Use {{name}} or {{name+}}."),
+            ));
         };
         let (name, kind) = match inner.strip_suffix('+') {
             Some(n) => (n, PathPartKind::Greedy),
             None => (inner, PathPartKind::Param),
         };
         if name.is_empty() || !name.chars().all(is_name_char) {
-            return Err(AppError::invalid(FIELD, format!(
-                "pathPart '{part}': a parameter name must be non-empty and use only a-z, A-Z, 0-9, '.', '_' and '-'."
-            )));
+            return Err(AppError::invalid(
+                FIELD,
+                format!("pathPart '{part}': a parameter name must be non-empty and use only a-z, A-Z, 0-9, '.', '_' and '-'."),
+            ));
         }
         return Ok(kind);
     }
@@ -56,10 +58,7 @@ pub fn path_part(part: &str) -> Result<PathPartKind, AppError> {
 
 /// The parameter names in a resource path, in order: `/pets/{id}` gives `["id"]`.
 pub fn path_params(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|n| n.trim_end_matches('+').to_string())
-        .collect()
+    path.split('/').filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}')).map(|n| n.trim_end_matches('+').to_string()).collect()
 }
 
 /// An HTTP verb for a method, upper-cased; `ANY` included.
@@ -68,10 +67,10 @@ pub fn http_method(method: &str, field: &str) -> Result<String, AppError> {
     if HTTP_METHODS.contains(&up.as_str()) {
         Ok(up)
     } else {
-        Err(AppError::invalid(field, format!(
-            "{field} '{method}' is not a method this gateway serves. Use one of {}.",
-            HTTP_METHODS.join(", ")
-        )))
+        Err(AppError::invalid(
+            field,
+            format!("{field} '{method}' is not a method this gateway serves. Use one of {}.", HTTP_METHODS.join(", ")),
+        ))
     }
 }
 
@@ -86,10 +85,7 @@ pub fn integration_type(kind: &str) -> Result<String, AppError> {
     if INTEGRATION_TYPES.contains(&kind) {
         Ok(kind.to_string())
     } else {
-        Err(AppError::invalid("type", format!(
-            "type '{kind}' is not supported. Use one of {}.",
-            INTEGRATION_TYPES.join(", ")
-        )))
+        Err(AppError::invalid("type", format!("type '{kind}' is not supported. Use one of {}.", INTEGRATION_TYPES.join(", "))))
     }
 }
 
@@ -98,9 +94,10 @@ pub fn timeout_ms(ms: i64) -> Result<i64, AppError> {
     if (TIMEOUT_MIN_MS..=TIMEOUT_MAX_MS).contains(&ms) {
         Ok(ms)
     } else {
-        Err(AppError::invalid("timeoutInMillis", format!(
-            "timeoutInMillis must be between {TIMEOUT_MIN_MS} and {TIMEOUT_MAX_MS} milliseconds; {ms} is not."
-        )))
+        Err(AppError::invalid(
+            "timeoutInMillis",
+            format!("timeoutInMillis must be between {TIMEOUT_MIN_MS} and {TIMEOUT_MAX_MS} milliseconds; {ms} is not."),
+        ))
     }
 }
 
@@ -108,12 +105,12 @@ pub fn timeout_ms(ms: i64) -> Result<i64, AppError> {
 /// placeholders and `${stageVariables.name}` are allowed anywhere.
 pub fn endpoint_uri(uri: &str) -> Result<(), AppError> {
     const FIELD: &str = "uri";
-    let rest = uri
-        .strip_prefix("http://")
-        .or_else(|| uri.strip_prefix("https://"))
-        .ok_or_else(|| AppError::invalid(FIELD, format!(
-            "uri '{uri}' must be an absolute URL starting with http:// or https://, e.g. http://backend.internal/pets/{{id}}."
-        )))?;
+    let rest = uri.strip_prefix("http://").or_else(|| uri.strip_prefix("https://")).ok_or_else(|| {
+        AppError::invalid(
+            FIELD,
+            format!("uri '{uri}' must be an absolute URL starting with http:// or https://, e.g. http://backend.internal/pets/{{id}}."),
+        )
+    })?;
     if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(AppError::invalid(FIELD, "uri must not contain spaces or control characters."));
     }
@@ -128,17 +125,15 @@ pub fn endpoint_uri(uri: &str) -> Result<(), AppError> {
     let mut s = uri;
     while let Some(start) = s.find("${") {
         let after = &s[start + 2..];
-        let end = after.find('}').ok_or_else(|| {
-            AppError::invalid(FIELD, "uri has a '${' without a closing '}'.")
-        })?;
+        let end = after.find('}').ok_or_else(|| AppError::invalid(FIELD, "uri has a '${' without a closing '}'."))?;
         let var = &after[..end];
-        let ok = var
-            .strip_prefix("stageVariables.")
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let ok =
+            var.strip_prefix("stageVariables.").is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         if !ok {
-            return Err(AppError::invalid(FIELD, format!(
-                "uri placeholder '${{{var}}}' is not allowed; only ${{stageVariables.name}} (letters, digits, '_') is."
-            )));
+            return Err(AppError::invalid(
+                FIELD,
+                format!("uri placeholder '${{{var}}}' is not allowed; only ${{stageVariables.name}} (letters, digits, '_') is."),
+            ));
         }
         s = &after[end + 1..];
     }
@@ -178,10 +173,13 @@ pub fn status_code(code: &str) -> Result<String, AppError> {
     let n = (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.parse::<u16>().ok()).flatten();
     match n {
         Some(n) if (STATUS_MIN..=STATUS_MAX).contains(&n) => Ok(code.to_string()),
-        _ => Err(AppError::invalid("statusCode", format!(
-            "statusCode: must be a number from {STATUS_MIN} to {STATUS_MAX}; '{code}' is not. \
+        _ => Err(AppError::invalid(
+            "statusCode",
+            format!(
+                "statusCode: must be a number from {STATUS_MIN} to {STATUS_MAX}; '{code}' is not. \
              (1xx statuses are interim responses such as 100 Continue; a gateway cannot send one as its final answer.)"
-        ))),
+            ),
+        )),
     }
 }
 
@@ -245,9 +243,10 @@ mod tests {
 /// A stage name: 1–128 of letters, digits, '-' and '_'.
 pub fn stage_name(name: &str) -> Result<String, AppError> {
     if name.is_empty() || name.len() > 128 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(AppError::invalid("stageName", format!(
-            "stageName '{name}' must be 1 to 128 characters of letters, digits, '-' and '_'."
-        )));
+        return Err(AppError::invalid(
+            "stageName",
+            format!("stageName '{name}' must be 1 to 128 characters of letters, digits, '-' and '_'."),
+        ));
     }
     Ok(name.to_string())
 }
@@ -256,14 +255,13 @@ pub fn stage_name(name: &str) -> Result<String, AppError> {
 /// characters from letters, digits and `-._~:/?#&=,` (AWS's set).
 pub fn stage_variable(name: &str, value: &str) -> Result<(), AppError> {
     if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(AppError::invalid("variables", format!(
-            "Stage variable name '{name}' must be 1 to 64 letters, digits or '_'."
-        )));
+        return Err(AppError::invalid("variables", format!("Stage variable name '{name}' must be 1 to 64 letters, digits or '_'.")));
     }
     if value.len() > 2048 || !value.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/?#&=,".contains(c)) {
-        return Err(AppError::invalid("variables", format!(
-            "Stage variable '{name}': the value may use only letters, digits and -._~:/?#&=, (at most 2048 characters)."
-        )));
+        return Err(AppError::invalid(
+            "variables",
+            format!("Stage variable '{name}': the value may use only letters, digits and -._~:/?#&=, (at most 2048 characters)."),
+        ));
     }
     Ok(())
 }
@@ -285,10 +283,10 @@ pub fn api_key_name(name: &str) -> Result<String, AppError> {
 pub fn api_key_value(value: &str) -> Result<(), AppError> {
     let n = value.len();
     if !(20..=128).contains(&n) || !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::invalid("value", format!(
-            "value must be 20 to 128 visible ASCII characters without spaces (got {} characters).",
-            value.chars().count()
-        )));
+        return Err(AppError::invalid(
+            "value",
+            format!("value must be 20 to 128 visible ASCII characters without spaces (got {} characters).", value.chars().count()),
+        ));
     }
     Ok(())
 }
@@ -332,17 +330,21 @@ fn show_number(v: f64) -> String {
 }
 
 fn rate_limit_error(field: &str, shown: &str) -> AppError {
-    AppError::invalid(field, format!(
-        "{field}: must be 0 (refuses every request) or a number from {} to {} requests per second; {shown} is not.",
-        show_number(THROTTLE_MIN_RATE),
-        show_number(THROTTLE_MAX_RATE)
-    ))
+    AppError::invalid(
+        field,
+        format!(
+            "{field}: must be 0 (refuses every request) or a number from {} to {} requests per second; {shown} is not.",
+            show_number(THROTTLE_MIN_RATE),
+            show_number(THROTTLE_MAX_RATE)
+        ),
+    )
 }
 
 fn burst_limit_error(field: &str, shown: &str) -> AppError {
-    AppError::invalid(field, format!(
-        "{field}: must be a whole number from 0 to {THROTTLE_MAX_BURST} (0 refuses every request); {shown} is not."
-    ))
+    AppError::invalid(
+        field,
+        format!("{field}: must be a whole number from 0 to {THROTTLE_MAX_BURST} (0 refuses every request); {shown} is not."),
+    )
 }
 
 /// A throttle's steady rate in requests per second: 0, or a finite number
@@ -396,15 +398,16 @@ pub fn quota(q: &crate::model::QuotaSettings) -> Result<(), AppError> {
         "DAY" => 0,
         "WEEK" => 6,
         "MONTH" => 27,
-        other => {
-            return Err(AppError::invalid("quota.period", format!("quota period must be DAY, WEEK or MONTH; '{other}' is not.")))
-        }
+        other => return Err(AppError::invalid("quota.period", format!("quota period must be DAY, WEEK or MONTH; '{other}' is not."))),
     };
     if !(0..=max_offset).contains(&q.offset) {
-        return Err(AppError::invalid("quota.offset", match q.period.as_str() {
-            "DAY" => format!("quota offset must be 0 for a DAY period; {} is not.", q.offset),
-            p => format!("quota offset for a {p} period must be a whole number of days from 0 to {max_offset}; {} is not.", q.offset),
-        }));
+        return Err(AppError::invalid(
+            "quota.offset",
+            match q.period.as_str() {
+                "DAY" => format!("quota offset must be 0 for a DAY period; {} is not.", q.offset),
+                p => format!("quota offset for a {p} period must be a whole number of days from 0 to {max_offset}; {} is not.", q.offset),
+            },
+        ));
     }
     Ok(())
 }

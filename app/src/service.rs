@@ -7,9 +7,9 @@ use std::sync::Arc;
 use crate::auth::SessionUser;
 use crate::error::AppError;
 use crate::model::{
-    AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, Resource,
-    RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey, StageDashboard, StageOverview,
-    LogFilter, LogPage, TestInvokeInput, TestInvokeOutput, DryRunInput, StageTrace,
+    AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, Deployment, DryRunInput, LogFilter, LogPage, Method, MethodSettings, NewAccessKeyInfo,
+    PatchOperation, Resource, RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TestInvokeInput, TestInvokeOutput,
+    UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
 };
 
 /// A session cookie value the server just issued, with how long it lives.
@@ -114,8 +114,7 @@ pub fn service() -> Result<Arc<dyn ConsoleService>, AppError> {
 
 /// The signed-in user of this request, put there by the server's session middleware.
 pub fn current_user() -> Option<SessionUser> {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
 }
 
 /// The signed-in user, or `Unauthorized`. Every protected server function starts here.

@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    mock_request_template, CreateRestApiInput, Integration, IntegrationResponse, Method, MethodResponse,
-    MethodSettings, PatchOperation, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
-    PutMethodResponseInput, Resource, RestApi, TIMEOUT_MAX_MS,
+    mock_request_template, CreateRestApiInput, Integration, IntegrationResponse, Method, MethodResponse, MethodSettings, PatchOperation,
+    PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput, PutMethodResponseInput, Resource, RestApi, TIMEOUT_MAX_MS,
 };
 use apigw_app::rules::{self, PathPartKind};
 
@@ -32,10 +31,7 @@ pub(crate) fn patch_bool(op: &PatchOperation) -> Result<bool, AppError> {
     match op.value.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("true") => Ok(true),
         Some("false") => Ok(false),
-        _ => Err(AppError::invalid(
-            op.path.trim_start_matches('/'),
-            format!("{} must be 'true' or 'false'.", op.path),
-        )),
+        _ => Err(AppError::invalid(op.path.trim_start_matches('/'), format!("{} must be 'true' or 'false'.", op.path))),
     }
 }
 
@@ -43,10 +39,7 @@ pub(crate) fn only_replace(op: &PatchOperation) -> Result<(), AppError> {
     if op.op == "replace" {
         Ok(())
     } else {
-        Err(AppError::invalid("patchOperations", format!(
-            "op '{}' on '{}' is not supported; use 'replace'.",
-            op.op, op.path
-        )))
+        Err(AppError::invalid("patchOperations", format!("op '{}' on '{}' is not supported; use 'replace'.", op.op, op.path)))
     }
 }
 
@@ -97,9 +90,10 @@ impl Apis {
                 "/name" => name = rules::api_name(&value)?,
                 "/description" => description = rules::api_description(&value)?,
                 other => {
-                    return Err(AppError::invalid("patchOperations", format!(
-                        "path '{other}' cannot be changed; UpdateRestApi supports /name and /description."
-                    )))
+                    return Err(AppError::invalid(
+                        "patchOperations",
+                        format!("path '{other}' cannot be changed; UpdateRestApi supports /name and /description."),
+                    ))
                 }
             }
         }
@@ -136,19 +130,17 @@ impl Apis {
         let kind = rules::path_part(path_part)?;
         let tree = self.resources(api_id).await?;
         if tree.len() >= MAX_RESOURCES_PER_API {
-            return Err(AppError::invalid("pathPart", format!(
-                "An API may have at most {MAX_RESOURCES_PER_API} resources."
-            )));
+            return Err(AppError::invalid("pathPart", format!("An API may have at most {MAX_RESOURCES_PER_API} resources.")));
         }
         let parent = tree
             .iter()
             .find(|r| r.id == parent_id)
             .ok_or_else(|| AppError::NotFound("Invalid Resource identifier specified (parentId)".into()))?;
         if parent.path_part.as_deref().is_some_and(|p| rules::path_part(p) == Ok(PathPartKind::Greedy)) {
-            return Err(AppError::invalid("parentId", format!(
-                "{} is a greedy path variable; it must be the last part of a path and cannot have child resources.",
-                parent.path
-            )));
+            return Err(AppError::invalid(
+                "parentId",
+                format!("{} is a greedy path variable; it must be the last part of a path and cannot have child resources.", parent.path),
+            ));
         }
         if kind != PathPartKind::Literal {
             if let Some(sibling) = tree.iter().find(|r| {
@@ -186,9 +178,10 @@ impl Apis {
         let verb = rules::http_method(verb, "httpMethod")?;
         let auth = input.authorization_type.as_deref().unwrap_or("NONE");
         if auth != "NONE" {
-            return Err(AppError::invalid("authorizationType", format!(
-                "authorizationType '{auth}' is not supported; use NONE (API keys are checked with apiKeyRequired)."
-            )));
+            return Err(AppError::invalid(
+                "authorizationType",
+                format!("authorizationType '{auth}' is not supported; use NONE (API keys are checked with apiKeyRequired)."),
+            ));
         }
         self.resource(api_id, resource_id).await?;
         self.store
@@ -209,13 +202,14 @@ impl Apis {
                 "/apiKeyRequired" => key_required = patch_bool(op)?,
                 "/operationName" => op_name = op.value.clone().filter(|v| !v.is_empty()),
                 "/authorizationType" if op.value.as_deref() == Some("NONE") => {}
-                "/authorizationType" => {
-                    return Err(AppError::invalid("authorizationType", "authorizationType must be NONE."))
-                }
+                "/authorizationType" => return Err(AppError::invalid("authorizationType", "authorizationType must be NONE.")),
                 other => {
-                    return Err(AppError::invalid("patchOperations", format!(
+                    return Err(AppError::invalid(
+                        "patchOperations",
+                        format!(
                         "path '{other}' cannot be changed; UpdateMethod supports /apiKeyRequired, /operationName and /authorizationType."
-                    )))
+                    ),
+                    ))
                 }
             }
         }
@@ -231,16 +225,23 @@ impl Apis {
         self.store.delete_method(api_id, resource_id, &m.http_method).await.map_err(not_found("Method"))
     }
 
-    pub async fn put_integration(&self, api_id: &str, resource_id: &str, verb: &str, input: PutIntegrationInput) -> Result<Integration, AppError> {
+    pub async fn put_integration(
+        &self,
+        api_id: &str,
+        resource_id: &str,
+        verb: &str,
+        input: PutIntegrationInput,
+    ) -> Result<Integration, AppError> {
         let kind = rules::integration_type(
             input.kind.as_deref().ok_or_else(|| AppError::invalid("type", "type is required: HTTP_PROXY, HTTP or MOCK."))?,
         )?;
         let timeout = rules::timeout_ms(input.timeout_in_millis.unwrap_or(TIMEOUT_MAX_MS))?;
         let passthrough = input.passthrough_behavior.unwrap_or_else(|| "WHEN_NO_MATCH".into());
         if !["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"].contains(&passthrough.as_str()) {
-            return Err(AppError::invalid("passthroughBehavior", format!(
-                "passthroughBehavior '{passthrough}' must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER."
-            )));
+            return Err(AppError::invalid(
+                "passthroughBehavior",
+                format!("passthroughBehavior '{passthrough}' must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER."),
+            ));
         }
         let (uri, imethod) = if kind == "MOCK" {
             (None, None)
@@ -297,7 +298,8 @@ impl Apis {
             response_header_name(k)?;
         }
         let m = self.method(api_id, resource_id, verb).await?;
-        let r = MethodResponse { status_code: status, response_parameters: params, response_models: input.response_models.unwrap_or_default() };
+        let r =
+            MethodResponse { status_code: status, response_parameters: params, response_models: input.response_models.unwrap_or_default() };
         self.store.put_method_response(api_id, resource_id, &m.http_method, &r).await.map_err(not_found("Method"))?;
         Ok(r)
     }
@@ -324,9 +326,10 @@ impl Apis {
         for (k, v) in &params {
             response_header_name(k)?;
             if !declared.response_parameters.contains_key(k) {
-                return Err(AppError::invalid("responseParameters", format!(
-                    "{k} is not declared on the {status} method response; declare it with PutMethodResponse first."
-                )));
+                return Err(AppError::invalid(
+                    "responseParameters",
+                    format!("{k} is not declared on the {status} method response; declare it with PutMethodResponse first."),
+                ));
             }
             let is_static = v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'');
             if !is_static && !v.starts_with("integration.response.") {
@@ -358,9 +361,10 @@ impl Apis {
             for (name, value) in &s.mock_headers {
                 response_header_name(&format!("method.response.header.{name}"))?;
                 if value.contains('\'') || value.chars().any(char::is_control) {
-                    return Err(AppError::invalid("responseParameters", format!(
-                        "The value of header {name} must not contain quotes or control characters."
-                    )));
+                    return Err(AppError::invalid(
+                        "responseParameters",
+                        format!("The value of header {name} must not contain quotes or control characters."),
+                    ));
                 }
             }
             if s.mock_body.len() > 64 * 1024 {
@@ -368,7 +372,10 @@ impl Apis {
             }
         } else {
             if s.uri.trim().is_empty() {
-                return Err(AppError::invalid("uri", format!("uri is required for {kind} integrations, e.g. http://backend.internal/pets/{{id}}.")));
+                return Err(AppError::invalid(
+                    "uri",
+                    format!("uri is required for {kind} integrations, e.g. http://backend.internal/pets/{{id}}."),
+                ));
             }
             rules::endpoint_uri(s.uri.trim())?;
             rules::integration_method(&s.integration_method)?;
@@ -380,8 +387,7 @@ impl Apis {
             integration_http_method: (!mock).then(|| s.integration_method.clone()),
             uri: (!mock).then(|| s.uri.trim().to_string()),
             timeout_in_millis: Some(s.timeout_ms),
-            request_templates: mock
-                .then(|| BTreeMap::from([("application/json".to_string(), mock_request_template(&s.mock_status))])),
+            request_templates: mock.then(|| BTreeMap::from([("application/json".to_string(), mock_request_template(&s.mock_status))])),
             ..Default::default()
         };
         self.put_integration(api_id, resource_id, &method.http_method, input).await?;
@@ -394,17 +400,26 @@ impl Apis {
         if mock {
             let header_key = |n: &str| format!("method.response.header.{n}");
             let declared = s.mock_headers.iter().map(|(n, _)| (header_key(n), false)).collect();
-            self.put_method_response(api_id, resource_id, verb, &s.mock_status, PutMethodResponseInput {
-                response_parameters: Some(declared),
-                response_models: None,
-            })
+            self.put_method_response(
+                api_id,
+                resource_id,
+                verb,
+                &s.mock_status,
+                PutMethodResponseInput { response_parameters: Some(declared), response_models: None },
+            )
             .await?;
             let params = s.mock_headers.iter().map(|(n, v)| (header_key(n), format!("'{v}'"))).collect();
-            self.put_integration_response(api_id, resource_id, verb, &s.mock_status, PutIntegrationResponseInput {
-                selection_pattern: None,
-                response_parameters: Some(params),
-                response_templates: Some(BTreeMap::from([("application/json".to_string(), s.mock_body.clone())])),
-            })
+            self.put_integration_response(
+                api_id,
+                resource_id,
+                verb,
+                &s.mock_status,
+                PutIntegrationResponseInput {
+                    selection_pattern: None,
+                    response_parameters: Some(params),
+                    response_templates: Some(BTreeMap::from([("application/json".to_string(), s.mock_body.clone())])),
+                },
+            )
             .await?;
         }
         self.method(api_id, resource_id, verb).await
@@ -415,7 +430,7 @@ impl Apis {
 fn response_header_name(key: &str) -> Result<&str, AppError> {
     key.strip_prefix("method.response.header.")
         .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .ok_or_else(|| AppError::invalid("responseParameters", format!(
-            "'{key}' is not a response header parameter; use method.response.header.Name."
-        )))
+        .ok_or_else(|| {
+            AppError::invalid("responseParameters", format!("'{key}' is not a response header parameter; use method.response.header.Name."))
+        })
 }

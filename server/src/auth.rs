@@ -29,10 +29,7 @@ pub fn validate_username(username: &str) -> Result<(), AppError> {
         return Err(AppError::invalid("username", "Username must be 1 to 64 characters long."));
     }
     if !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
-        return Err(AppError::invalid(
-            "username",
-            "Username may contain only letters, digits and the characters . _ - @",
-        ));
+        return Err(AppError::invalid("username", "Username may contain only letters, digits and the characters . _ - @"));
     }
     Ok(())
 }
@@ -41,10 +38,7 @@ pub fn validate_username(username: &str) -> Result<(), AppError> {
 pub fn validate_password(password: &str) -> Result<(), AppError> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
-        return Err(AppError::invalid(
-            "password",
-            format!("Password must be at least {MIN_PASSWORD_LEN} characters long (it has {len})."),
-        ));
+        return Err(AppError::invalid("password", format!("Password must be at least {MIN_PASSWORD_LEN} characters long (it has {len}).")));
     }
     if password.len() > MAX_PASSWORD_LEN {
         return Err(AppError::invalid("password", "Password must be at most 1024 bytes long."));
@@ -79,16 +73,12 @@ pub async fn verify_password(password: &str, stored: Option<String>) -> bool {
             DUMMY
                 .get_or_init(|| {
                     let salt = SaltString::generate(&mut OsRng);
-                    Argon2::default()
-                        .hash_password(b"dummy password for timing", &salt)
-                        .map(|h| h.to_string())
-                        .unwrap_or_default()
+                    Argon2::default().hash_password(b"dummy password for timing", &salt).map(|h| h.to_string()).unwrap_or_default()
                 })
                 .clone()
         });
-        let ok = PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false);
+        let ok =
+            PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false);
         ok && known
     })
     .await
@@ -134,8 +124,7 @@ impl LoginGuard {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() > 10_000 {
             entries.retain(|_, a| {
-                a.locked_until.is_some_and(|u| u > now)
-                    || a.failures.back().is_some_and(|t| now.duration_since(*t) < LOCKOUT_WINDOW)
+                a.locked_until.is_some_and(|u| u > now) || a.failures.back().is_some_and(|t| now.duration_since(*t) < LOCKOUT_WINDOW)
             });
         }
         let a = entries.entry(username.to_lowercase()).or_default();
@@ -179,19 +168,12 @@ impl Auth {
 
     /// Creates a user after checking the rules. `only_if_first` makes it the
     /// one-time setup path.
-    pub async fn create_user(
-        &self,
-        username: &str,
-        password: &str,
-        only_if_first: bool,
-    ) -> Result<i64, AppError> {
+    pub async fn create_user(&self, username: &str, password: &str, only_if_first: bool) -> Result<i64, AppError> {
         validate_username(username)?;
         validate_password(password)?;
         let hash = hash_password(password).await?;
         self.store.insert_user(username, &hash, only_if_first).await.map_err(|e| match e {
-            StoreError::Conflict(m) if only_if_first => AppError::Forbidden(format!(
-                "{m} Setup can only be done once; sign in instead."
-            )),
+            StoreError::Conflict(m) if only_if_first => AppError::Forbidden(format!("{m} Setup can only be done once; sign in instead.")),
             StoreError::Conflict(m) => AppError::invalid("username", m),
             other => internal(other),
         })
@@ -227,11 +209,7 @@ impl Auth {
 
     /// The user behind a session cookie value, if it is live.
     pub async fn session_user(&self, token: &str) -> Result<Option<SessionUser>, StoreError> {
-        Ok(self
-            .store
-            .session_user(&token_hash(token))
-            .await?
-            .map(|(id, username)| SessionUser { id, username }))
+        Ok(self.store.session_user(&token_hash(token)).await?.map(|(id, username)| SessionUser { id, username }))
     }
 
     /// Ends a session.

@@ -90,7 +90,12 @@ impl ServeArgs {
     /// The HTTP timeouts these flags give.
     pub fn timeouts(&self) -> crate::gateway::http1::Timeouts {
         let s = std::time::Duration::from_secs;
-        crate::gateway::http1::Timeouts { head: s(self.head_timeout), idle: s(self.idle_timeout), body: s(self.body_timeout), send: s(self.send_timeout) }
+        crate::gateway::http1::Timeouts {
+            head: s(self.head_timeout),
+            idle: s(self.idle_timeout),
+            body: s(self.body_timeout),
+            send: s(self.send_timeout),
+        }
     }
 }
 

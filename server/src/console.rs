@@ -7,10 +7,10 @@ use std::sync::Arc;
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput,
-    CreateUsagePlanKeyInput, Deployment, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, PutMethodInput, Resource,
-    RestApi, Stage, StageDetail, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey, StageDashboard, StageOverview,
-    LogFilter, LogPage, TestInvokeInput, TestInvokeOutput, DryRunInput, StageTrace,
+    AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateUsagePlanKeyInput,
+    Deployment, DryRunInput, LogFilter, LogPage, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, PutMethodInput, Resource,
+    RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TestInvokeInput, TestInvokeOutput, UsagePlan, UsagePlanDetail,
+    UsagePlanInput, UsagePlanKey,
 };
 use apigw_app::pages::settings::ServerInfo;
 pub use apigw_app::service::cookie_value;
@@ -22,17 +22,17 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use leptos::prelude::provide_context;
 use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
 use crate::access_keys::AccessKeys;
 use crate::apis::Apis;
+use crate::auth::{internal, Auth};
 use crate::deploy::Deploys;
 use crate::gateway::access::Access;
 use crate::gateway::registry::Registry;
 use crate::plans::Plans;
-use crate::auth::{internal, Auth};
 use crate::secrets::ServerKey;
 use crate::store::Store;
 
@@ -92,9 +92,7 @@ impl ConsoleService for Console {
 
     async fn setup_admin(&self, username: &str, password: &str) -> Result<NewSession, AppError> {
         if self.has_admin() {
-            return Err(AppError::Forbidden(
-                "An administrator already exists. Setup can only be done once; sign in instead.".into(),
-            ));
+            return Err(AppError::Forbidden("An administrator already exists. Setup can only be done once; sign in instead.".into()));
         }
         let id = self.auth.create_user(username, password, true).await?;
         self.has_admin.store(true, Ordering::Release);
@@ -130,9 +128,7 @@ impl ConsoleService for Console {
     }
 
     async fn create_api(&self, name: &str, description: &str) -> Result<RestApi, AppError> {
-        self.apis
-            .create_api(CreateRestApiInput { name: Some(name.into()), description: Some(description.into()) })
-            .await
+        self.apis.create_api(CreateRestApiInput { name: Some(name.into()), description: Some(description.into()) }).await
     }
 
     async fn delete_api(&self, id: &str) -> Result<(), AppError> {
@@ -153,11 +149,14 @@ impl ConsoleService for Console {
             return Err(AppError::invalid("stageName", "Choose a stage or name a new one, e.g. dev or prod."));
         }
         self.deploys
-            .create_deployment(api, CreateDeploymentInput {
-                stage_name: Some(stage.trim().to_string()),
-                description: Some(description.to_string()),
-                ..Default::default()
-            })
+            .create_deployment(
+                api,
+                CreateDeploymentInput {
+                    stage_name: Some(stage.trim().to_string()),
+                    description: Some(description.to_string()),
+                    ..Default::default()
+                },
+            )
             .await
     }
 
@@ -345,8 +344,7 @@ impl ConsoleService for Console {
 
 /// Paths anyone may load: the sign-in pages, their server functions, static files, health.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/healthz" | "/login" | "/setup" | "/api/login" | "/api/setup" | "/favicon.ico")
-        || path.starts_with("/pkg/")
+    matches!(path, "/healthz" | "/login" | "/setup" | "/api/login" | "/api/setup" | "/favicon.ico") || path.starts_with("/pkg/")
 }
 
 /// A state-changing request whose Origin names another site. SameSite=Strict
@@ -355,8 +353,7 @@ pub fn is_cross_site(req: &Request) -> bool {
     if req.method() == HttpMethod::GET || req.method() == HttpMethod::HEAD {
         return false;
     }
-    let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST))
-    else {
+    let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST)) else {
         return false;
     };
     let origin = origin.to_str().unwrap_or("");
@@ -420,13 +417,8 @@ pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
     let context = move || provide_context(service.clone());
     let shell_options = leptos_options.clone();
     let pages = Router::new()
-        .leptos_routes_with_context(&leptos_options, routes, context.clone(), move || {
-            shell(shell_options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<LeptosOptions, _>(
-            context,
-            shell,
-        ))
+        .leptos_routes_with_context(&leptos_options, routes, context.clone(), move || shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<LeptosOptions, _>(context, shell))
         .with_state(leptos_options)
         .layer(middleware::from_fn_with_state(console.clone(), session_gate));
     let prom = console.metrics.clone();
@@ -449,11 +441,19 @@ fn prometheus(hub: &crate::metrics::Hub, headers: &axum::http::HeaderMap) -> Res
             Sha256::digest(g.as_bytes()) == Sha256::digest(token.as_bytes())
         });
         if !ok {
-            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "GET /metrics needs Authorization: Bearer <APIGW_METRICS_TOKEN>\n")
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "GET /metrics needs Authorization: Bearer <APIGW_METRICS_TOKEN>\n",
+            )
                 .into_response();
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], hub.prometheus_text() + &crate::gateway::http1::COUNTERS.prometheus_text()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        hub.prometheus_text() + &crate::gateway::http1::COUNTERS.prometheus_text(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

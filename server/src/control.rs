@@ -8,9 +8,8 @@ use std::sync::Arc;
 use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    CreateApiKeyInput, CreateUsagePlanKeyInput, DryRunInput, TestInvokeInput, UsagePlanInput,
-    CreateDeploymentInput, CreateRestApiInput, CreateStageInput, PatchInput, PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput,
-    PutMethodResponseInput, Resource,
+    CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateStageInput, CreateUsagePlanKeyInput, DryRunInput, PatchInput,
+    PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput, PutMethodResponseInput, Resource, TestInvokeInput, UsagePlanInput,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
@@ -82,9 +81,8 @@ fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ControlError>
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        ControlError(AppError::invalid("body", format!("The request body is not valid JSON for this operation: {e}")))
-    })
+    serde_json::from_slice(bytes)
+        .map_err(|e| ControlError(AppError::invalid("body", format!("The request body is not valid JSON for this operation: {e}"))))
 }
 
 /// AWS lists: `{"item": [...], "position": ...}`.

@@ -66,15 +66,18 @@ impl Deploys {
             for (verb, m) in r.resource_methods.iter().flatten() {
                 methods += 1;
                 if m.method_integration.is_none() {
-                    return Err(AppError::invalid("integration", format!(
-                        "No integration defined for method {verb} {}. Give it an integration, or delete it, then deploy.",
-                        r.path
-                    )));
+                    return Err(AppError::invalid(
+                        "integration",
+                        format!("No integration defined for method {verb} {}. Give it an integration, or delete it, then deploy.", r.path),
+                    ));
                 }
             }
         }
         if methods == 0 {
-            return Err(AppError::invalid("restApiId", "The REST API doesn't contain any methods. Add a method with an integration, then deploy."));
+            return Err(AppError::invalid(
+                "restApiId",
+                "The REST API doesn't contain any methods. Add a method with an integration, then deploy.",
+            ));
         }
         if let Some(name) = &stage_name {
             let existing = self.store.list_stages(api_id).await.map_err(internal)?;
@@ -116,10 +119,13 @@ impl Deploys {
 
     pub async fn create_stage(&self, api_id: &str, input: CreateStageInput) -> Result<Stage, AppError> {
         let name = rules::stage_name(input.stage_name.as_deref().unwrap_or(""))?;
-        let dep = input.deployment_id.filter(|d| !d.is_empty()).ok_or_else(|| AppError::invalid("deploymentId", "deploymentId is required."))?;
+        let dep =
+            input.deployment_id.filter(|d| !d.is_empty()).ok_or_else(|| AppError::invalid("deploymentId", "deploymentId is required."))?;
         let vars = input.variables.unwrap_or_default();
         Self::check_variables(&vars)?;
-        self.deployment(api_id, &dep).await.map_err(|_| AppError::invalid("deploymentId", format!("Deployment {dep} does not exist in this API.")))?;
+        self.deployment(api_id, &dep)
+            .await
+            .map_err(|_| AppError::invalid("deploymentId", format!("Deployment {dep} does not exist in this API.")))?;
         if self.store.list_stages(api_id).await.map_err(internal)?.len() >= MAX_STAGES_PER_API {
             return Err(AppError::invalid("stageName", format!("An API may have at most {MAX_STAGES_PER_API} stages.")));
         }
@@ -209,10 +215,13 @@ impl Deploys {
 /// `/*/*/…` for every method.
 fn method_setting_path(path: &str) -> Result<(String, &str), AppError> {
     let bad = || {
-        AppError::invalid("patchOperations", format!(
-            "path '{path}' cannot be changed. UpdateStage supports /deploymentId, /description, /variables/NAME and \
+        AppError::invalid(
+            "patchOperations",
+            format!(
+                "path '{path}' cannot be changed. UpdateStage supports /deploymentId, /description, /variables/NAME and \
              /{{resource}}/{{METHOD}}/throttling/rateLimit|burstLimit (resource '*' or like ~1pets~1{{id}}, METHOD '*' or a verb)."
-        ))
+            ),
+        )
     };
     let rest = path.strip_prefix('/').ok_or_else(bad)?;
     let mut parts = rest.splitn(3, '/');

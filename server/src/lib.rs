@@ -8,36 +8,36 @@
 /// names from the configuration, not inserted by callers.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Deployments and stages.
-pub mod deploy;
 /// Control-API access keys.
 pub mod access_keys;
 /// API configuration rules: one implementation for console and control API.
 pub mod apis;
 /// Console sign-in: passwords, lockout, sessions.
 pub mod auth;
+/// Flags and environment variables.
+pub mod config;
+/// The console listener and its session gate.
+pub mod console;
+/// The AWS-compatible control API.
+pub mod control;
+/// Deployments and stages.
+pub mod deploy;
+/// The open-file limit.
+pub mod fdlimit;
+/// The gateway listener.
+pub mod gateway;
+/// Per-request metrics: recording, rollups, queries, Prometheus.
+pub mod metrics;
 /// API keys and usage plans.
 pub mod plans;
-/// TestInvokeMethod: the console's Test button.
-pub mod testinvoke;
 /// Sealing of secrets at rest with the server key.
 pub mod secrets;
 /// AWS Signature V4 verification.
 pub mod sigv4;
-/// Flags and environment variables.
-pub mod config;
-/// The AWS-compatible control API.
-pub mod control;
-/// The console listener and its session gate.
-pub mod console;
-/// The gateway listener.
-pub mod gateway;
-/// The open-file limit.
-pub mod fdlimit;
-/// Per-request metrics: recording, rollups, queries, Prometheus.
-pub mod metrics;
 /// The SQLite store.
 pub mod store;
+/// TestInvokeMethod: the console's Test button.
+pub mod testinvoke;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -76,7 +76,17 @@ impl ServeOptions {
     /// port and every other setting at its default (for tests and tools).
     pub fn on_free_ports(db: &std::path::Path) -> Self {
         let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
-        Self { db: db.to_owned(), console_addr: any, gateway_addr: any, backend_ca_file: None, log_retention_days: 7, metrics_token: None, pin_gateway_threads: true, timeouts: Default::default(), max_connections: 0 }
+        Self {
+            db: db.to_owned(),
+            console_addr: any,
+            gateway_addr: any,
+            backend_ca_file: None,
+            log_retention_days: 7,
+            metrics_token: None,
+            pin_gateway_threads: true,
+            timeouts: Default::default(),
+            max_connections: 0,
+        }
     }
 }
 
@@ -116,9 +126,7 @@ impl Server {
         // Checked first: a bad CA file is a configuration error to report before anything starts.
         let connector = gateway::proxy::upstream_connector(opts.backend_ca_file.as_deref()).map_err(ServeError::Tls)?;
         let store = Store::open(&opts.db).await?;
-        let bind = |addr: SocketAddr| async move {
-            TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })
-        };
+        let bind = |addr: SocketAddr| async move { TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source }) };
         let console_listener = bind(opts.console_addr).await?;
         let gateway_listener = bind(opts.gateway_addr).await?;
         Ok(Self {
@@ -192,8 +200,7 @@ impl Server {
         };
         tokio::spawn(purge_sessions_periodically(self.store.clone(), stop_rx.clone()));
 
-        let console_srv = axum::serve(self.console_listener, console_app)
-            .with_graceful_shutdown(stopped(stop_rx.clone()));
+        let console_srv = axum::serve(self.console_listener, console_app).with_graceful_shutdown(stopped(stop_rx.clone()));
         let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx, self.pin_gateway_threads, self.max_connections);
         let (c, g) = tokio::join!(console_srv, gateway_srv);
         let _ = flush_stop.send(true);
@@ -268,18 +275,13 @@ pub async fn admin_create_user(db: &std::path::Path, username: &str, password: &
 }
 
 /// `apigw admin create-access-key`: makes a control-API key for an existing user.
-pub async fn admin_create_access_key(
-    db: &std::path::Path,
-    username: &str,
-    description: &str,
-) -> Result<access_keys::NewAccessKey, String> {
+pub async fn admin_create_access_key(db: &std::path::Path, username: &str, description: &str) -> Result<access_keys::NewAccessKey, String> {
     let store = Store::open(db).await.map_err(|e| e.to_string())?;
     let result = async {
-        let user = store
-            .user_by_name(username)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no console user named '{username}'; create one with `apigw admin create-user` or the setup page"))?;
+        let user =
+            store.user_by_name(username).await.map_err(|e| e.to_string())?.ok_or_else(|| {
+                format!("no console user named '{username}'; create one with `apigw admin create-user` or the setup page")
+            })?;
         let key = secrets::ServerKey::load_or_create(&secrets::key_path_for(db)).map_err(|e| format!("server key: {e}"))?;
         access_keys::AccessKeys::new(store.clone(), key).create(user.id, description).await.map_err(|e| e.to_string())
     }

@@ -15,10 +15,7 @@ fn main() -> ExitCode {
         cli = Cli::parse_from(std::env::args_os().chain(["serve".into()]));
     }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -84,20 +81,15 @@ fn read_password() -> Result<String, String> {
         return Ok(p);
     }
     if std::io::stdin().is_terminal() {
-        let p = rpassword::prompt_password("Password (at least 12 characters): ")
-            .map_err(|e| format!("cannot read password: {e}"))?;
-        let again = rpassword::prompt_password("Password again: ")
-            .map_err(|e| format!("cannot read password: {e}"))?;
+        let p = rpassword::prompt_password("Password (at least 12 characters): ").map_err(|e| format!("cannot read password: {e}"))?;
+        let again = rpassword::prompt_password("Password again: ").map_err(|e| format!("cannot read password: {e}"))?;
         if p != again {
             return Err("the two passwords do not match".into());
         }
         Ok(p)
     } else {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read password from standard input: {e}"))?;
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read password from standard input: {e}"))?;
         Ok(line.trim_end_matches(['\r', '\n']).to_string())
     }
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    ApiKey, ApiKeyRow, ApiStage, CreateApiKeyInput, CreateUsagePlanKeyInput, KeyUsage, PatchOperation, QuotaSettings,
-    ThrottleSettings, Usage, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
+    ApiKey, ApiKeyRow, ApiStage, CreateApiKeyInput, CreateUsagePlanKeyInput, KeyUsage, PatchOperation, QuotaSettings, ThrottleSettings,
+    Usage, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
 };
 use apigw_app::rules;
 
@@ -49,7 +49,9 @@ pub fn page<T>(items: Vec<T>, position: Option<&str>, limit: Option<i64>) -> Res
     };
     let start = match position.filter(|p| !p.is_empty()) {
         None => 0,
-        Some(p) => p.parse::<usize>().map_err(|_| AppError::invalid("position", format!("position '{p}' is not one this server gave out.")))?,
+        Some(p) => {
+            p.parse::<usize>().map_err(|_| AppError::invalid("position", format!("position '{p}' is not one this server gave out.")))?
+        }
     };
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(start).take(limit).collect();
@@ -113,7 +115,10 @@ impl Plans {
             None => generate_value(),
         };
         if self.store.count_api_keys().await.map_err(internal)? >= MAX_API_KEYS {
-            return Err(AppError::invalid("apiKeys", format!("A gateway may hold at most {MAX_API_KEYS} API keys. Delete unused keys first.")));
+            return Err(AppError::invalid(
+                "apiKeys",
+                format!("A gateway may hold at most {MAX_API_KEYS} API keys. Delete unused keys first."),
+            ));
         }
         let now = now_secs();
         let mut key = ApiKey {
@@ -162,9 +167,10 @@ impl Plans {
                 "/enabled" => key.enabled = patch_bool(op)?,
                 "/customerId" => key.customer_id = (!value.is_empty()).then_some(value),
                 other => {
-                    return Err(AppError::invalid("patchOperations", format!(
-                        "path '{other}' cannot be changed; UpdateApiKey supports /name, /description, /enabled and /customerId."
-                    )))
+                    return Err(AppError::invalid(
+                        "patchOperations",
+                        format!("path '{other}' cannot be changed; UpdateApiKey supports /name, /description, /enabled and /customerId."),
+                    ))
                 }
             }
         }
@@ -383,7 +389,10 @@ impl Plans {
             return Err(AppError::invalid("endDate", "endDate must not be before startDate."));
         }
         if to - from + 1 > MAX_USAGE_DAYS {
-            return Err(AppError::invalid("endDate", format!("endDate is too far after startDate: at most {MAX_USAGE_DAYS} days of usage can be read at once.")));
+            return Err(AppError::invalid(
+                "endDate",
+                format!("endDate is too far after startDate: at most {MAX_USAGE_DAYS} days of usage can be read at once."),
+            ));
         }
         let plan = self.plan(plan_id).await?;
         let mut keys: Vec<String> = self.store.plan_keys(plan_id).await.map_err(internal)?.into_iter().map(|k| k.id).collect();
@@ -461,12 +470,15 @@ fn apply_plan_op(p: &mut UsagePlanInput, op: &PatchOperation) -> Result<(), AppE
     let value = op.value.clone().unwrap_or_default();
     let path = op.path.as_str();
     let bad_path = || {
-        AppError::invalid("patchOperations", format!(
-            "path '{path}' with op '{}' is not supported. UpdateUsagePlan supports /name, /description, /throttle/rateLimit, \
+        AppError::invalid(
+            "patchOperations",
+            format!(
+                "path '{path}' with op '{}' is not supported. UpdateUsagePlan supports /name, /description, /throttle/rateLimit, \
              /throttle/burstLimit, /quota/limit, /quota/period, /quota/offset (replace), /throttle and /quota (remove), \
              /apiStages (add/remove apiId:stage) and /apiStages/{{apiId}}:{{stage}}/throttle/{{~1path}}/{{METHOD}}/rateLimit|burstLimit.",
-            op.op
-        ))
+                op.op
+            ),
+        )
     };
     let whole = |field: &str| -> Result<i64, AppError> {
         value.parse::<i64>().map_err(|_| AppError::invalid(field, format!("{field} must be a whole number; '{value}' is not.")))
@@ -534,7 +546,8 @@ fn apply_plan_op(p: &mut UsagePlanInput, op: &PatchOperation) -> Result<(), AppE
                 }
                 Some("rateLimit") => {
                     let rate = rules::rate_limit_text(&value, path)?;
-                    map.entry(key).or_insert(ThrottleSettings { rate_limit: rate, burst_limit: (rate.ceil() as i64).max(1) }).rate_limit = rate;
+                    map.entry(key).or_insert(ThrottleSettings { rate_limit: rate, burst_limit: (rate.ceil() as i64).max(1) }).rate_limit =
+                        rate;
                 }
                 Some("burstLimit") => {
                     let burst = rules::burst_limit_text(&value, path)?;

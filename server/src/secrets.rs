@@ -26,13 +26,15 @@ impl ServerKey {
     /// Reads the key file, creating it (mode 0600) with a fresh key if absent.
     pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
         let key_bytes = match std::fs::read_to_string(path) {
-            Ok(text) => hex::decode(text.trim())
-                .ok()
-                .filter(|b| b.len() == 32)
-                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, format!(
-                    "{} does not hold a 64-hex-digit key; restore the original file (secrets sealed with it cannot be read otherwise)",
-                    path.display()
-                )))?,
+            Ok(text) => hex::decode(text.trim()).ok().filter(|b| b.len() == 32).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "{} does not hold a 64-hex-digit key; restore the original file (secrets sealed with it cannot be read otherwise)",
+                        path.display()
+                    ),
+                )
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut b = [0u8; 32];
                 rand::rngs::OsRng.fill_bytes(&mut b);

@@ -48,10 +48,7 @@ pub fn parse_authorization(value: &str) -> Result<Credential, SigError> {
         fields.insert(k.trim(), v.trim());
     }
     let get = |k: &str| {
-        fields
-            .get(k)
-            .map(|v| v.to_string())
-            .ok_or_else(|| SigError::Malformed(format!("Authorization header requires '{k}' parameter")))
+        fields.get(k).map(|v| v.to_string()).ok_or_else(|| SigError::Malformed(format!("Authorization header requires '{k}' parameter")))
     };
     let credential = get("Credential")?;
     let (access_key_id, scope) = credential
@@ -154,11 +151,8 @@ pub fn expected_signature(req: &SignedRequest<'_>, cred: &Credential, secret: &s
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .unwrap_or_else(|| hex::encode(Sha256::digest(req.body)));
-    let canonical_headers: String = cred
-        .signed_headers
-        .iter()
-        .map(|h| format!("{h}:{}\n", canonical_header_value(req.headers, h)))
-        .collect();
+    let canonical_headers: String =
+        cred.signed_headers.iter().map(|h| format!("{h}:{}\n", canonical_header_value(req.headers, h))).collect();
     let canonical_request = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         req.method,
@@ -168,11 +162,8 @@ pub fn expected_signature(req: &SignedRequest<'_>, cred: &Credential, secret: &s
         cred.signed_headers.join(";"),
         payload_hash
     );
-    let string_to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{}\n{}",
-        cred.scope,
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    );
+    let string_to_sign =
+        format!("AWS4-HMAC-SHA256\n{amz_date}\n{}\n{}", cred.scope, hex::encode(Sha256::digest(canonical_request.as_bytes())));
     let mut key = hmac(format!("AWS4{secret}").as_bytes(), cred.scope_date.as_bytes());
     for part in cred.scope.split('/').skip(1) {
         key = hmac(&key, part.as_bytes());
@@ -182,11 +173,10 @@ pub fn expected_signature(req: &SignedRequest<'_>, cred: &Credential, secret: &s
 
 /// Checks the date and the signature of a request against a secret.
 pub fn verify(req: &SignedRequest<'_>, cred: &Credential, secret: &str, now: i64) -> Result<(), SigError> {
-    let amz_date = req
-        .headers
-        .get("x-amz-date")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| SigError::Malformed("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header".into()))?;
+    let amz_date =
+        req.headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or_else(|| {
+            SigError::Malformed("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header".into())
+        })?;
     let signed_at = parse_amz_date(amz_date)
         .ok_or_else(|| SigError::Malformed(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDDTHHMMSSZ")))?;
     if (now - signed_at).abs() > MAX_SKEW_SECS {
@@ -201,8 +191,8 @@ pub fn verify(req: &SignedRequest<'_>, cred: &Credential, secret: &str, now: i64
         return Err(SigError::Malformed("SignedHeaders must include host".into()));
     }
     let expected = expected_signature(req, cred, secret, amz_date);
-    let same = expected.len() == cred.signature.len()
-        && expected.bytes().zip(cred.signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    let same =
+        expected.len() == cred.signature.len() && expected.bytes().zip(cred.signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
     if same {
         Ok(())
     } else {
@@ -227,10 +217,7 @@ mod tests {
         let req = SignedRequest { method: "GET", raw_path: "/", raw_query: "", headers: &headers, body: b"" };
         let now = parse_amz_date("20150830T123600Z").unwrap();
         verify(&req, &cred, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", now).unwrap();
-        assert_eq!(
-            verify(&req, &cred, "wrong", now),
-            Err(SigError::Mismatch)
-        );
+        assert_eq!(verify(&req, &cred, "wrong", now), Err(SigError::Mismatch));
         assert!(matches!(verify(&req, &cred, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", now + 901), Err(SigError::Expired(_))));
     }
 

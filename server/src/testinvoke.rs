@@ -43,10 +43,10 @@ pub async fn test_invoke(
         .and_then(|m| m.get(&verb))
         .ok_or_else(|| AppError::NotFound("Invalid Method identifier specified".into()))?;
     if method.method_integration.is_none() {
-        return Err(AppError::invalid("integration", format!(
-            "No integration defined for method {verb} {}. Give it an integration first.",
-            resource.path
-        )));
+        return Err(AppError::invalid(
+            "integration",
+            format!("No integration defined for method {verb} {}. Give it an integration first.", resource.path),
+        ));
     }
     let vars = input.stage_variables.clone().unwrap_or_default();
     for (k, v) in &vars {
@@ -67,11 +67,14 @@ pub async fn test_invoke(
     let mut params: Params = Vec::new();
     let matched = compiled.root.find(&segments, &mut params).filter(|r| r.resource_id == resource.id);
     let Some(route) = matched else {
-        return Err(AppError::invalid("pathWithQueryString", format!(
-            "'{path}' does not fit the resource path {}. Give a value for each {{parameter}}, e.g. {}.",
-            resource.path,
-            example_path(&resource.path)
-        )));
+        return Err(AppError::invalid(
+            "pathWithQueryString",
+            format!(
+                "'{path}' does not fit the resource path {}. Give a value for each {{parameter}}, e.g. {}.",
+                resource.path,
+                example_path(&resource.path)
+            ),
+        ));
     };
     let compiled_method = route
         .method(if verb == "ANY" { "GET" } else { &verb })
@@ -115,9 +118,7 @@ pub async fn test_invoke(
     let started = Instant::now();
     let peer: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
     let mut trace = Trace::default();
-    let res = gateway
-        .integrate(&compiled_method, &parts, Bytes::from(body), &params, peer, &mut trace, Some(&mut log))
-        .await;
+    let res = gateway.integrate(&compiled_method, &parts, Bytes::from(body), &params, peer, &mut trace, Some(&mut log)).await;
     let (res_parts, res_body) = res.into_parts();
     let (bytes, failed) = read_body(res_body).await;
     let latency = started.elapsed().as_millis() as i64;
@@ -205,7 +206,15 @@ fn map_text<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
 fn example_path(template: &str) -> String {
     template
         .split('/')
-        .map(|s| if s.ends_with("+}") { "a/b" } else if s.starts_with('{') { "1" } else { s })
+        .map(|s| {
+            if s.ends_with("+}") {
+                "a/b"
+            } else if s.starts_with('{') {
+                "1"
+            } else {
+                s
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }

@@ -45,10 +45,7 @@ impl Echo {
             .with_safe_default_protocol_versions()
             .expect("protocols")
             .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.der().clone()],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-            )
+            .with_single_cert(vec![cert.der().clone()], rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()))
             .expect("server config");
         let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
         (Self::serve(Some(acceptor)).await, ca_cert.pem())
@@ -108,9 +105,7 @@ fn control(req: &Request<Incoming>, header: &str, query: &str) -> Option<u64> {
         .get(header)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .or_else(|| {
-            req.uri().query()?.split('&').find_map(|kv| kv.strip_prefix(&format!("{query}=")).map(str::to_string))
-        })
+        .or_else(|| req.uri().query()?.split('&').find_map(|kv| kv.strip_prefix(&format!("{query}=")).map(str::to_string)))
         .and_then(|v| v.parse().ok())
 }
 

@@ -35,17 +35,14 @@ impl<'a> Ctl<'a> {
     }
 
     pub async fn resource(&self, api: &str, parent: &str, part: &str) -> String {
-        let r = self
-            .req(reqwest::Method::POST, &format!("/restapis/{api}/resources/{parent}"), Some(json!({"pathPart": part})), 201)
-            .await;
+        let r = self.req(reqwest::Method::POST, &format!("/restapis/{api}/resources/{parent}"), Some(json!({"pathPart": part})), 201).await;
         r["id"].as_str().unwrap().to_string()
     }
 
     /// Adds `verb` on a resource with the given integration body.
     pub async fn method(&self, api: &str, rid: &str, verb: &str, key_required: bool, integration: Value) {
         let m = format!("/restapis/{api}/resources/{rid}/methods/{verb}");
-        self.req(reqwest::Method::PUT, &m, Some(json!({"authorizationType": "NONE", "apiKeyRequired": key_required})), 201)
-            .await;
+        self.req(reqwest::Method::PUT, &m, Some(json!({"authorizationType": "NONE", "apiKeyRequired": key_required})), 201).await;
         self.req(reqwest::Method::PUT, &format!("{m}/integration"), Some(integration), 201).await;
     }
 
@@ -89,9 +86,7 @@ impl<'a> Ctl<'a> {
     }
 
     pub async fn deploy(&self, api: &str, stage: &str) -> String {
-        let d = self
-            .req(reqwest::Method::POST, &format!("/restapis/{api}/deployments"), Some(json!({"stageName": stage})), 201)
-            .await;
+        let d = self.req(reqwest::Method::POST, &format!("/restapis/{api}/deployments"), Some(json!({"stageName": stage})), 201).await;
         d["id"].as_str().unwrap().to_string()
     }
 

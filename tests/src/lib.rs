@@ -92,11 +92,7 @@ impl TestServer {
     /// A client with its own cookie jar that does not follow redirects, so
     /// tests see the redirects the server sends.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -104,25 +100,14 @@ impl TestServer {
     }
 
     /// Posts a form to a server function, as the console's forms do.
-    pub async fn call(
-        &self,
-        client: &reqwest::Client,
-        endpoint: &str,
-        form: &[(&str, &str)],
-    ) -> reqwest::Response {
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
         client.post(self.url(&format!("/api/{endpoint}"))).form(form).send().await.expect("request")
     }
 
     /// Creates the first admin through the setup page and returns a signed-in client.
     pub async fn setup_admin(&self, username: &str) -> reqwest::Client {
         let client = self.client();
-        let res = self
-            .call(
-                &client,
-                "setup",
-                &[("username", username), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)],
-            )
-            .await;
+        let res = self.call(&client, "setup", &[("username", username), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)]).await;
         assert_eq!(res.status(), 200, "setup failed: {}", res.text().await.unwrap_or_default());
         client
     }

@@ -67,9 +67,9 @@ impl Wire {
 
     /// Reads more; false at the end of the stream. Panics after [`READ_LIMIT`].
     pub async fn fill(&mut self) -> bool {
-        self.fill_within(READ_LIMIT).await.unwrap_or_else(|| {
-            panic!("no answer within {READ_LIMIT:?}; have {:?}", String::from_utf8_lossy(&self.buf))
-        })
+        self.fill_within(READ_LIMIT)
+            .await
+            .unwrap_or_else(|| panic!("no answer within {READ_LIMIT:?}; have {:?}", String::from_utf8_lossy(&self.buf)))
     }
 
     pub async fn line(&mut self) -> String {
@@ -291,15 +291,10 @@ async fn read_request(s: &mut TcpStream, buf: &mut Vec<u8>, conn: usize) -> Opti
     let mut lines = head.split("\r\n");
     let mut first = lines.next().unwrap_or("").split(' ');
     let (method, target) = (first.next().unwrap_or("").to_string(), first.next().unwrap_or("").to_string());
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let length: usize =
+        headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     while buf.len() < length {
         let n = tokio::time::timeout(Duration::from_secs(30), s.read(&mut chunk)).await.ok()?.ok()?;
         if n == 0 {

@@ -8,9 +8,9 @@ use apigw_tests::TestServer;
 use serde_json::Value;
 
 fn aws_bin() -> PathBuf {
-    std::env::var_os("APIGW_AWS_CLI").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/aws")
-    })
+    std::env::var_os("APIGW_AWS_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/aws"))
 }
 
 struct Cli {
@@ -81,14 +81,37 @@ async fn aws_cli_builds_inspects_and_deletes_an_api() {
     assert_eq!(pet["path"], "/pets/{id}");
 
     let m = aws
-        .json(&["put-method", "--rest-api-id", &id, "--resource-id", &pet_id, "--http-method", "GET", "--authorization-type", "NONE", "--api-key-required"])
+        .json(&[
+            "put-method",
+            "--rest-api-id",
+            &id,
+            "--resource-id",
+            &pet_id,
+            "--http-method",
+            "GET",
+            "--authorization-type",
+            "NONE",
+            "--api-key-required",
+        ])
         .await;
     assert_eq!(m["apiKeyRequired"], true);
     let i = aws
         .json(&[
-            "put-integration", "--rest-api-id", &id, "--resource-id", &pet_id, "--http-method", "GET",
-            "--type", "HTTP_PROXY", "--integration-http-method", "GET",
-            "--uri", "http://backend.internal/pets/{id}", "--timeout-in-millis", "3000",
+            "put-integration",
+            "--rest-api-id",
+            &id,
+            "--resource-id",
+            &pet_id,
+            "--http-method",
+            "GET",
+            "--type",
+            "HTTP_PROXY",
+            "--integration-http-method",
+            "GET",
+            "--uri",
+            "http://backend.internal/pets/{id}",
+            "--timeout-in-millis",
+            "3000",
         ])
         .await;
     assert_eq!(i["type"], "HTTP_PROXY");
@@ -105,9 +128,7 @@ async fn aws_cli_builds_inspects_and_deletes_an_api() {
     let apis = aws.json(&["get-rest-apis"]).await;
     assert!(apis["items"].as_array().unwrap().iter().any(|a| a["id"] == id.as_str()));
 
-    let upd = aws
-        .json(&["update-rest-api", "--rest-api-id", &id, "--patch-operations", "op=replace,path=/name,value=pets2"])
-        .await;
+    let upd = aws.json(&["update-rest-api", "--rest-api-id", &id, "--patch-operations", "op=replace,path=/name,value=pets2"]).await;
     assert_eq!(upd["name"], "pets2");
 
     // Errors come back as AWS's, with our message.
@@ -147,16 +168,36 @@ async fn aws_cli_deploys_and_the_invoke_url_answers() {
     let root = api["rootResourceId"].as_str().unwrap().to_string();
     let pets = aws.json(&["create-resource", "--rest-api-id", &id, "--parent-id", &root, "--path-part", "pets"]).await;
     let pets_id = pets["id"].as_str().unwrap().to_string();
-    aws.json(&["put-method", "--rest-api-id", &id, "--resource-id", &pets_id, "--http-method", "GET", "--authorization-type", "NONE"]).await;
+    aws.json(&["put-method", "--rest-api-id", &id, "--resource-id", &pets_id, "--http-method", "GET", "--authorization-type", "NONE"])
+        .await;
     aws.json(&[
-        "put-integration", "--rest-api-id", &id, "--resource-id", &pets_id, "--http-method", "GET",
-        "--type", "HTTP_PROXY", "--integration-http-method", "GET",
-        "--uri", "http://${stageVariables.backend}/from-cli",
+        "put-integration",
+        "--rest-api-id",
+        &id,
+        "--resource-id",
+        &pets_id,
+        "--http-method",
+        "GET",
+        "--type",
+        "HTTP_PROXY",
+        "--integration-http-method",
+        "GET",
+        "--uri",
+        "http://${stageVariables.backend}/from-cli",
     ])
     .await;
     let dep = aws
-        .json(&["create-deployment", "--rest-api-id", &id, "--stage-name", "prod", "--description", "first",
-                "--variables", &format!("backend={}", echo.host())])
+        .json(&[
+            "create-deployment",
+            "--rest-api-id",
+            &id,
+            "--stage-name",
+            "prod",
+            "--description",
+            "first",
+            "--variables",
+            &format!("backend={}", echo.host()),
+        ])
         .await;
     assert_eq!(dep["description"], "first");
 
@@ -172,8 +213,15 @@ async fn aws_cli_deploys_and_the_invoke_url_answers() {
     let deps = aws.json(&["get-deployments", "--rest-api-id", &id]).await;
     assert_eq!(deps["items"].as_array().unwrap().len(), 1);
     let st = aws
-        .json(&["update-stage", "--rest-api-id", &id, "--stage-name", "prod", "--patch-operations",
-                "op=replace,path=/*/*/throttling/rateLimit,value=50"])
+        .json(&[
+            "update-stage",
+            "--rest-api-id",
+            &id,
+            "--stage-name",
+            "prod",
+            "--patch-operations",
+            "op=replace,path=/*/*/throttling/rateLimit,value=50",
+        ])
         .await;
     assert_eq!(st["methodSettings"]["*/*"]["throttlingRateLimit"], 50.0);
     aws.json(&["delete-stage", "--rest-api-id", &id, "--stage-name", "prod"]).await;
@@ -190,14 +238,50 @@ async fn aws_cli_creates_a_key_and_a_plan_and_reads_usage() {
     let api = aws.json(&["create-rest-api", "--name", "metered"]).await;
     let id = api["id"].as_str().unwrap().to_string();
     let root = api["rootResourceId"].as_str().unwrap().to_string();
-    aws.json(&["put-method", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET",
-               "--authorization-type", "NONE", "--api-key-required"]).await;
-    aws.json(&["put-integration", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET",
-               "--type", "MOCK", "--request-templates", r#"{"application/json": "{\"statusCode\": 200}"}"#]).await;
-    aws.json(&["put-method-response", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET",
-               "--status-code", "200"]).await;
-    aws.json(&["put-integration-response", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET",
-               "--status-code", "200", "--selection-pattern", "", "--response-templates", r#"{"application/json": "{\"ok\": true}"}"#]).await;
+    aws.json(&[
+        "put-method",
+        "--rest-api-id",
+        &id,
+        "--resource-id",
+        &root,
+        "--http-method",
+        "GET",
+        "--authorization-type",
+        "NONE",
+        "--api-key-required",
+    ])
+    .await;
+    aws.json(&[
+        "put-integration",
+        "--rest-api-id",
+        &id,
+        "--resource-id",
+        &root,
+        "--http-method",
+        "GET",
+        "--type",
+        "MOCK",
+        "--request-templates",
+        r#"{"application/json": "{\"statusCode\": 200}"}"#,
+    ])
+    .await;
+    aws.json(&["put-method-response", "--rest-api-id", &id, "--resource-id", &root, "--http-method", "GET", "--status-code", "200"]).await;
+    aws.json(&[
+        "put-integration-response",
+        "--rest-api-id",
+        &id,
+        "--resource-id",
+        &root,
+        "--http-method",
+        "GET",
+        "--status-code",
+        "200",
+        "--selection-pattern",
+        "",
+        "--response-templates",
+        r#"{"application/json": "{\"ok\": true}"}"#,
+    ])
+    .await;
     aws.json(&["create-deployment", "--rest-api-id", &id, "--stage-name", "prod"]).await;
 
     let key = aws.json(&["create-api-key", "--name", "partner", "--enabled"]).await;
@@ -205,8 +289,17 @@ async fn aws_cli_creates_a_key_and_a_plan_and_reads_usage() {
     let value = key["value"].as_str().unwrap().to_string();
     assert_eq!(key["enabled"], true);
     let plan = aws
-        .json(&["create-usage-plan", "--name", "Partners", "--throttle", "burstLimit=5,rateLimit=10",
-                "--quota", "limit=2,period=DAY,offset=0", "--api-stages", &format!("apiId={id},stage=prod")])
+        .json(&[
+            "create-usage-plan",
+            "--name",
+            "Partners",
+            "--throttle",
+            "burstLimit=5,rateLimit=10",
+            "--quota",
+            "limit=2,period=DAY,offset=0",
+            "--api-stages",
+            &format!("apiId={id},stage=prod"),
+        ])
         .await;
     let plan_id = plan["id"].as_str().unwrap().to_string();
     assert_eq!(plan["quota"]["limit"], 2);
@@ -253,11 +346,36 @@ async fn aws_cli_test_invoke_method() {
     let pets = aws.json(&["create-resource", "--rest-api-id", &id, "--parent-id", &root, "--path-part", "{name}"]).await;
     let rid = pets["id"].as_str().unwrap().to_string();
     aws.json(&["put-method", "--rest-api-id", &id, "--resource-id", &rid, "--http-method", "GET", "--authorization-type", "NONE"]).await;
-    aws.json(&["put-integration", "--rest-api-id", &id, "--resource-id", &rid, "--http-method", "GET", "--type", "HTTP_PROXY",
-               "--integration-http-method", "GET", "--uri", &format!("http://{}/hello/{{name}}", echo.host())]).await;
+    aws.json(&[
+        "put-integration",
+        "--rest-api-id",
+        &id,
+        "--resource-id",
+        &rid,
+        "--http-method",
+        "GET",
+        "--type",
+        "HTTP_PROXY",
+        "--integration-http-method",
+        "GET",
+        "--uri",
+        &format!("http://{}/hello/{{name}}", echo.host()),
+    ])
+    .await;
     let out = aws
-        .json(&["test-invoke-method", "--rest-api-id", &id, "--resource-id", &rid, "--http-method", "GET",
-                "--path-with-query-string", "/world?x=1", "--headers", "X-From=cli"])
+        .json(&[
+            "test-invoke-method",
+            "--rest-api-id",
+            &id,
+            "--resource-id",
+            &rid,
+            "--http-method",
+            "GET",
+            "--path-with-query-string",
+            "/world?x=1",
+            "--headers",
+            "X-From=cli",
+        ])
         .await;
     assert_eq!(out["status"], 200);
     let body: serde_json::Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();

@@ -98,23 +98,20 @@ async fn usage_plan_throttles_must_stay_in_range() {
     let id = plan["id"].as_str().unwrap().to_string();
     let before = ctl.req(Method::GET, "/usageplans", None, 200).await;
 
-    let stage = |rate: f64, burst: i64| json!([{"apiId": api, "stage": "dev", "throttle": {"/GET": {"rateLimit": rate, "burstLimit": burst}}}]);
+    let stage =
+        |rate: f64, burst: i64| json!([{"apiId": api, "stage": "dev", "throttle": {"/GET": {"rateLimit": rate, "burstLimit": burst}}}]);
     for (body, start) in [
         (json!({"name": "x", "throttle": {"rateLimit": 1e-10, "burstLimit": 1}}), "throttle.rateLimit: must be 0"),
         (json!({"name": "x", "throttle": {"rateLimit": 0.0009, "burstLimit": 1}}), "throttle.rateLimit: must be 0"),
         (json!({"name": "x", "throttle": {"rateLimit": 2e6, "burstLimit": 1}}), "throttle.rateLimit: must be 0"),
-        (
-            json!({"name": "x", "throttle": {"rateLimit": 1.0, "burstLimit": 1_000_001}}),
-            "throttle.burstLimit: must be a whole number",
-        ),
+        (json!({"name": "x", "throttle": {"rateLimit": 1.0, "burstLimit": 1_000_001}}), "throttle.burstLimit: must be a whole number"),
         (json!({"name": "x", "apiStages": stage(1e-10, 1)}), "apiStages[0].throttle[/GET].rateLimit: must be 0"),
         (json!({"name": "x", "apiStages": stage(1.0, 5_000_000)}), "apiStages[0].throttle[/GET].burstLimit: must be"),
     ] {
         let msg = refused(&ctl, Method::POST, "/usageplans", body.clone()).await;
         assert!(msg.starts_with(start), "{body}: {msg}");
     }
-    let msg =
-        refused(&ctl, Method::POST, "/usageplans", json!({"name": "x", "throttle": {"rateLimit": 1e-10, "burstLimit": 1}})).await;
+    let msg = refused(&ctl, Method::POST, "/usageplans", json!({"name": "x", "throttle": {"rateLimit": 1e-10, "burstLimit": 1}})).await;
     assert_eq!(
         msg,
         "throttle.rateLimit: must be 0 (refuses every request) or a number from 0.001 to 1000000 requests per second; 1e-10 is not."

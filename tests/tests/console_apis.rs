@@ -96,7 +96,12 @@ async fn console_and_control_api_share_one_configuration() {
     let res: Value = c
         .post(s.url(&format!("/restapis/{id}/resources/{root}")))
         .json(&json!({"pathPart": "{proxy+}"}))
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let (st, tree) = form(&s, &c, "api_tree", &[("id", &id)]).await;
     assert_eq!(st, 200);
     assert!(tree["resources"].as_array().unwrap().iter().any(|r| r["id"] == res["id"]));

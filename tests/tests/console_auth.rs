@@ -61,8 +61,7 @@ async fn setup_rejects_bad_input_and_changes_nothing() {
         ("", ADMIN_PASSWORD, ADMIN_PASSWORD, "username", "1 to 64 characters"),
     ];
     for (user, pw, confirm, field, rule) in cases {
-        let res =
-            s.call(&c, "setup", &[("username", user), ("password", pw), ("confirm", confirm)]).await;
+        let res = s.call(&c, "setup", &[("username", user), ("password", pw), ("confirm", confirm)]).await;
         assert_eq!(res.status(), 400, "{field}");
         assert!(res.headers().get("set-cookie").is_none(), "no session on failure");
         let body = error_json(res).await;
@@ -87,9 +86,7 @@ async fn setup_works_once_only() {
 
     // A second setup, from anyone, is refused and creates nobody.
     let other = s.client();
-    let res = s
-        .call(&other, "setup", &[("username", "mallory"), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)])
-        .await;
+    let res = s.call(&other, "setup", &[("username", "mallory"), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)]).await;
     assert_eq!(res.status(), 403);
     assert!(res.headers().get("set-cookie").is_none());
     let body = error_json(res).await;
@@ -235,12 +232,7 @@ async fn pages_and_server_functions_need_a_session() {
 async fn cross_site_posts_are_refused() {
     let s = TestServer::start().await;
     let admin = s.setup_admin("admin").await;
-    let res = admin
-        .post(s.url("/api/whoami"))
-        .header("origin", "http://evil.example")
-        .send()
-        .await
-        .unwrap();
+    let res = admin.post(s.url("/api/whoami")).header("origin", "http://evil.example").send().await.unwrap();
     assert_eq!(res.status(), 403);
     let host = s.console.trim_start_matches("http://").to_string();
     let res = admin.post(s.url("/api/whoami")).header("origin", format!("http://{host}")).send().await.unwrap();

@@ -77,9 +77,14 @@ async fn rest_api_lifecycle() {
     assert_ne!(page2["item"][0]["id"], page["item"][0]["id"]);
 
     let patched = a
-        .ok(Method::PATCH, &format!("/restapis/{id}"), Some(json!({"patchOperations": [
+        .ok(
+            Method::PATCH,
+            &format!("/restapis/{id}"),
+            Some(json!({"patchOperations": [
             {"op": "replace", "path": "/name", "value": "pets v2"},
-            {"op": "replace", "path": "/description", "value": "all the pets"}]})), 200)
+            {"op": "replace", "path": "/description", "value": "all the pets"}]})),
+            200,
+        )
         .await;
     assert_eq!(patched["name"], "pets v2");
     assert_eq!(patched["description"], "all the pets");
@@ -102,7 +107,15 @@ async fn rest_api_validation_changes_nothing() {
     a.err(Method::POST, "/restapis", Some(json!({})), 400, "BadRequestException", "name is required").await;
     a.err(Method::POST, "/restapis", Some(json!({"name": "  "})), 400, "BadRequestException", "name is required").await;
     a.err(Method::POST, "/restapis", Some(json!({"name": "x".repeat(129)})), 400, "BadRequestException", "at most 128").await;
-    a.err(Method::POST, "/restapis", Some(json!({"name": "a", "description": "x".repeat(1025)})), 400, "BadRequestException", "description").await;
+    a.err(
+        Method::POST,
+        "/restapis",
+        Some(json!({"name": "a", "description": "x".repeat(1025)})),
+        400,
+        "BadRequestException",
+        "description",
+    )
+    .await;
     let (status, kind, _) = a.call(Method::POST, "/restapis", None).await;
     assert_eq!((status, kind.as_deref()), (400, Some("BadRequestException")));
     let res = a.c.post(s.url("/restapis")).body("{not json").send().await.unwrap();
@@ -193,45 +206,168 @@ async fn methods_integrations_and_responses() {
     a.err(Method::PUT, &m("POST"), Some(json!({"authorizationType": "AWS_IAM"})), 400, "BadRequestException", "authorizationType").await;
     a.err(Method::GET, &m("POST"), None, 404, "NotFoundException", "Invalid Method identifier").await;
 
-    let upd = a.ok(Method::PATCH, &m("GET"), Some(json!({"patchOperations": [{"op": "replace", "path": "/apiKeyRequired", "value": "false"}]})), 200).await;
+    let upd = a
+        .ok(
+            Method::PATCH,
+            &m("GET"),
+            Some(json!({"patchOperations": [{"op": "replace", "path": "/apiKeyRequired", "value": "false"}]})),
+            200,
+        )
+        .await;
     assert_eq!(upd["apiKeyRequired"], false);
-    a.err(Method::PATCH, &m("GET"), Some(json!({"patchOperations": [{"op": "replace", "path": "/apiKeyRequired", "value": "maybe"}]})), 400, "BadRequestException", "'true' or 'false'").await;
-    a.err(Method::PATCH, &m("GET"), Some(json!({"patchOperations": [{"op": "replace", "path": "/requestModels", "value": "x"}]})), 400, "BadRequestException", "/requestModels").await;
+    a.err(
+        Method::PATCH,
+        &m("GET"),
+        Some(json!({"patchOperations": [{"op": "replace", "path": "/apiKeyRequired", "value": "maybe"}]})),
+        400,
+        "BadRequestException",
+        "'true' or 'false'",
+    )
+    .await;
+    a.err(
+        Method::PATCH,
+        &m("GET"),
+        Some(json!({"patchOperations": [{"op": "replace", "path": "/requestModels", "value": "x"}]})),
+        400,
+        "BadRequestException",
+        "/requestModels",
+    )
+    .await;
 
     // Integrations: each rule, then a good one.
     let int = |b: Value| Some(b);
     a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({})), 400, "BadRequestException", "type is required").await;
-    a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "AWS"})), 400, "BadRequestException", "not supported").await;
-    a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET"})), 400, "BadRequestException", "uri is required").await;
-    a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "ftp://x"})), 400, "BadRequestException", "http:// or https://").await;
-    a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "http://h/${env.x}"})), 400, "BadRequestException", "stageVariables").await;
-    a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "HTTP_PROXY", "uri": "http://h/"})), 400, "BadRequestException", "integrationHttpMethod is required").await;
+    a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "AWS"})), 400, "BadRequestException", "not supported")
+        .await;
+    a.err(
+        Method::PUT,
+        &format!("{}/integration", m("GET")),
+        int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET"})),
+        400,
+        "BadRequestException",
+        "uri is required",
+    )
+    .await;
+    a.err(
+        Method::PUT,
+        &format!("{}/integration", m("GET")),
+        int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "ftp://x"})),
+        400,
+        "BadRequestException",
+        "http:// or https://",
+    )
+    .await;
+    a.err(
+        Method::PUT,
+        &format!("{}/integration", m("GET")),
+        int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "http://h/${env.x}"})),
+        400,
+        "BadRequestException",
+        "stageVariables",
+    )
+    .await;
+    a.err(
+        Method::PUT,
+        &format!("{}/integration", m("GET")),
+        int(json!({"type": "HTTP_PROXY", "uri": "http://h/"})),
+        400,
+        "BadRequestException",
+        "integrationHttpMethod is required",
+    )
+    .await;
     for t in [49, 29_001] {
-        a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "http://h/", "timeoutInMillis": t})), 400, "BadRequestException", "timeoutInMillis").await;
+        a.err(
+            Method::PUT,
+            &format!("{}/integration", m("GET")),
+            int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "http://h/", "timeoutInMillis": t})),
+            400,
+            "BadRequestException",
+            "timeoutInMillis",
+        )
+        .await;
     }
     a.err(Method::GET, &format!("{}/integration", m("GET")), None, 404, "NotFoundException", "No integration").await;
 
-    let i = a.ok(Method::PUT, &format!("{}/integration", m("GET")), int(json!({
+    let i = a
+        .ok(
+            Method::PUT,
+            &format!("{}/integration", m("GET")),
+            int(json!({
         "type": "HTTP_PROXY", "integrationHttpMethod": "GET",
-        "uri": "http://${stageVariables.backend}/pets", "timeoutInMillis": 5000})), 201).await;
+        "uri": "http://${stageVariables.backend}/pets", "timeoutInMillis": 5000})),
+            201,
+        )
+        .await;
     assert_eq!(i["type"], "HTTP_PROXY");
     assert_eq!(i["uri"], "http://${stageVariables.backend}/pets");
     assert_eq!(i["timeoutInMillis"], 5000);
     assert_eq!(i["httpMethod"], "GET");
-    let dflt = a.ok(Method::PUT, &format!("{}/integration", m("ANY")), int(json!({"type": "MOCK", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}})), 201).await;
+    let dflt = a
+        .ok(
+            Method::PUT,
+            &format!("{}/integration", m("ANY")),
+            int(json!({"type": "MOCK", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}})),
+            201,
+        )
+        .await;
     assert_eq!(dflt["timeoutInMillis"], 29000, "default timeout");
     assert_eq!(a.ok(Method::GET, &format!("{}/integration", m("GET")), None, 200).await, i);
 
     // MOCK responses: a method response declares the header, the integration response fills it.
-    a.err(Method::PUT, &format!("{}/integration/responses/200", m("ANY")), int(json!({"responseTemplates": {"application/json": "{}"}})), 404, "NotFoundException", "PutMethodResponse").await;
+    a.err(
+        Method::PUT,
+        &format!("{}/integration/responses/200", m("ANY")),
+        int(json!({"responseTemplates": {"application/json": "{}"}})),
+        404,
+        "NotFoundException",
+        "PutMethodResponse",
+    )
+    .await;
     a.err(Method::PUT, &format!("{}/responses/20", m("ANY")), int(json!({})), 400, "BadRequestException", "statusCode").await;
-    a.err(Method::PUT, &format!("{}/responses/200", m("ANY")), int(json!({"responseParameters": {"X-Bad": true}})), 400, "BadRequestException", "method.response.header").await;
-    a.ok(Method::PUT, &format!("{}/responses/200", m("ANY")), int(json!({"responseParameters": {"method.response.header.X-Mock": false}})), 201).await;
-    a.err(Method::PUT, &format!("{}/integration/responses/200", m("ANY")), int(json!({"responseParameters": {"method.response.header.X-Other": "'v'"}})), 400, "BadRequestException", "not declared").await;
-    a.err(Method::PUT, &format!("{}/integration/responses/200", m("ANY")), int(json!({"responseParameters": {"method.response.header.X-Mock": "v"}})), 400, "BadRequestException", "mapping expression").await;
-    let ir = a.ok(Method::PUT, &format!("{}/integration/responses/200", m("ANY")), int(json!({
+    a.err(
+        Method::PUT,
+        &format!("{}/responses/200", m("ANY")),
+        int(json!({"responseParameters": {"X-Bad": true}})),
+        400,
+        "BadRequestException",
+        "method.response.header",
+    )
+    .await;
+    a.ok(
+        Method::PUT,
+        &format!("{}/responses/200", m("ANY")),
+        int(json!({"responseParameters": {"method.response.header.X-Mock": false}})),
+        201,
+    )
+    .await;
+    a.err(
+        Method::PUT,
+        &format!("{}/integration/responses/200", m("ANY")),
+        int(json!({"responseParameters": {"method.response.header.X-Other": "'v'"}})),
+        400,
+        "BadRequestException",
+        "not declared",
+    )
+    .await;
+    a.err(
+        Method::PUT,
+        &format!("{}/integration/responses/200", m("ANY")),
+        int(json!({"responseParameters": {"method.response.header.X-Mock": "v"}})),
+        400,
+        "BadRequestException",
+        "mapping expression",
+    )
+    .await;
+    let ir = a
+        .ok(
+            Method::PUT,
+            &format!("{}/integration/responses/200", m("ANY")),
+            int(json!({
         "selectionPattern": "", "responseParameters": {"method.response.header.X-Mock": "'yes'"},
-        "responseTemplates": {"application/json": "{\"mock\": true}"}})), 201).await;
+        "responseTemplates": {"application/json": "{\"mock\": true}"}})),
+            201,
+        )
+        .await;
     assert_eq!(ir["responseParameters"]["method.response.header.X-Mock"], "'yes'");
 
     let full = a.ok(Method::GET, &m("ANY"), None, 200).await;
@@ -275,11 +411,18 @@ async fn sigv4_failures_use_aws_error_types() {
 
     let msg = check(send(vec![]).await.unwrap(), "MissingAuthenticationTokenException").await;
     assert_eq!(msg, "Missing Authentication Token");
-    let msg = check(send(sign("GET", &url, b"", "AKIANOSUCHKEY0000000", "x", &amz_date(0))).await.unwrap(), "UnrecognizedClientException").await;
+    let msg =
+        check(send(sign("GET", &url, b"", "AKIANOSUCHKEY0000000", "x", &amz_date(0))).await.unwrap(), "UnrecognizedClientException").await;
     assert!(msg.contains("security token included in the request is invalid"));
-    let msg = check(send(sign("GET", &url, b"", &key.access_key_id, "wrong-secret", &amz_date(0))).await.unwrap(), "InvalidSignatureException").await;
+    let msg =
+        check(send(sign("GET", &url, b"", &key.access_key_id, "wrong-secret", &amz_date(0))).await.unwrap(), "InvalidSignatureException")
+            .await;
     assert!(msg.contains("does not match"));
-    let msg = check(send(sign("GET", &url, b"", &key.access_key_id, &key.secret_access_key, &amz_date(-16 * 60))).await.unwrap(), "InvalidSignatureException").await;
+    let msg = check(
+        send(sign("GET", &url, b"", &key.access_key_id, &key.secret_access_key, &amz_date(-16 * 60))).await.unwrap(),
+        "InvalidSignatureException",
+    )
+    .await;
     assert!(msg.contains("Signature expired"), "{msg}");
     let msg = check(send(vec![("authorization".into(), "Basic abc".into())]).await.unwrap(), "IncompleteSignatureException").await;
     assert!(msg.contains("AWS4-HMAC-SHA256"));

@@ -71,7 +71,12 @@ async fn deployments_are_snapshots_and_stages_roll_back() {
 
     // A second stage on the old deployment, side by side.
     let st = ctl
-        .req(Method::POST, &format!("/restapis/{api}/stages"), Some(json!({"stageName": "canary", "deploymentId": d1, "description": "old"})), 201)
+        .req(
+            Method::POST,
+            &format!("/restapis/{api}/stages"),
+            Some(json!({"stageName": "canary", "deploymentId": d1, "description": "old"})),
+            201,
+        )
         .await;
     assert_eq!(st["stageName"], "canary");
     assert_eq!(body_of(&ctl.invoke(&api, "canary", "/")).await.1, "v1");
@@ -107,9 +112,14 @@ async fn stage_variables_reach_the_integration_without_a_redeploy() {
     assert_eq!(one.hits(), 1);
 
     let st = ctl
-        .req(Method::PATCH, &format!("/restapis/{api}/stages/dev"), Some(json!({"patchOperations": [
+        .req(
+            Method::PATCH,
+            &format!("/restapis/{api}/stages/dev"),
+            Some(json!({"patchOperations": [
             {"op": "replace", "path": "/variables/backend", "value": two.host()},
-            {"op": "replace", "path": "/variables/prefix", "value": "v2"}]})), 200)
+            {"op": "replace", "path": "/variables/prefix", "value": "v2"}]})),
+            200,
+        )
         .await;
     assert_eq!(st["variables"]["prefix"], "v2");
     let v: Value = reqwest::get(ctl.invoke(&api, "dev", "/")).await.unwrap().json().await.unwrap();
@@ -117,8 +127,14 @@ async fn stage_variables_reach_the_integration_without_a_redeploy() {
     assert_eq!(two.hits(), 1);
 
     // Removing a variable leaves its place empty.
-    ctl.req(Method::PATCH, &format!("/restapis/{api}/stages/dev"), Some(json!({"patchOperations": [
-        {"op": "remove", "path": "/variables/prefix"}]})), 200).await;
+    ctl.req(
+        Method::PATCH,
+        &format!("/restapis/{api}/stages/dev"),
+        Some(json!({"patchOperations": [
+        {"op": "remove", "path": "/variables/prefix"}]})),
+        200,
+    )
+    .await;
     let v: Value = reqwest::get(ctl.invoke(&api, "dev", "/")).await.unwrap().json().await.unwrap();
     assert_eq!(v["path"], "//x");
 }
@@ -166,11 +182,16 @@ async fn deploy_and_stage_rules_refuse_bad_input_and_change_nothing() {
     assert_eq!(ctl.req(Method::GET, &format!("{stages}/dev"), None, 200).await, before, "refused patches changed nothing");
 
     let st = ctl
-        .req(Method::PATCH, &format!("{stages}/dev"), Some(json!({"patchOperations": [
+        .req(
+            Method::PATCH,
+            &format!("{stages}/dev"),
+            Some(json!({"patchOperations": [
             {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "100"},
             {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "50"},
             {"op": "replace", "path": "/~1/GET/throttling/rateLimit", "value": "2.5"},
-            {"op": "replace", "path": "/description", "value": "the dev stage"}]})), 200)
+            {"op": "replace", "path": "/description", "value": "the dev stage"}]})),
+            200,
+        )
         .await;
     assert_eq!(st["methodSettings"]["*/*"], json!({"throttlingRateLimit": 100.0, "throttlingBurstLimit": 50}));
     assert_eq!(st["methodSettings"]["~1/GET"]["throttlingRateLimit"], 2.5);
@@ -190,10 +211,28 @@ async fn http_integration_maps_backend_statuses() {
         ctl.req(Method::PUT, &m, Some(json!({"authorizationType": "NONE"})), 201).await;
         ctl.req(Method::PUT, &format!("{m}/integration"), Some(json!({"type": "HTTP", "httpMethod": "GET", "uri": uri})), 201).await;
         for code in ["200", "400"] {
-            ctl.req(Method::PUT, &format!("{m}/responses/{code}"), Some(json!({"responseParameters": {"method.response.header.X-From": false}})), 201).await;
+            ctl.req(
+                Method::PUT,
+                &format!("{m}/responses/{code}"),
+                Some(json!({"responseParameters": {"method.response.header.X-From": false}})),
+                201,
+            )
+            .await;
         }
-        ctl.req(Method::PUT, &format!("{m}/integration/responses/200"), Some(json!({"responseParameters": {"method.response.header.X-From": "integration.response.header.x-echo"}})), 201).await;
-        ctl.req(Method::PUT, &format!("{m}/integration/responses/400"), Some(json!({"selectionPattern": "4\\d{2}", "responseParameters": {"method.response.header.X-From": "'mapped'"}})), 201).await;
+        ctl.req(
+            Method::PUT,
+            &format!("{m}/integration/responses/200"),
+            Some(json!({"responseParameters": {"method.response.header.X-From": "integration.response.header.x-echo"}})),
+            201,
+        )
+        .await;
+        ctl.req(
+            Method::PUT,
+            &format!("{m}/integration/responses/400"),
+            Some(json!({"selectionPattern": "4\\d{2}", "responseParameters": {"method.response.header.X-From": "'mapped'"}})),
+            201,
+        )
+        .await;
     }
     ctl.deploy(&api, "dev").await;
 

@@ -224,15 +224,22 @@ async fn f1_stray_bytes_after_a_204_never_reach_another_caller() {
 /// and HTTP integrations alike.
 #[tokio::test]
 async fn f2_request_bodies_reach_the_backend_whole_with_their_length() {
-    let backend = Backend::start(|r: &Received| vec![Act::Write(ok(format!("read {}: {}", r.body.len(), String::from_utf8_lossy(&r.body))))]).await;
+    let backend =
+        Backend::start(|r: &Received| vec![Act::Write(ok(format!("read {}: {}", r.body.len(), String::from_utf8_lossy(&r.body))))]).await;
     let s = TestServer::start().await;
     let ctl = Ctl::new(&s).await;
     let (api, root) = ctl.api("framing").await;
     let proxied = ctl.resource(&api, &root, "proxied").await;
     ctl.method(&api, &proxied, "ANY", false, Ctl::proxy(&format!("http://{}/proxied", backend.addr), "ANY")).await;
     let mapped = ctl.resource(&api, &root, "mapped").await;
-    ctl.method(&api, &mapped, "POST", false, serde_json::json!({"type": "HTTP", "httpMethod": "POST", "uri": format!("http://{}/mapped", backend.addr)}))
-        .await;
+    ctl.method(
+        &api,
+        &mapped,
+        "POST",
+        false,
+        serde_json::json!({"type": "HTTP", "httpMethod": "POST", "uri": format!("http://{}/mapped", backend.addr)}),
+    )
+    .await;
     ctl.deploy(&api, "prod").await;
 
     let fifteen = "fifteen bytes!!";
@@ -399,7 +406,8 @@ async fn f4d_past_the_connection_cap_a_caller_gets_503_and_the_console_still_ans
         assert_eq!((a.status, a.header("x-amzn-errortype")), (503, Some("ServiceUnavailableException")), "{a:?}");
         assert!(extra.closed_within(Duration::from_secs(3)).await.is_some(), "the refused caller is closed");
     }
-    let health = tokio::time::timeout(Duration::from_secs(5), reqwest::get(s.url("/healthz"))).await.expect("the console answers in time").unwrap();
+    let health =
+        tokio::time::timeout(Duration::from_secs(5), reqwest::get(s.url("/healthz"))).await.expect("the console answers in time").unwrap();
     assert_eq!(health.status(), 200);
     assert_eq!(health.text().await.unwrap(), "ok");
 
@@ -493,8 +501,10 @@ async fn metric_sizes(s: &TestServer, api: &str, logged: i64) -> (i64, i64, usiz
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let routes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_routes").fetch_one(&mut conn).await.unwrap();
-    let keys: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT DISTINCT api_id, stage, resource, method FROM metric_rollups)").fetch_one(&mut conn).await.unwrap();
+    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT DISTINCT api_id, stage, resource, method FROM metric_rollups)")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     let prom = reqwest::get(s.url("/metrics")).await.unwrap().text().await.unwrap();
     (routes, keys, prom.len())
 }
@@ -603,7 +613,8 @@ async fn f6_dot_segments_are_refused_and_never_forwarded() {
 /// (`Transfer_Encoding`) is dropped, not forwarded.
 #[tokio::test]
 async fn f7_lenient_requests_are_refused_and_underscored_headers_dropped() {
-    let backend = Backend::start(|r: &Received| vec![Act::Write(ok(format!("read {}: {}", r.body.len(), String::from_utf8_lossy(&r.body))))]).await;
+    let backend =
+        Backend::start(|r: &Received| vec![Act::Write(ok(format!("read {}: {}", r.body.len(), String::from_utf8_lossy(&r.body))))]).await;
     let s = TestServer::start().await;
     let ctl = Ctl::new(&s).await;
     let api = proxy_everything(&ctl, &backend.addr).await;
@@ -651,5 +662,10 @@ async fn f7_lenient_requests_are_refused_and_underscored_headers_dropped() {
     let r = &got[0];
     assert!(r.headers.iter().all(|(k, _)| !k.contains('_')), "a header named with '_' was forwarded: {}", r.head);
     assert!(r.all("transfer-encoding").is_empty(), "{}", r.head);
-    assert_eq!((r.all("content-length"), r.header("x-kept"), r.body.as_slice()), (vec!["5"], Some("yes"), b"hello".as_slice()), "{}", r.head);
+    assert_eq!(
+        (r.all("content-length"), r.header("x-kept"), r.body.as_slice()),
+        (vec!["5"], Some("yes"), b"hello".as_slice()),
+        "{}",
+        r.head
+    );
 }

@@ -79,7 +79,13 @@ async fn routes_most_specific_first_and_proxies_everything() {
         ctl.invoke("nosuchapi0", "dev", "/pets"),
         format!("{}/onlyonesegment", s.gateway),
     ] {
-        assert_aws_error(client().get(&url).send().await.unwrap(), 403, "MissingAuthenticationTokenException", "Missing Authentication Token").await;
+        assert_aws_error(
+            client().get(&url).send().await.unwrap(),
+            403,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        )
+        .await;
     }
     let res = client().put(ctl.invoke(&api, "dev", "/pets")).send().await.unwrap();
     assert_aws_error(res, 403, "MissingAuthenticationTokenException", "Missing Authentication Token").await;
@@ -129,7 +135,14 @@ async fn backend_statuses_timeouts_and_failures() {
     let ctl = Ctl::new(&s).await;
     let (api, root) = ctl.api("failures").await;
     let slow = ctl.resource(&api, &root, "slow").await;
-    ctl.method(&api, &slow, "GET", false, json!({"type": "HTTP_PROXY", "httpMethod": "GET", "uri": format!("http://{}/slow", echo.host()), "timeoutInMillis": 300})).await;
+    ctl.method(
+        &api,
+        &slow,
+        "GET",
+        false,
+        json!({"type": "HTTP_PROXY", "httpMethod": "GET", "uri": format!("http://{}/slow", echo.host()), "timeoutInMillis": 300}),
+    )
+    .await;
     let dead = ctl.resource(&api, &root, "dead").await;
     ctl.method(&api, &dead, "GET", false, Ctl::proxy(&format!("http://{}/x", dead_backend().await), "GET")).await;
     let broken = ctl.resource(&api, &root, "broken").await;
@@ -154,9 +167,13 @@ async fn backend_statuses_timeouts_and_failures() {
     // One keep-alive connection across methods with different limits (29 s
     // and 300 ms): the connection's one timer moves later and earlier.
     let one = client();
-    for (verb, path, delay, want) in
-        [("POST", "/ok", "0", 200), ("GET", "/slow", "2000", 504), ("GET", "/slow", "50", 200), ("POST", "/ok", "0", 200), ("GET", "/slow", "2000", 504)]
-    {
+    for (verb, path, delay, want) in [
+        ("POST", "/ok", "0", 200),
+        ("GET", "/slow", "2000", 504),
+        ("GET", "/slow", "50", 200),
+        ("POST", "/ok", "0", 200),
+        ("GET", "/slow", "2000", 504),
+    ] {
         let started = Instant::now();
         let req = one.request(verb.parse().unwrap(), ctl.invoke(&api, "dev", path)).header("x-echo-delay-ms", delay);
         let res = req.send().await.unwrap();
@@ -168,8 +185,20 @@ async fn backend_statuses_timeouts_and_failures() {
         res.bytes().await.unwrap();
     }
 
-    assert_aws_error(client().get(ctl.invoke(&api, "dev", "/dead")).send().await.unwrap(), 502, "InternalServerErrorException", "Internal server error").await;
-    assert_aws_error(client().get(ctl.invoke(&api, "dev", "/broken")).send().await.unwrap(), 502, "InternalServerErrorException", "Internal server error").await;
+    assert_aws_error(
+        client().get(ctl.invoke(&api, "dev", "/dead")).send().await.unwrap(),
+        502,
+        "InternalServerErrorException",
+        "Internal server error",
+    )
+    .await;
+    assert_aws_error(
+        client().get(ctl.invoke(&api, "dev", "/broken")).send().await.unwrap(),
+        502,
+        "InternalServerErrorException",
+        "Internal server error",
+    )
+    .await;
 
     // Bodies over 10 MB: refused up front when declared, cut off when streamed.
     let before = echo.hits();
@@ -191,7 +220,6 @@ async fn backend_statuses_timeouts_and_failures() {
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["bodyLength"], 10 * 1024 * 1024);
 }
-
 
 #[tokio::test]
 async fn https_backends_are_verified_with_the_configured_ca() {
@@ -228,7 +256,8 @@ async fn a_bad_backend_ca_file_stops_start_up_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("not-a-ca.pem");
     std::fs::write(&bad, "hello").unwrap();
-    let opts = apigw_server::ServeOptions { backend_ca_file: Some(bad), ..apigw_server::ServeOptions::on_free_ports(&dir.path().join("x.db")) };
+    let opts =
+        apigw_server::ServeOptions { backend_ca_file: Some(bad), ..apigw_server::ServeOptions::on_free_ports(&dir.path().join("x.db")) };
     let err = apigw_server::Server::bind(&opts).await.err().expect("refused").to_string();
     assert!(err.contains("backend CA file") && err.contains("no PEM certificate"), "{err}");
 }

@@ -264,7 +264,11 @@ fn generated_cases() -> Vec<Case> {
     let fields = |n: usize| -> String { (0..n).map(|i| format!("X-Field-{i}: {i}\r\n")).collect() };
     cases.push(case("99 fields and Host", &["accept"], format!("GET / HTTP/1.1\r\nHost: h\r\n{}\r\n", fields(99))));
     cases.push(case("100 fields and Host", &["reject"], format!("GET / HTTP/1.1\r\nHost: h\r\n{}\r\n", fields(100))));
-    cases.push(case("99 underscored fields and Host", &["accept"], format!("GET / HTTP/1.1\r\nHost: h\r\n{}\r\n", fields(99).replace('-', "_"))));
+    cases.push(case(
+        "99 underscored fields and Host",
+        &["accept"],
+        format!("GET / HTTP/1.1\r\nHost: h\r\n{}\r\n", fields(99).replace('-', "_")),
+    ));
     cases.push(case("1000-byte method", &["method-too-long"], format!("{} / HTTP/1.1\r\nHost: h\r\n\r\n", "M".repeat(1000))));
     let value = |n: usize| format!("GET / HTTP/1.1\r\nHost: h\r\nX-Big: {}\r\n\r\n", "v".repeat(n));
     cases.push(case("60 KB field", &["accept"], value(60_000)));
@@ -273,7 +277,8 @@ fn generated_cases() -> Vec<Case> {
     let target = |n: usize| format!("GET /{} HTTP/1.1\r\nHost: h\r\n\r\n", "t".repeat(n));
     cases.push(case("60 KB target", &["accept"], target(60_000)));
     cases.push(case("70 KB target", &["reject"], target(70_000)));
-    let ext = |n: usize| format!("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;{}\r\nhello\r\n0\r\n\r\n", "e".repeat(n));
+    let ext =
+        |n: usize| format!("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;{}\r\nhello\r\n0\r\n\r\n", "e".repeat(n));
     cases.push(case("4000-byte chunk extension", &["accept"], ext(4000)));
     cases.push(case("5000-byte chunk extension", &["chunk-ext-long"], ext(5000)));
     cases.push(case("20000-byte chunk extension", &["reject"], ext(20_000)));

@@ -132,12 +132,17 @@ async fn usage_plans_check_every_rule_before_writing() {
     let api = keyed_api(&ctl, &echo).await;
 
     let plan = ctl
-        .req(Method::POST, "/usageplans", Some(json!({
-            "name": "Gold", "description": "paying customers",
-            "throttle": {"rateLimit": 100.0, "burstLimit": 200},
-            "quota": {"limit": 10000, "period": "MONTH", "offset": 0},
-            "apiStages": [{"apiId": api, "stage": "dev", "throttle": {"/GET": {"rateLimit": 5.0, "burstLimit": 5}}}]
-        })), 201)
+        .req(
+            Method::POST,
+            "/usageplans",
+            Some(json!({
+                "name": "Gold", "description": "paying customers",
+                "throttle": {"rateLimit": 100.0, "burstLimit": 200},
+                "quota": {"limit": 10000, "period": "MONTH", "offset": 0},
+                "apiStages": [{"apiId": api, "stage": "dev", "throttle": {"/GET": {"rateLimit": 5.0, "burstLimit": 5}}}]
+            })),
+            201,
+        )
         .await;
     let id = plan["id"].as_str().unwrap().to_string();
     assert_eq!(plan["apiStages"][0]["throttle"]["//GET"]["burstLimit"], 5, "root method keys are normalised");
@@ -155,8 +160,14 @@ async fn usage_plans_check_every_rule_before_writing() {
         (json!({"name": "x", "apiStages": [{"apiId": api, "stage": "nope"}]}), "no stage named 'nope'"),
         (json!({"name": "x", "apiStages": [{"apiId": "missingapi", "stage": "dev"}]}), "no stage named"),
         (json!({"name": "x", "apiStages": [{"apiId": api, "stage": "dev"}, {"apiId": api, "stage": "dev"}]}), "twice"),
-        (json!({"name": "x", "apiStages": [{"apiId": api, "stage": "dev", "throttle": {"pets": {"rateLimit": 1.0, "burstLimit": 1}}}]}), "/resource/path/METHOD"),
-        (json!({"name": "x", "apiStages": [{"apiId": api, "stage": "dev", "throttle": {"/pets/FETCH": {"rateLimit": 1.0, "burstLimit": 1}}}]}), "FETCH"),
+        (
+            json!({"name": "x", "apiStages": [{"apiId": api, "stage": "dev", "throttle": {"pets": {"rateLimit": 1.0, "burstLimit": 1}}}]}),
+            "/resource/path/METHOD",
+        ),
+        (
+            json!({"name": "x", "apiStages": [{"apiId": api, "stage": "dev", "throttle": {"/pets/FETCH": {"rateLimit": 1.0, "burstLimit": 1}}}]}),
+            "FETCH",
+        ),
     ] {
         assert_invalid(&ctl, Method::POST, "/usageplans", body, field).await;
     }
@@ -309,8 +320,12 @@ async fn throttles_apply_in_aws_order_with_retry_after_and_rate_limit_headers() 
     let url = ctl.invoke(&api, "dev", "/");
     let (key, value) = new_key(&ctl, "app").await;
     // Plan: 1 request/s with a burst of 3.
-    let plan = new_plan(&ctl, json!({"name": "Tight", "throttle": {"rateLimit": 1.0, "burstLimit": 3},
-                                     "apiStages": [{"apiId": api, "stage": "dev"}]})).await;
+    let plan = new_plan(
+        &ctl,
+        json!({"name": "Tight", "throttle": {"rateLimit": 1.0, "burstLimit": 3},
+                                     "apiStages": [{"apiId": api, "stage": "dev"}]}),
+    )
+    .await;
     attach(&ctl, &plan, &key).await;
 
     let mut remaining = Vec::new();
@@ -374,8 +389,12 @@ async fn quotas_count_per_key_and_period_and_survive_a_restart() {
     let url = ctl.invoke(&api, "dev", "/");
     let (a, a_value) = new_key(&ctl, "a").await;
     let (b, b_value) = new_key(&ctl, "b").await;
-    let plan = new_plan(&ctl, json!({"name": "Three a day", "quota": {"limit": 3, "period": "DAY", "offset": 0},
-                                     "apiStages": [{"apiId": api, "stage": "dev"}]})).await;
+    let plan = new_plan(
+        &ctl,
+        json!({"name": "Three a day", "quota": {"limit": 3, "period": "DAY", "offset": 0},
+                                     "apiStages": [{"apiId": api, "stage": "dev"}]}),
+    )
+    .await;
     attach(&ctl, &plan, &a).await;
     attach(&ctl, &plan, &b).await;
 
@@ -470,8 +489,12 @@ async fn at_twice_the_rate_for_ten_seconds_the_plan_admits_rate_times_ten_plus_b
     ctl.deploy(&api, "dev").await;
     let (key, value) = new_key(&ctl, "load").await;
     let (rate, burst) = (50.0, 20);
-    let plan = new_plan(&ctl, json!({"name": "Paced", "throttle": {"rateLimit": rate, "burstLimit": burst},
-                                     "apiStages": [{"apiId": api, "stage": "dev"}]})).await;
+    let plan = new_plan(
+        &ctl,
+        json!({"name": "Paced", "throttle": {"rateLimit": rate, "burstLimit": burst},
+                                     "apiStages": [{"apiId": api, "stage": "dev"}]}),
+    )
+    .await;
     attach(&ctl, &plan, &key).await;
 
     // Offer 2 × rate: 100 requests a second for 10 seconds, from 4 paced workers.

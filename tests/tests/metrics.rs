@@ -30,7 +30,12 @@ async fn stored_rows(db: &std::path::Path) -> i64 {
 }
 
 fn method_row<'a>(m: &'a Value, resource: &str, verb: &str) -> &'a Value {
-    m["methods"].as_array().unwrap().iter().find(|r| r["resource"] == resource && r["method"] == verb).unwrap_or_else(|| panic!("{resource} {verb} in {m}"))
+    m["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"] == resource && r["method"] == verb)
+        .unwrap_or_else(|| panic!("{resource} {verb} in {m}"))
 }
 
 #[tokio::test]

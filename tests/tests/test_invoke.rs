@@ -37,17 +37,27 @@ async fn proxy_methods_are_called_for_real_with_an_aws_style_log() {
     ctl.method(&api, &pet, "POST", true, Ctl::proxy(&format!("http://{}/old/{{id}}", echo.host()), "POST")).await;
     ctl.deploy(&api, "dev").await;
     // Changed after the deploy: the test runs the current configuration.
-    ctl.req(Method::PUT, &format!("/restapis/{api}/resources/{pet}/methods/POST/integration"),
-        Some(Ctl::proxy("http://${stageVariables.host}/new/{id}", "POST")), 201).await;
+    ctl.req(
+        Method::PUT,
+        &format!("/restapis/{api}/resources/{pet}/methods/POST/integration"),
+        Some(Ctl::proxy("http://${stageVariables.host}/new/{id}", "POST")),
+        201,
+    )
+    .await;
 
     let out = ctl
-        .req(Method::POST, &format!("/restapis/{api}/resources/{pet}/methods/POST"), Some(json!({
-            "pathWithQueryString": "/pets/7?color=red",
-            "body": "{\"name\":\"rex\"}",
-            "headers": {"X-Trace": "abc", "Content-Type": "application/json"},
-            "multiValueHeaders": {"X-Multi": ["1", "2"]},
-            "stageVariables": {"host": echo.host()},
-        })), 200)
+        .req(
+            Method::POST,
+            &format!("/restapis/{api}/resources/{pet}/methods/POST"),
+            Some(json!({
+                "pathWithQueryString": "/pets/7?color=red",
+                "body": "{\"name\":\"rex\"}",
+                "headers": {"X-Trace": "abc", "Content-Type": "application/json"},
+                "multiValueHeaders": {"X-Multi": ["1", "2"]},
+                "stageVariables": {"host": echo.host()},
+            })),
+            200,
+        )
         .await;
     assert_eq!(out["status"], 200);
     let echoed: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
@@ -63,25 +73,28 @@ async fn proxy_methods_are_called_for_real_with_an_aws_style_log() {
 
     let lines = log_lines(&out);
     assert!(lines[0].starts_with("Execution log for request "));
-    assert_in_order(&lines, &[
-        "Starting execution for request: ",
-        "HTTP Method: POST, Resource Path: /pets/7",
-        "Method request path: {id=7}",
-        "Method request query string: {color=red}",
-        "Method request headers: {",
-        "Method request body before transformations: {\"name\":\"rex\"}",
-        &format!("Endpoint request URI: http://{}/new/7?color=red", echo.host()),
-        "Endpoint request headers: {",
-        "Endpoint request body after transformations: {\"name\":\"rex\"}",
-        "Sending request to http://",
-        "Received response. Status: 200, Integration latency: ",
-        "Endpoint response headers: {",
-        "Endpoint response body before transformations: {",
-        "Method response body after transformations: {",
-        "Method response headers: {",
-        "Successfully completed execution",
-        "Method completed with status: 200",
-    ]);
+    assert_in_order(
+        &lines,
+        &[
+            "Starting execution for request: ",
+            "HTTP Method: POST, Resource Path: /pets/7",
+            "Method request path: {id=7}",
+            "Method request query string: {color=red}",
+            "Method request headers: {",
+            "Method request body before transformations: {\"name\":\"rex\"}",
+            &format!("Endpoint request URI: http://{}/new/7?color=red", echo.host()),
+            "Endpoint request headers: {",
+            "Endpoint request body after transformations: {\"name\":\"rex\"}",
+            "Sending request to http://",
+            "Received response. Status: 200, Integration latency: ",
+            "Endpoint response headers: {",
+            "Endpoint response body before transformations: {",
+            "Method response body after transformations: {",
+            "Method response headers: {",
+            "Successfully completed execution",
+            "Method completed with status: 200",
+        ],
+    );
     assert!(lines.iter().any(|l| l.contains("x-multi=1") && l.contains("x-multi=2")), "multi-value headers in the log");
     // Dates look like AWS's: "Sat Nov 21 14:05:03 UTC 2026 : ...".
     let first_dated = out["log"].as_str().unwrap().lines().nth(1).unwrap();
@@ -111,16 +124,20 @@ async fn mocks_failures_and_bad_input() {
     let mock = ctl.req(Method::POST, &t(&root, "GET"), Some(json!({})), 200).await;
     assert_eq!((mock["status"].as_u64(), mock["body"].as_str()), (Some(201), Some("{\"mocked\":true}")));
     assert_eq!(mock["headers"]["x-mock"], "yes");
-    assert_in_order(&log_lines(&mock), &["Mock integration", "Received response. Status: 201", "Successfully completed execution", "Method completed with status: 201"]);
+    assert_in_order(
+        &log_lines(&mock),
+        &["Mock integration", "Received response. Status: 201", "Successfully completed execution", "Method completed with status: 201"],
+    );
 
     let dead = ctl.req(Method::POST, &t(&down, "GET"), Some(json!({})), 200).await;
     assert_eq!(dead["status"], 502);
     assert_eq!(serde_json::from_str::<Value>(dead["body"].as_str().unwrap()).unwrap(), json!({"message": "Internal server error"}));
-    assert_in_order(&log_lines(&dead), &["Sending request to", "Execution failed due to configuration error", "Method completed with status: 502"]);
+    assert_in_order(
+        &log_lines(&dead),
+        &["Sending request to", "Execution failed due to configuration error", "Method completed with status: 502"],
+    );
 
-    let timeout = ctl
-        .req(Method::POST, &t(&slow, "GET"), Some(json!({"pathWithQueryString": "/slow?echo_delay_ms=600"})), 200)
-        .await;
+    let timeout = ctl.req(Method::POST, &t(&slow, "GET"), Some(json!({"pathWithQueryString": "/slow?echo_delay_ms=600"})), 200).await;
     assert_eq!(timeout["status"], 504);
     assert_in_order(&log_lines(&timeout), &["Execution failed due to a timeout error", "Method completed with status: 504"]);
 
@@ -153,13 +170,31 @@ async fn a_dry_run_says_what_the_stage_would_do_and_uses_nothing() {
     let key = ctl.req(Method::POST, "/apikeys", Some(json!({"name": "k", "enabled": true})), 201).await;
     let (key_id, value) = (key["id"].as_str().unwrap().to_string(), key["value"].as_str().unwrap().to_string());
     let plan = ctl
-        .req(Method::POST, "/usageplans", Some(json!({"name": "p", "throttle": {"rateLimit": 0.01, "burstLimit": 2},
-            "quota": {"limit": 5, "period": "DAY"}, "apiStages": [{"apiId": api, "stage": "dev"}]})), 201)
+        .req(
+            Method::POST,
+            "/usageplans",
+            Some(json!({"name": "p", "throttle": {"rateLimit": 0.01, "burstLimit": 2},
+            "quota": {"limit": 5, "period": "DAY"}, "apiStages": [{"apiId": api, "stage": "dev"}]})),
+            201,
+        )
         .await;
-    ctl.req(Method::POST, &format!("/usageplans/{}/keys", plan["id"].as_str().unwrap()), Some(json!({"keyId": key_id, "keyType": "API_KEY"})), 201).await;
+    ctl.req(
+        Method::POST,
+        &format!("/usageplans/{}/keys", plan["id"].as_str().unwrap()),
+        Some(json!({"keyId": key_id, "keyType": "API_KEY"})),
+        201,
+    )
+    .await;
     let dry_path = format!("/restapis/{api}/stages/dev/dryrun");
     let dry = |body: Value| ctl.req(Method::POST, &dry_path, Some(body), 200);
-    let failing = |t: &Value| t["steps"].as_array().unwrap().iter().find(|s| s["ok"] == false).map(|s| (s["name"].as_str().unwrap().to_string(), s["detail"].as_str().unwrap().to_string()));
+    let failing = |t: &Value| {
+        t["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["ok"] == false)
+            .map(|s| (s["name"].as_str().unwrap().to_string(), s["detail"].as_str().unwrap().to_string()))
+    };
 
     let t = dry(json!({"httpMethod": "GET", "pathWithQueryString": "/pets/7?x=1"})).await;
     assert_eq!(t["status"], 403);

@@ -165,7 +165,8 @@ async fn raw_backend(pieces: Vec<&'static str>, gap: Duration) -> String {
 /// Waits until the stage's metrics count `want` requests, then checks the
 /// count stays there (a request recorded twice would show up late).
 async fn counted(ctl: &Ctl<'_>, api: &str, want: u64) {
-    let count = || async { ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await["count"].clone() };
+    let count =
+        || async { ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await["count"].clone() };
     let mut last = Value::Null;
     for _ in 0..50 {
         last = count().await;
@@ -236,7 +237,8 @@ async fn unusual_but_valid_requests_are_answered_and_bad_ones_refused() {
 
     // A chunked body.
     let mut w = Wire::connect(&s.gateway).await;
-    w.send(&format!("POST /{api}/dev/echo HTTP/1.1\r\nhost: gw\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")).await;
+    w.send(&format!("POST /{api}/dev/echo HTTP/1.1\r\nhost: gw\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"))
+        .await;
     assert_eq!(w.answer(false).await.json()["body"], "abcde");
 
     // Expect: 100-continue: the body follows the interim answer.
@@ -308,7 +310,11 @@ async fn backend_bodies_stream_and_a_cut_off_one_is_not_passed_off_as_whole() {
     // Chunked, in three pieces 500 ms apart: the first piece reaches the
     // caller before the backend has sent the rest.
     let streamed = raw_backend(
-        vec!["HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-type: text/plain\r\n\r\n5\r\nfirst\r\n", "6\r\nsecond\r\n", "0\r\n\r\n"],
+        vec![
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-type: text/plain\r\n\r\n5\r\nfirst\r\n",
+            "6\r\nsecond\r\n",
+            "0\r\n\r\n",
+        ],
         Duration::from_millis(500),
     )
     .await;

@@ -9,9 +9,9 @@ use crate::components::{error_for, error_other, ConfirmDelete, CopyValue, ErrorL
 use crate::error::AppError;
 use crate::model::{ApiTree, Method, MethodSettings, Resource as ApiResource, Stage, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
 use crate::pages::test_panel::TestPanel;
+use crate::rules;
 #[allow(unused_imports)]
 use leptos::server_fn::codec::Json;
-use crate::rules;
 
 #[server(prefix = "/api", endpoint = "api_tree")]
 pub async fn get_api_tree(id: String) -> Result<ApiTree, AppError> {
@@ -287,7 +287,11 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
     let preview = move || {
         let base = res.with_value(|r| r.path.clone());
         let p = part.get();
-        if base == "/" { format!("/{p}") } else { format!("{base}/{p}") }
+        if base == "/" {
+            format!("/{p}")
+        } else {
+            format!("{base}/{p}")
+        }
     };
 
     let used: Vec<String> = resource.resource_methods.clone().unwrap_or_default().keys().cloned().collect();
@@ -460,10 +464,12 @@ fn MethodEditor(
             .filter_map(|s| s.split_once('}').map(|(n, _)| n.trim_end_matches('+').to_string()))
             .filter(|n| !n.starts_with("stageVariables") && !params_for_check.with_value(|p| p.contains(n)))
             .collect();
-        (!unknown.is_empty() && !is_mock()).then(|| format!(
-            "{} is not a path parameter of this resource; it will be sent literally.",
-            unknown.iter().map(|n| format!("{{{n}}}")).collect::<Vec<_>>().join(", ")
-        ))
+        (!unknown.is_empty() && !is_mock()).then(|| {
+            format!(
+                "{} is not a path parameter of this resource; it will be sent literally.",
+                unknown.iter().map(|n| format!("{{{n}}}")).collect::<Vec<_>>().join(", ")
+            )
+        })
     };
     let timeout_local = move || match timeout.get().trim().parse::<i64>() {
         Ok(n) => rules::timeout_ms(n).err().map(|e| e.to_string()),

@@ -142,8 +142,7 @@ fn CreateApiForm(on_cancel: Callback<()>) -> impl IntoView {
         local.or_else(|| error_for(&create.value().get(), "name"))
     });
     let desc_error = Signal::derive(move || {
-        rules::api_description(&description.get()).err().map(|e| e.to_string())
-            .or_else(|| error_for(&create.value().get(), "description"))
+        rules::api_description(&description.get()).err().map(|e| e.to_string()).or_else(|| error_for(&create.value().get(), "description"))
     });
     let other_error = Signal::derive(move || error_other(&create.value().get(), &["name", "description"]));
     let submit = move |ev: leptos::ev::SubmitEvent| {

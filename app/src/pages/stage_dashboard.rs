@@ -29,8 +29,7 @@ pub async fn get_stage_dashboard(
     tz_offset_min: i32,
     dark: bool,
 ) -> Result<StageDashboard, AppError> {
-    crate::service::authed(move |s, _| async move { s.stage_dashboard(&api, &stage, &range, only, tz_offset_min, dark).await })
-        .await
+    crate::service::authed(move |s, _| async move { s.stage_dashboard(&api, &stage, &range, only, tz_offset_min, dark).await }).await
 }
 
 /// The range a dashboard opens with.
@@ -323,7 +322,13 @@ fn MethodTable(
     let title = format!(" · {}, click a row for its own charts", range_words(&range));
     let header = move |by: SortBy, id: &'static str, label: &'static str| {
         let aria = move || match sort.get() {
-            (s, asc) if s == by => if asc { "ascending" } else { "descending" },
+            (s, asc) if s == by => {
+                if asc {
+                    "ascending"
+                } else {
+                    "descending"
+                }
+            }
             _ => "none",
         };
         let arrow = move || match sort.get() {

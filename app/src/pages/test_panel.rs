@@ -119,7 +119,8 @@ pub fn TestPanel(
             Ok(()) => view! { <p class="hint test-json-ok" id="test-body-hint">"✓ Valid JSON"</p> }.into_any(),
             Err(why) => view! {
                 <p class="hint test-json-bad" id="test-body-hint">{format!("Not JSON — sent as text ({why}).")}</p>
-            }.into_any(),
+            }
+            .into_any(),
         })
     };
     let vars_line = move || {
@@ -241,15 +242,10 @@ fn TestResult(out: TestInvokeOutput, #[prop(into)] stale: Signal<bool>) -> impl 
     let total = shown.len();
     let cut = cut_at(&shown, SHOWN_BODY).to_string();
     let cut_note = (total > SHOWN_BODY).then(|| format!("Showing the first 64 KB of {}.", human_size(total)));
-    let server_cut = out
-        .body_truncated
-        .then(|| "The response was longer than 1 MB; a test returns only its first 1 MB.".to_string());
+    let server_cut = out.body_truncated.then(|| "The response was longer than 1 MB; a test returns only its first 1 MB.".to_string());
     let empty = out.body.is_empty();
-    let headers: Vec<(String, String)> = out
-        .multi_value_headers
-        .iter()
-        .flat_map(|(k, vs)| vs.iter().map(move |v| (k.clone(), v.clone())))
-        .collect();
+    let headers: Vec<(String, String)> =
+        out.multi_value_headers.iter().flat_map(|(k, vs)| vs.iter().map(move |v| (k.clone(), v.clone()))).collect();
     let headers = if headers.is_empty() { out.headers.clone().into_iter().collect() } else { headers };
     let log_lines: Vec<String> = out.log.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
 
@@ -799,13 +795,7 @@ mod tests {
 
     #[test]
     fn curl_is_quoted_for_a_shell() {
-        let cmd = curl_command(
-            "POST",
-            "http://gw/abc/dev/pets?x=1",
-            &[("x-note".into(), "it's".into())],
-            "{\"a\":1}",
-            true,
-        );
+        let cmd = curl_command("POST", "http://gw/abc/dev/pets?x=1", &[("x-note".into(), "it's".into())], "{\"a\":1}", true);
         assert_eq!(
             cmd,
             "curl -i -X POST 'http://gw/abc/dev/pets?x=1' \\\n  -H 'x-note: it'\\''s' \\\n  -H 'x-api-key: <YOUR_API_KEY>' \\\n  --data '{\"a\":1}'"
@@ -817,8 +807,10 @@ mod tests {
 
     #[test]
     fn pretty_json_keeps_order_and_strings() {
-        assert_eq!(pretty_json(r#"{"b":1,"a":[1,2],"s":"x,{y}:\"z\"","e":{},"l":[ ]}"#).unwrap(),
-            "{\n  \"b\": 1,\n  \"a\": [\n    1,\n    2\n  ],\n  \"s\": \"x,{y}:\\\"z\\\"\",\n  \"e\": {},\n  \"l\": []\n}");
+        assert_eq!(
+            pretty_json(r#"{"b":1,"a":[1,2],"s":"x,{y}:\"z\"","e":{},"l":[ ]}"#).unwrap(),
+            "{\n  \"b\": 1,\n  \"a\": [\n    1,\n    2\n  ],\n  \"s\": \"x,{y}:\\\"z\\\"\",\n  \"e\": {},\n  \"l\": []\n}"
+        );
         assert_eq!(pretty_json("not json"), None);
         assert_eq!(pretty_json("{\"a\":"), None);
         assert!(json_check("{\"a\":}").unwrap().is_err());
@@ -838,8 +830,10 @@ mod tests {
         assert_eq!(cut_at("héllo", 2), "h");
         assert_eq!(human_size(65_536), "64 KB");
         assert_eq!(human_size(1_572_864), "1.5 MB");
-        assert_eq!(split_log_line("Sat Nov 21 14:05:03 UTC 2026 : Sending request to http://x : y"),
-            (Some("Sat Nov 21 14:05:03 UTC 2026"), "Sending request to http://x : y"));
+        assert_eq!(
+            split_log_line("Sat Nov 21 14:05:03 UTC 2026 : Sending request to http://x : y"),
+            (Some("Sat Nov 21 14:05:03 UTC 2026"), "Sending request to http://x : y")
+        );
         assert_eq!(split_log_line("Execution log for request abc"), (None, "Execution log for request abc"));
         assert_eq!(status_class(404), "test-status-4xx");
     }

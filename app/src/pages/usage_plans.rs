@@ -11,8 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::components::{error_for, error_other, fmt_time, ConfirmDelete, CopyValue, EmptyState, ErrorLine};
 use crate::error::AppError;
 use crate::model::{
-    ApiStage, KeyUsage, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
-    QUOTA_PERIODS,
+    ApiStage, KeyUsage, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey, QUOTA_PERIODS,
 };
 use crate::pages::keys::list_api_keys;
 use crate::rules;
@@ -246,10 +245,7 @@ pub fn UsagePlanPage() -> impl IntoView {
     let plan_version = RwSignal::new(0u32);
     let usage_version = RwSignal::new(0u32);
     let plan = Resource::new(move || (id.get(), plan_version.get()), |(id, _)| get_usage_plan_detail(id));
-    let usage = Resource::new(
-        move || (id.get(), plan_version.get(), usage_version.get()),
-        |(id, _, _)| get_usage_plan_detail(id),
-    );
+    let usage = Resource::new(move || (id.get(), plan_version.get(), usage_version.get()), |(id, _, _)| get_usage_plan_detail(id));
     let all_keys = Resource::new(move || usage_version.get(), |_| list_api_keys());
     let choices = Resource::new(move || plan_version.get(), |_| stage_choices());
     // Outlives the editor, which is rebuilt when the plan reloads after a save.
@@ -888,47 +884,54 @@ fn UsageChart(days: Vec<String>, keys: Vec<KeyUsage>) -> impl IntoView {
     let empty = totals.iter().all(|t| *t == 0);
     let last = days.len().saturating_sub(1);
 
-    let grid = [0, top / 2, top].into_iter().map(|v| {
-        let yy = y(v);
-        view! {
-            <g class="chart-grid">
-                <line x1=LEFT x2=W - RIGHT y1=yy y2=yy class:chart-base=v == 0 />
-                <text x=LEFT - 8.0 y=yy + 4.0 text-anchor="end" class="chart-label">{fmt_count(v)}</text>
-            </g>
-        }
-    }).collect_view();
+    let grid = [0, top / 2, top]
+        .into_iter()
+        .map(|v| {
+            let yy = y(v);
+            view! {
+                <g class="chart-grid">
+                    <line x1=LEFT x2=W - RIGHT y1=yy y2=yy class:chart-base=v == 0 />
+                    <text x=LEFT - 8.0 y=yy + 4.0 text-anchor="end" class="chart-label">{fmt_count(v)}</text>
+                </g>
+            }
+        })
+        .collect_view();
 
-    let bars = days.iter().enumerate().map(|(i, day)| {
-        let total = totals[i];
-        let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
-        let yy = y(total);
-        let breakdown = keys
-            .iter()
-            .filter_map(|k| k.daily.get(i).copied().filter(|n| *n > 0).map(|n| format!("{} {}", k.key.name, fmt_count(n))))
-            .collect::<Vec<_>>();
-        let tip = format!(
-            "{day}: {}{}",
-            plural(total as usize, "request", "requests"),
-            if breakdown.is_empty() { String::new() } else { format!(" ({})", breakdown.join(", ")) }
-        );
-        // Every other day is labelled, and always today.
-        let label = (i == last || (last - i).is_multiple_of(2)).then(|| short_day(day));
-        view! {
-            <g class="chart-day" data-day=day.clone() data-total=total>
-                <title>{tip}</title>
-                <rect class="chart-hit" x=LEFT + slot * i as f64 y=TOP width=slot height=plot_h />
-                <rect class="chart-bar" class:chart-today=i == last x=x y=yy width=bar_w height=(TOP + plot_h - yy).max(0.0) rx="2" />
-                {(total > 0).then(|| view! {
-                    <text class="chart-value" x=x + bar_w / 2.0 y=yy - 5.0 text-anchor="middle">{fmt_count(total)}</text>
-                })}
-                {label.map(|l| view! {
-                    <text class="chart-label" class:chart-label-today=i == last x=x + bar_w / 2.0 y=H - 10.0 text-anchor="middle">
-                        {if i == last { "today".to_string() } else { l }}
-                    </text>
-                })}
-            </g>
-        }
-    }).collect_view();
+    let bars = days
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let total = totals[i];
+            let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
+            let yy = y(total);
+            let breakdown = keys
+                .iter()
+                .filter_map(|k| k.daily.get(i).copied().filter(|n| *n > 0).map(|n| format!("{} {}", k.key.name, fmt_count(n))))
+                .collect::<Vec<_>>();
+            let tip = format!(
+                "{day}: {}{}",
+                plural(total as usize, "request", "requests"),
+                if breakdown.is_empty() { String::new() } else { format!(" ({})", breakdown.join(", ")) }
+            );
+            // Every other day is labelled, and always today.
+            let label = (i == last || (last - i).is_multiple_of(2)).then(|| short_day(day));
+            view! {
+                <g class="chart-day" data-day=day.clone() data-total=total>
+                    <title>{tip}</title>
+                    <rect class="chart-hit" x=LEFT + slot * i as f64 y=TOP width=slot height=plot_h />
+                    <rect class="chart-bar" class:chart-today=i == last x=x y=yy width=bar_w height=(TOP + plot_h - yy).max(0.0) rx="2" />
+                    {(total > 0).then(|| view! {
+                        <text class="chart-value" x=x + bar_w / 2.0 y=yy - 5.0 text-anchor="middle">{fmt_count(total)}</text>
+                    })}
+                    {label.map(|l| view! {
+                        <text class="chart-label" class:chart-label-today=i == last x=x + bar_w / 2.0 y=H - 10.0 text-anchor="middle">
+                            {if i == last { "today".to_string() } else { l }}
+                        </text>
+                    })}
+                </g>
+            }
+        })
+        .collect_view();
 
     view! {
         <div class="chart-wrap">

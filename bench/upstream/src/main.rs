@@ -16,7 +16,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 fn body() -> Bytes {
-    let items: Vec<String> = (0..16).map(|i| format!(r#"{{"id":{i},"name":"item-{i:04}","price":{}.99,"tags":["a","b"]}}"#, i * 3)).collect();
+    let items: Vec<String> =
+        (0..16).map(|i| format!(r#"{{"id":{i},"name":"item-{i:04}","price":{}.99,"tags":["a","b"]}}"#, i * 3)).collect();
     let json = format!(r#"{{"ok":true,"items":[{}],"note":"fixed upstream body for apigw benchmarks"}}"#, items.join(","));
     Bytes::from(json)
 }

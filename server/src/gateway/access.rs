@@ -209,8 +209,7 @@ impl Access {
         let _guard = self.rebuild.lock().await;
         let rows = self.store.access_rows().await?;
         let now = now_secs();
-        let old: HashMap<(String, String), Arc<UsageCounter>> =
-            self.counters.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let old: HashMap<(String, String), Arc<UsageCounter>> = self.counters.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut counters = HashMap::new();
         let mut keys: FastMap<[u8; 32], KeyEntry> = FastMap::default();
         let key_ids: HashMap<&str, usize> = rows.keys.iter().enumerate().map(|(i, (id, _, _))| (id.as_str(), i)).collect();
@@ -289,8 +288,7 @@ impl Access {
     /// Writes counted requests to `usage_days` (today, UTC). On failure the
     /// counts are put back for the next try.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        let mut live: Vec<Arc<UsageCounter>> =
-            self.counters.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        let mut live: Vec<Arc<UsageCounter>> = self.counters.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
         {
             let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
             live.extend(retired.iter().cloned());

@@ -13,7 +13,6 @@ use super::record::{Began, Trace};
 use super::route::Routed;
 use super::{gateway_error, Gateway, GwBody, Refusal};
 
-
 /// A request let through by [`Gateway::admit`]: the limits a keyed caller
 /// is told about in its response headers.
 pub(crate) struct Admitted {
@@ -150,7 +149,6 @@ impl Gateway {
         }
         Ok(Admitted { keyed: binding.is_some(), rate, quota })
     }
-
 }
 
 #[cfg(test)]

@@ -46,7 +46,10 @@ pub fn plan(enabled: bool, workers: usize, allowed: Option<&[usize]>) -> Option<
 #[allow(unsafe_code)] // sched_setaffinity: libc's cpu_set_t and its macros
 pub fn pin_current_thread(cpu: usize) -> std::io::Result<()> {
     if cpu >= libc::CPU_SETSIZE as usize {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("core {cpu} is beyond the largest core number ({})", libc::CPU_SETSIZE - 1)));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("core {cpu} is beyond the largest core number ({})", libc::CPU_SETSIZE - 1),
+        ));
     }
     // SAFETY: all zeroes is a valid, empty cpu_set_t; `cpu` is below CPU_SETSIZE
     // (checked above); the size passed is the set's own.
@@ -55,7 +58,11 @@ pub fn pin_current_thread(cpu: usize) -> std::io::Result<()> {
         libc::CPU_SET(cpu, &mut set);
         libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
     };
-    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 #[cfg(not(target_os = "linux"))]

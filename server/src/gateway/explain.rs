@@ -76,7 +76,11 @@ impl Gateway {
             steps.push(step("Method", false, detail));
             return finish(steps, dep, "The gateway would answer 403 Missing Authentication Token.".into(), Some(403));
         };
-        steps.push(step("Method", true, if method.verb == verb { verb.to_string() } else { format!("{} (no {verb} method; ANY takes it)", method.verb) }));
+        steps.push(step(
+            "Method",
+            true,
+            if method.verb == verb { verb.to_string() } else { format!("{} (no {verb} method; ANY takes it)", method.verb) },
+        ));
 
         let table = self.access.table();
         let binding = if method.api_key_required {
@@ -161,7 +165,12 @@ impl Gateway {
                 return finish(steps, dep, "The gateway would answer 500 Internal server error.".into(), Some(500));
             }
             CompiledIntegration::Http { proxy: is_proxy, method: backend_verb, uri, timeout, .. } => {
-                let greedy = method.resource_path.rsplit('/').next().filter(|s| s.ends_with("+}")).map(|s| s.trim_start_matches('{').trim_end_matches("+}"));
+                let greedy = method
+                    .resource_path
+                    .rsplit('/')
+                    .next()
+                    .filter(|s| s.ends_with("+}"))
+                    .map(|s| s.trim_start_matches('{').trim_end_matches("+}"));
                 let url = proxy::backend_url(uri, &params, greedy, if *is_proxy { query } else { None });
                 let v = backend_verb.as_ref().map(|m| m.as_str().to_string()).unwrap_or_else(|| verb.to_string());
                 let kind = if *is_proxy { "HTTP_PROXY" } else { "HTTP" };

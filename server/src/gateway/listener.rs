@@ -168,7 +168,11 @@ pub async fn serve(
 
 /// One worker thread: serves the connections it is handed until the
 /// acceptor has stopped and every connection has finished (`done`).
-async fn worker(gateway: Arc<Gateway>, mut rx: tokio::sync::mpsc::UnboundedReceiver<Handoff>, mut done: tokio::sync::watch::Receiver<bool>) {
+async fn worker(
+    gateway: Arc<Gateway>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Handoff>,
+    mut done: tokio::sync::watch::Receiver<bool>,
+) {
     WORKER_UPSTREAM.with(|c| c.get_or_init(|| proxy::clients(gateway.connector.clone())).clone());
     gateway.recorder.gather_on_this_thread();
     // The thread's gathered metrics records go to the writer on this tick.

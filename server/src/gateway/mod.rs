@@ -87,7 +87,6 @@ pub(crate) fn missing_token() -> Response<GwBody> {
     gateway_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

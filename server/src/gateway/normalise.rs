@@ -24,7 +24,11 @@ pub(crate) fn check(method: &Method, path: &str) -> Result<(), Refusal> {
         return Err(Box::new(missing_token()));
     }
     if has_dot_segment(path) {
-        return Err(Box::new(gateway_error(StatusCode::BAD_REQUEST, "BadRequestException", "Bad Request: the path has a '.' or '..' segment")));
+        return Err(Box::new(gateway_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequestException",
+            "Bad Request: the path has a '.' or '..' segment",
+        )));
     }
     Ok(())
 }
@@ -80,7 +84,8 @@ mod tests {
         ] {
             assert!(has_dot_segment(p), "{p}");
         }
-        for p in ["/a/prod/x", "/a/prod/x.json", "/a/prod/...", "/a/prod/.well-known/x", "/a/prod/100%", "/a/prod/%2", "/a/prod/a..b", "/"] {
+        for p in ["/a/prod/x", "/a/prod/x.json", "/a/prod/...", "/a/prod/.well-known/x", "/a/prod/100%", "/a/prod/%2", "/a/prod/a..b", "/"]
+        {
             assert!(!has_dot_segment(p), "{p}");
         }
     }

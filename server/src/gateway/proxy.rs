@@ -13,8 +13,8 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, Uri};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
@@ -48,10 +48,7 @@ pub type Connector = HttpsConnector<HttpConnector>;
 /// A client with its own connection pool over `connector` (each gateway
 /// worker thread has one, so its connections stay on its own thread).
 pub fn client(connector: Connector) -> Upstream {
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(1024)
-        .build(connector)
+    Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).pool_max_idle_per_host(1024).build(connector)
 }
 
 /// Builds the upstream connector. https:// backends are verified against
@@ -65,9 +62,7 @@ pub fn upstream_connector(extra_ca: Option<&Path>) -> std::io::Result<Connector>
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = extra_ca {
         let mut added = 0;
-        for cert in CertificateDer::pem_file_iter(path)
-            .map_err(|e| invalid(format!("backend CA file {}: {e}", path.display())))?
-        {
+        for cert in CertificateDer::pem_file_iter(path).map_err(|e| invalid(format!("backend CA file {}: {e}", path.display())))? {
             let cert = cert.map_err(|e| invalid(format!("backend CA file {}: {e}", path.display())))?;
             roots.add(cert).map_err(|e| invalid(format!("backend CA file {}: {e}", path.display())))?;
             added += 1;
@@ -337,7 +332,8 @@ pub async fn call(clients: &Backends, mut out: Outbound<'_>, body_idle: Duration
         } else {
             let uri = uri.clone().ok_or_else(|| ProxyError::BadUri(format!("{}: not a valid URL", out.url)))?;
             let body = http_body_util::Full::new(out.body.clone()).map_err(|never| match never {}).boxed();
-            let mut req = Request::builder().method(out.method.clone()).uri(uri).body(body).map_err(|e| ProxyError::BadUri(e.to_string()))?;
+            let mut req =
+                Request::builder().method(out.method.clone()).uri(uri).body(body).map_err(|e| ProxyError::BadUri(e.to_string()))?;
             *req.headers_mut() = forwarded.map(out.headers);
             match clients.tls.request(req).await {
                 Ok(res) => Ok(res.map(stream_body)),

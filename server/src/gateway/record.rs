@@ -25,7 +25,6 @@ pub struct Trace {
     pub(crate) bytes_in: u64,
 }
 
-
 /// Status recorded for a request whose caller hung up before the gateway
 /// answered (nginx's "client closed request").
 pub const CLIENT_CLOSED: u16 = 499;

@@ -30,9 +30,7 @@ pub(crate) fn split_at_byte(s: &str, b: u8) -> Option<(&str, &str)> {
 /// `{api}.execute-api.<host>/{stage}/{path}`.
 pub fn parse_target<'a>(host: Option<&'a str>, path: &'a str) -> Option<(&'a str, &'a str, &'a str)> {
     const MARK: &[u8] = b".execute-api.";
-    let host_api = host
-        .and_then(|h| h.as_bytes().windows(MARK.len()).position(|w| w == MARK).map(|i| &h[..i]))
-        .filter(|a| !a.is_empty());
+    let host_api = host.and_then(|h| h.as_bytes().windows(MARK.len()).position(|w| w == MARK).map(|i| &h[..i])).filter(|a| !a.is_empty());
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     match host_api {
         Some(api) => {

@@ -213,9 +213,7 @@ impl Node {
         let here = if prefix.is_empty() { "/".to_string() } else { prefix.to_string() };
         let Some((first, rest)) = segments.split_first() else {
             let why = match &self.greedy {
-                Some((name, _)) => format!(
-                    "`{{{name}+}}` does not match its parent: it needs at least one more path segment after {here}"
-                ),
+                Some((name, _)) => format!("`{{{name}+}}` does not match its parent: it needs at least one more path segment after {here}"),
                 None => format!("{here} is only part of a longer resource path; no resource is deployed at {here} itself"),
             };
             return Miss { depth, prefix: here, why };
@@ -295,7 +293,9 @@ fn mock_response(i: &Integration) -> Result<MockResponse, String> {
             })
         })
         .or_else(|| responses.values().find(|r| r.selection_pattern.as_deref().unwrap_or("").is_empty()))
-        .ok_or_else(|| "Execution failed due to configuration error: No match for output mapping and no default output mapping configured".to_string())?;
+        .ok_or_else(|| {
+            "Execution failed due to configuration error: No match for output mapping and no default output mapping configured".to_string()
+        })?;
     // The configuration rules refuse anything but 200-599 (a 1xx is interim,
     // never a final answer); an older row that holds one is a configuration error.
     let status = rules::status_code(&chosen.status_code)
@@ -334,11 +334,7 @@ fn compile_integration(i: &Integration, vars: &BTreeMap<String, String>) -> Comp
         .map(|r| {
             let (static_headers, copied_headers) = header_pairs(&r.response_parameters);
             ResponseMapping {
-                pattern: r
-                    .selection_pattern
-                    .as_deref()
-                    .filter(|p| !p.is_empty())
-                    .and_then(|p| Regex::new(&format!("^(?:{p})$")).ok()),
+                pattern: r.selection_pattern.as_deref().filter(|p| !p.is_empty()).and_then(|p| Regex::new(&format!("^(?:{p})$")).ok()),
                 status: r.status_code.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK),
                 static_headers,
                 copied_headers,
@@ -457,25 +453,28 @@ mod tests {
                 verbs
                     .iter()
                     .map(|v| {
-                        (v.to_string(), ApiMethod {
-                            http_method: v.to_string(),
-                            authorization_type: "NONE".into(),
-                            api_key_required: false,
-                            operation_name: None,
-                            method_responses: None,
-                            method_integration: Some(Integration {
-                                kind: "HTTP_PROXY".into(),
-                                http_method: Some("GET".into()),
-                                uri: Some("http://b/${stageVariables.v}/{id}".into()),
-                                timeout_in_millis: 1000,
-                                passthrough_behavior: "WHEN_NO_MATCH".into(),
-                                cache_namespace: String::new(),
-                                cache_key_parameters: vec![],
-                                request_parameters: BTreeMap::new(),
-                                request_templates: BTreeMap::new(),
-                                integration_responses: None,
-                            }),
-                        })
+                        (
+                            v.to_string(),
+                            ApiMethod {
+                                http_method: v.to_string(),
+                                authorization_type: "NONE".into(),
+                                api_key_required: false,
+                                operation_name: None,
+                                method_responses: None,
+                                method_integration: Some(Integration {
+                                    kind: "HTTP_PROXY".into(),
+                                    http_method: Some("GET".into()),
+                                    uri: Some("http://b/${stageVariables.v}/{id}".into()),
+                                    timeout_in_millis: 1000,
+                                    passthrough_behavior: "WHEN_NO_MATCH".into(),
+                                    cache_namespace: String::new(),
+                                    cache_key_parameters: vec![],
+                                    request_parameters: BTreeMap::new(),
+                                    request_templates: BTreeMap::new(),
+                                    integration_responses: None,
+                                }),
+                            },
+                        )
                     })
                     .collect(),
             ),
@@ -567,12 +566,15 @@ mod tests {
         let vars = BTreeMap::from([("host".to_string(), "b:81".to_string())]);
         assert_eq!(substitute_stage_variables("http://${stageVariables.host}/x/${stageVariables.none}", &vars), "http://b:81/x/");
         let t = UriTemplate::parse("http://b/pets/{id}/x/{proxy+}");
-        assert_eq!(t.parts, vec![
-            UriPart::Lit("http://b/pets/".into()),
-            UriPart::Param("id".into()),
-            UriPart::Lit("/x/".into()),
-            UriPart::Param("proxy".into()),
-        ]);
+        assert_eq!(
+            t.parts,
+            vec![
+                UriPart::Lit("http://b/pets/".into()),
+                UriPart::Param("id".into()),
+                UriPart::Lit("/x/".into()),
+                UriPart::Param("proxy".into()),
+            ]
+        );
         assert!(t.references("proxy"));
     }
 }

@@ -25,8 +25,7 @@ use super::writer::{Rollup, RollupId, ROLLUP_COLUMNS};
 use super::Record;
 
 /// The access-log columns, bound in this order for each row.
-const ROW_COLUMNS: &str =
-    "at_us, stage_ref, route_ref, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id";
+const ROW_COLUMNS: &str = "at_us, stage_ref, route_ref, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id";
 const PER_ROW: c_int = 11;
 /// Rows per INSERT statement. One statement with many rows keeps its
 /// cursors on the last pages of the table and of the index between rows,
@@ -80,16 +79,14 @@ pub fn insert_rows(handle: &mut LockedSqliteHandle<'_>, rows: &[Record], refs: &
     let full = rows.len() / ROWS_PER_INSERT * ROWS_PER_INSERT;
     if full > 0 {
         let stmt = Statement::prepare(handle, insert_sql(ROWS_PER_INSERT))?;
-        rows[..full]
-            .chunks_exact(ROWS_PER_INSERT)
-            .zip(refs[..full].chunks_exact(ROWS_PER_INSERT))
-            .enumerate()
-            .try_for_each(|(i, (rows, refs))| {
+        rows[..full].chunks_exact(ROWS_PER_INSERT).zip(refs[..full].chunks_exact(ROWS_PER_INSERT)).enumerate().try_for_each(
+            |(i, (rows, refs))| {
                 if i % YIELD_EVERY == YIELD_EVERY - 1 {
                     std::thread::yield_now();
                 }
                 insert(&stmt, rows, refs)
-            })?;
+            },
+        )?;
     }
     if full < rows.len() {
         insert(&Statement::prepare(handle, insert_sql(rows.len() - full))?, &rows[full..], &refs[full..])?;
@@ -190,8 +187,14 @@ impl Statement {
     fn text(&self, i: c_int, s: &str) -> bool {
         // SAFETY: as in `int`; the pointer and length describe valid UTF-8 that outlives the step.
         unsafe {
-            ffi::sqlite3_bind_text64(self.stmt, i, s.as_ptr() as *const c_char, s.len() as u64, ffi::SQLITE_STATIC(), ffi::SQLITE_UTF8 as u8)
-                == ffi::SQLITE_OK
+            ffi::sqlite3_bind_text64(
+                self.stmt,
+                i,
+                s.as_ptr() as *const c_char,
+                s.len() as u64,
+                ffi::SQLITE_STATIC(),
+                ffi::SQLITE_UTF8 as u8,
+            ) == ffi::SQLITE_OK
         }
     }
 

@@ -77,7 +77,15 @@ fn time_ticks(from: i64, to: i64, tz_offset_min: i32) -> (Vec<i64>, i64) {
 
 /// An axis value with no more decimals than it needs: `30`, `2.5`, `0.04`.
 fn axis_number(v: f64, top: f64) -> String {
-    let decimals = if top >= 100.0 { 0 } else if top >= 10.0 { 1 } else if top >= 1.0 { 2 } else { 3 };
+    let decimals = if top >= 100.0 {
+        0
+    } else if top >= 10.0 {
+        1
+    } else if top >= 1.0 {
+        2
+    } else {
+        3
+    };
     let s = format!("{v:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -133,10 +141,7 @@ fn line_chart(
             let width = root.estimate_text_size(name, &label).map(|(w, _)| w as i32).unwrap_or(8 * name.len() as i32);
             x += 26 + width + 22;
         }
-        let max = lines
-            .iter()
-            .flat_map(|(_, _, pts)| pts.iter().filter_map(|(_, v)| *v))
-            .fold(0f64, f64::max);
+        let max = lines.iter().flat_map(|(_, _, pts)| pts.iter().filter_map(|(_, v)| *v)).fold(0f64, f64::max);
         let top = if max <= 0.0 { 1.0 } else { max * 1.15 };
         let (ticks, step) = time_ticks(from, to, tz_offset_min);
         let built = ChartBuilder::on(&root)
@@ -200,7 +205,13 @@ fn pick(series: &[MetricPoint], f: impl Fn(&MetricPoint) -> Option<f64>) -> Vec<
 pub fn stage_charts(m: &StageMetrics, tz_offset_min: i32, dark: bool) -> Vec<ChartSvg> {
     let (from, to) = (m.from, m.from + m.period_seconds * m.series.len() as i64);
     let empty = (m.totals.count == 0).then_some("no traffic yet");
-    let per = if m.period_seconds >= 3600 { "hour" } else if m.period_seconds >= 300 { "5 minutes" } else { "minute" };
+    let per = if m.period_seconds >= 3600 {
+        "hour"
+    } else if m.period_seconds >= 300 {
+        "5 minutes"
+    } else {
+        "minute"
+    };
     let count = |f: fn(&MetricPoint) -> u64| pick(&m.series, move |p| Some(f(p) as f64));
     let no_backend = m.totals.count > 0 && m.totals.integration_latency_p50_ms.is_none();
     vec![
@@ -210,7 +221,11 @@ pub fn stage_charts(m: &StageMetrics, tz_offset_min: i32, dark: bool) -> Vec<Cha
             svg: line_chart(
                 "Requests",
                 &format!("requests per {per}"),
-                &[("Count", 0, count(|p| p.values.count)), ("4XXError", 1, count(|p| p.values.error4xx)), ("5XXError", 2, count(|p| p.values.error5xx))],
+                &[
+                    ("Count", 0, count(|p| p.values.count)),
+                    ("4XXError", 1, count(|p| p.values.error4xx)),
+                    ("5XXError", 2, count(|p| p.values.error5xx)),
+                ],
                 from,
                 to,
                 tz_offset_min,
@@ -225,8 +240,16 @@ pub fn stage_charts(m: &StageMetrics, tz_offset_min: i32, dark: bool) -> Vec<Cha
                 "Error rate",
                 "% of requests",
                 &[
-                    ("4XX %", 1, pick(&m.series, |p| (p.values.count > 0).then(|| 100.0 * p.values.error4xx as f64 / p.values.count as f64))),
-                    ("5XX %", 2, pick(&m.series, |p| (p.values.count > 0).then(|| 100.0 * p.values.error5xx as f64 / p.values.count as f64))),
+                    (
+                        "4XX %",
+                        1,
+                        pick(&m.series, |p| (p.values.count > 0).then(|| 100.0 * p.values.error4xx as f64 / p.values.count as f64)),
+                    ),
+                    (
+                        "5XX %",
+                        2,
+                        pick(&m.series, |p| (p.values.count > 0).then(|| 100.0 * p.values.error5xx as f64 / p.values.count as f64)),
+                    ),
                 ],
                 from,
                 to,
@@ -280,7 +303,8 @@ pub fn sparkline(per_minute: &[u64], dark: bool) -> String {
     {
         let root = SVGBackend::with_string(&mut svg, (180, 40)).into_drawing_area();
         let max = per_minute.iter().copied().max().unwrap_or(0).max(1) as f64;
-        if let Ok(mut chart) = ChartBuilder::on(&root).margin(2).build_cartesian_2d(0..per_minute.len().max(1) as i64 - 1, 0f64..max * 1.1) {
+        if let Ok(mut chart) = ChartBuilder::on(&root).margin(2).build_cartesian_2d(0..per_minute.len().max(1) as i64 - 1, 0f64..max * 1.1)
+        {
             let pts = per_minute.iter().enumerate().map(|(i, v)| (i as i64, *v as f64));
             let _ = chart.draw_series(AreaSeries::new(pts, 0.0, th.lines[0].mix(0.25)).border_style(th.lines[0].stroke_width(2)));
         }
@@ -308,7 +332,12 @@ mod tests {
                 .enumerate()
                 .map(|(i, c)| MetricPoint {
                     t: 1_800_000_000 + 60 * i as i64,
-                    values: MetricValues { count: *c, latency_p50_ms: (*c > 0).then_some(12.5), latency_p99_ms: (*c > 0).then_some(40.0), ..Default::default() },
+                    values: MetricValues {
+                        count: *c,
+                        latency_p50_ms: (*c > 0).then_some(12.5),
+                        latency_p99_ms: (*c > 0).then_some(40.0),
+                        ..Default::default()
+                    },
                 })
                 .collect(),
             methods: vec![],

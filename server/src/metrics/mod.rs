@@ -373,7 +373,8 @@ mod tests {
         cases.extend((0..64).map(|i| (1u64 << i, !(1u64 << i))));
         cases.extend((0..1000).map(|_| (rand::random(), rand::random())));
         for (hi, lo) in cases {
-            let want = format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48, lo & 0xffff_ffff_ffff);
+            let want =
+                format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48, lo & 0xffff_ffff_ffff);
             assert_eq!(RequestId::from_bits(hi, lo).as_str(), want);
         }
         let (a, b) = (RequestId::fresh(), RequestId::fresh());

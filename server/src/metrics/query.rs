@@ -75,7 +75,10 @@ async fn per_start(
     .bind(only.map(|o| o.1))
     .fetch_all(store.pool())
     .await?;
-    Ok(rows.into_iter().map(|(start, c, e4, e5, ls, ic, is, bi, bo, lh, ih)| (start, rollup_from_row((c, e4, e5, ls, ic, is, bi, bo, lh, ih)))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(start, c, e4, e5, ls, ic, is, bi, bo, lh, ih)| (start, rollup_from_row((c, e4, e5, ls, ic, is, bi, bo, lh, ih))))
+        .collect())
 }
 
 /// One stage's rollups of `period` from `first` on, summed per method.
@@ -111,11 +114,9 @@ pub async fn stage_metrics(
     let (secs, period) = range_spec(range)?;
     let last = now - now.rem_euclid(period);
     let first = last - (secs / period - 1) * period;
-    let (points, by_method) = tokio::try_join!(
-        per_start(store, api, stage, period, first, only),
-        per_method(store, api, stage, period, first),
-    )
-    .map_err(crate::auth::internal)?;
+    let (points, by_method) =
+        tokio::try_join!(per_start(store, api, stage, period, first, only), per_method(store, api, stage, period, first),)
+            .map_err(crate::auth::internal)?;
     let mut total = Rollup::default();
     let by_start: BTreeMap<i64, Rollup> = points.into_iter().inspect(|(_, r)| total.merge(r)).collect();
     let series = (0..secs / period)
@@ -174,9 +175,7 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
             let base = i64::from(c.as_bytes()[0] - b'0') * 100;
             Some((base, base + 100))
         }
-        other => {
-            return Err(AppError::invalid("statusClass", format!("statusClass must be 2xx, 3xx, 4xx or 5xx; '{other}' is not.")))
-        }
+        other => return Err(AppError::invalid("statusClass", format!("statusClass must be 2xx, 3xx, 4xx or 5xx; '{other}' is not."))),
     };
     let method = f.method.trim().to_ascii_uppercase();
     if !method.is_empty() && !HTTP_METHODS.contains(&method.as_str()) {
@@ -336,7 +335,8 @@ mod tests {
         }
         written += batch.len();
         w.write(&mut batch).await;
-        let minutes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_rollups WHERE period = 60").fetch_one(store.pool()).await.unwrap();
+        let minutes: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM metric_rollups WHERE period = 60").fetch_one(store.pool()).await.unwrap();
         println!("dashboard: {written} records written; {minutes} one-minute rollup rows");
         for range in ["15m", "1h", "6h", "24h", "7d"] {
             let mut best = f64::MAX;

@@ -424,13 +424,12 @@ mod tests {
         // A second batch in the same minute adds to the stored rollup.
         let mut batch = vec![record(&k, now * 1_000_000, 404, 3_000)];
         w.write(&mut batch).await;
-        let minute: (i64, i64, i64) = sqlx::query_as(
-            "SELECT count, error4xx, error5xx FROM metric_rollups WHERE period = 60 AND start = ?1",
-        )
-        .bind(now - now % 60)
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+        let minute: (i64, i64, i64) =
+            sqlx::query_as("SELECT count, error4xx, error5xx FROM metric_rollups WHERE period = 60 AND start = ?1")
+                .bind(now - now % 60)
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
         assert_eq!(minute, (2, 1, 1));
         w.purge(now).await.unwrap();
         let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_log").fetch_one(store.pool()).await.unwrap();
@@ -453,12 +452,8 @@ mod tests {
     async fn access_log_rows_are_stored_exactly_as_recorded() {
         let dir = tempfile::tempdir().unwrap();
         let (mut w, store) = writer(&dir).await;
-        let odd = Arc::new(MetricKey {
-            api: "a\"b".into(),
-            stage: "s\\t".into(),
-            resource: "/caf\u{e9}/{id+}".into(),
-            method: "GET".into(),
-        });
+        let odd =
+            Arc::new(MetricKey { api: "a\"b".into(), stage: "s\\t".into(), resource: "/caf\u{e9}/{id+}".into(), method: "GET".into() });
         let mut plain = record(&key(), 1_700_000_000_000_000, 200, 1_234);
         plain.key_id = Some("k\u{1}1".into());
         let mut odd_row = record(&odd, 1_700_000_000_000_001, 502, 9);
@@ -481,21 +476,20 @@ mod tests {
         w.write(&mut batch).await;
         type Head = (i64, String, String, String, String, String, i64);
         type Tail = (i64, Option<i64>, Option<String>, i64, i64, String);
-        let heads: Vec<Head> =
-            sqlx::query_as("SELECT at_us, api_id, stage, resource, method, path, status FROM access_log ORDER BY id")
+        let heads: Vec<Head> = sqlx::query_as("SELECT at_us, api_id, stage, resource, method, path, status FROM access_log ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let tails: Vec<Tail> =
+            sqlx::query_as("SELECT latency_us, integration_us, key_id, bytes_in, bytes_out, request_id FROM access_log ORDER BY id")
                 .fetch_all(store.pool())
                 .await
                 .unwrap();
-        let tails: Vec<Tail> = sqlx::query_as(
-            "SELECT latency_us, integration_us, key_id, bytes_in, bytes_out, request_id FROM access_log ORDER BY id",
-        )
-        .fetch_all(store.pool())
-        .await
-        .unwrap();
         assert_eq!((heads.len(), tails.len()), (expected.len(), expected.len()));
         for ((head, tail), r) in heads.iter().zip(&tails).zip(&expected) {
             let k = &r.key;
-            let want: Head = (r.at_us, k.api.clone(), k.stage.clone(), k.resource.clone(), k.method.clone(), r.path.clone(), r.status.into());
+            let want: Head =
+                (r.at_us, k.api.clone(), k.stage.clone(), k.resource.clone(), k.method.clone(), r.path.clone(), r.status.into());
             assert_eq!(head, &want);
             let want: Tail = (
                 r.latency_us as i64,
@@ -525,10 +519,8 @@ mod tests {
         let now = crate::store::now_secs() * 1_000_000;
         let counts = |store: Store| async move {
             let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_log").fetch_one(store.pool()).await.unwrap();
-            let counted: Option<i64> = sqlx::query_scalar("SELECT SUM(count) FROM metric_rollups WHERE period = 60")
-                .fetch_one(store.pool())
-                .await
-                .unwrap();
+            let counted: Option<i64> =
+                sqlx::query_scalar("SELECT SUM(count) FROM metric_rollups WHERE period = 60").fetch_one(store.pool()).await.unwrap();
             (rows, counted.unwrap_or(0))
         };
         // The access-log insert fails, then (rows in) the rollup upsert fails.
@@ -611,10 +603,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-        let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
+        let mut files: Vec<_> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations")).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();
         let (before, after) = files.split_at(files.iter().position(|f| f.to_string_lossy().contains("access_log_refs")).unwrap());
         for f in before {

@@ -15,17 +15,15 @@ pub struct AccessKeyRow {
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn insert_access_key(&self, id: &str, user_id: i64, secret_sealed: &str, description: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO access_keys (access_key_id, user_id, secret_sealed, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .bind(id)
-        .bind(user_id)
-        .bind(secret_sealed)
-        .bind(description)
-        .bind(now_secs())
-        .execute(self.pool())
-        .await
-        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("access key id clash; try again".into()) } else { e.into() })?;
+        sqlx::query("INSERT INTO access_keys (access_key_id, user_id, secret_sealed, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(id)
+            .bind(user_id)
+            .bind(secret_sealed)
+            .bind(description)
+            .bind(now_secs())
+            .execute(self.pool())
+            .await
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("access key id clash; try again".into()) } else { e.into() })?;
         Ok(())
     }
 

@@ -4,9 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use apigw_app::model::{
-    EndpointConfiguration, Integration, IntegrationResponse, Method, MethodResponse, Resource, RestApi,
-};
+use apigw_app::model::{EndpointConfiguration, Integration, IntegrationResponse, Method, MethodResponse, Resource, RestApi};
 use sqlx::{Sqlite, Transaction};
 
 use super::{is_unique_violation, now_secs, to_json, touched, Store, StoreError};
@@ -51,10 +49,7 @@ pub struct IntegrationRow {
 }
 
 async fn bump(tx: &mut Transaction<'_, Sqlite>, api_id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE rest_apis SET revision = revision + 1 WHERE id = ?1")
-        .bind(api_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("UPDATE rest_apis SET revision = revision + 1 WHERE id = ?1").bind(api_id).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -93,16 +88,14 @@ impl Store {
         let (id, root) = (new_id(), new_id());
         let created = now_secs();
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO rest_apis (id, name, description, created_at, root_resource_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .bind(&id)
-        .bind(name)
-        .bind(description)
-        .bind(created)
-        .bind(&root)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO rest_apis (id, name, description, created_at, root_resource_id) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(&id)
+            .bind(name)
+            .bind(description)
+            .bind(created)
+            .bind(&root)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO resources (id, api_id, parent_id, path_part, path) VALUES (?1, ?2, NULL, '', '/')")
             .bind(&root)
             .bind(&id)
@@ -128,12 +121,10 @@ impl Store {
 
     #[tracing::instrument(skip_all)]
     pub async fn get_api(&self, id: &str) -> Result<RestApi, StoreError> {
-        let row: Option<ApiRow> = sqlx::query_as(
-            "SELECT id, name, description, created_at, root_resource_id FROM rest_apis WHERE id = ?1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row: Option<ApiRow> = sqlx::query_as("SELECT id, name, description, created_at, root_resource_id FROM rest_apis WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
         row.map(api_from_row).ok_or(StoreError::NotFound)
     }
 
@@ -162,12 +153,11 @@ impl Store {
     /// the whole configuration tree, ordered by path.
     #[tracing::instrument(skip_all)]
     pub async fn api_tree(&self, api_id: &str) -> Result<Vec<Resource>, StoreError> {
-        let resources: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
-            "SELECT id, parent_id, path_part, path FROM resources WHERE api_id = ?1 ORDER BY path",
-        )
-        .bind(api_id)
-        .fetch_all(self.pool())
-        .await?;
+        let resources: Vec<(String, Option<String>, String, String)> =
+            sqlx::query_as("SELECT id, parent_id, path_part, path FROM resources WHERE api_id = ?1 ORDER BY path")
+                .bind(api_id)
+                .fetch_all(self.pool())
+                .await?;
         if resources.is_empty() {
             return Err(StoreError::NotFound);
         }
@@ -237,11 +227,7 @@ impl Store {
             if let Some(m) = by_key.get_mut(&(rid, verb)) {
                 m.method_responses.get_or_insert_with(BTreeMap::new).insert(
                     code.clone(),
-                    MethodResponse {
-                        status_code: code,
-                        response_parameters: json_map(&params),
-                        response_models: json_map(&models),
-                    },
+                    MethodResponse { status_code: code, response_parameters: json_map(&params), response_models: json_map(&models) },
                 );
             }
         }
@@ -278,13 +264,7 @@ impl Store {
 
     /// Adds a resource under `parent` with the already-computed full `path`.
     #[tracing::instrument(skip_all)]
-    pub async fn create_resource(
-        &self,
-        api_id: &str,
-        parent_id: &str,
-        path_part: &str,
-        path: &str,
-    ) -> Result<Resource, StoreError> {
+    pub async fn create_resource(&self, api_id: &str, parent_id: &str, path_part: &str, path: &str) -> Result<Resource, StoreError> {
         let id = new_id();
         let q = sqlx::query("INSERT INTO resources (id, api_id, parent_id, path_part, path) VALUES (?1, ?2, ?3, ?4, ?5)")
             .bind(&id)
@@ -294,13 +274,7 @@ impl Store {
             .bind(path);
         let conflict = format!("Another resource with the same parent already has this name: {path_part}");
         self.change(api_id, q, Guard::Unique(&conflict)).await?;
-        Ok(Resource {
-            id,
-            parent_id: Some(parent_id.into()),
-            path_part: Some(path_part.into()),
-            path: path.into(),
-            resource_methods: None,
-        })
+        Ok(Resource { id, parent_id: Some(parent_id.into()), path_part: Some(path_part.into()), path: path.into(), resource_methods: None })
     }
 
     /// Deletes a resource and, through the foreign keys, everything under it.
@@ -343,13 +317,11 @@ impl Store {
         api_key_required: bool,
         operation_name: Option<&str>,
     ) -> Result<(), StoreError> {
-        let q = sqlx::query(
-            "UPDATE methods SET api_key_required = ?3, operation_name = ?4 WHERE resource_id = ?1 AND http_method = ?2",
-        )
-        .bind(resource_id)
-        .bind(verb)
-        .bind(api_key_required)
-        .bind(operation_name);
+        let q = sqlx::query("UPDATE methods SET api_key_required = ?3, operation_name = ?4 WHERE resource_id = ?1 AND http_method = ?2")
+            .bind(resource_id)
+            .bind(verb)
+            .bind(api_key_required)
+            .bind(operation_name);
         self.change(api_id, q, Guard::MustTouch).await
     }
 
@@ -373,13 +345,7 @@ impl Store {
 
     /// Sets a method's integration, replacing any earlier one (and its responses).
     #[tracing::instrument(skip_all)]
-    pub async fn put_integration(
-        &self,
-        api_id: &str,
-        resource_id: &str,
-        verb: &str,
-        row: &IntegrationRow,
-    ) -> Result<(), StoreError> {
+    pub async fn put_integration(&self, api_id: &str, resource_id: &str, verb: &str, row: &IntegrationRow) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM integrations WHERE resource_id = ?1 AND http_method = ?2")
             .bind(resource_id)
@@ -424,7 +390,13 @@ impl Store {
 
     /// Sets an integration response for a status code (replacing one that exists).
     #[tracing::instrument(skip_all)]
-    pub async fn put_integration_response(&self, api_id: &str, resource_id: &str, verb: &str, r: &IntegrationResponse) -> Result<(), StoreError> {
+    pub async fn put_integration_response(
+        &self,
+        api_id: &str,
+        resource_id: &str,
+        verb: &str,
+        r: &IntegrationResponse,
+    ) -> Result<(), StoreError> {
         let q = sqlx::query(
             "INSERT OR REPLACE INTO integration_responses
                 (resource_id, http_method, status_code, selection_pattern, response_parameters, response_templates)

@@ -53,7 +53,9 @@ impl Store {
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                StoreError::Conflict("An API key with this value already exists. Choose another value, or leave it empty to generate one.".into())
+                StoreError::Conflict(
+                    "An API key with this value already exists. Choose another value, or leave it empty to generate one.".into(),
+                )
             } else {
                 e.into()
             }
@@ -62,17 +64,14 @@ impl Store {
     }
 
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id"))
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<KeyRow> =
+            sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id")).fetch_all(self.pool()).await?;
         Ok(rows.into_iter().map(key_from_row).collect())
     }
 
     pub async fn get_api_key(&self, id: &str) -> Result<ApiKey, StoreError> {
-        let row: Option<KeyRow> = sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row: Option<KeyRow> =
+            sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1")).bind(id).fetch_optional(self.pool()).await?;
         row.map(key_from_row).ok_or(StoreError::NotFound)
     }
 
@@ -82,15 +81,16 @@ impl Store {
 
     /// Writes a key's name, description, customer id and enabled flag.
     pub async fn save_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE api_keys SET name = ?2, description = ?3, customer_id = ?4, enabled = ?5, updated_at = ?6 WHERE id = ?1")
-            .bind(&key.id)
-            .bind(&key.name)
-            .bind(key.description.as_deref().unwrap_or(""))
-            .bind(&key.customer_id)
-            .bind(key.enabled)
-            .bind(now_secs())
-            .execute(self.pool())
-            .await?;
+        let done =
+            sqlx::query("UPDATE api_keys SET name = ?2, description = ?3, customer_id = ?4, enabled = ?5, updated_at = ?6 WHERE id = ?1")
+                .bind(&key.id)
+                .bind(&key.name)
+                .bind(key.description.as_deref().unwrap_or(""))
+                .bind(&key.customer_id)
+                .bind(key.enabled)
+                .bind(now_secs())
+                .execute(self.pool())
+                .await?;
         touched(done)
     }
 
@@ -140,10 +140,9 @@ impl Store {
     }
 
     pub async fn list_plans(&self) -> Result<Vec<UsagePlan>, StoreError> {
-        let rows: Vec<PlanRow> =
-            sqlx::query_as("SELECT id, name, description, throttle, quota FROM usage_plans ORDER BY name, id")
-                .fetch_all(self.pool())
-                .await?;
+        let rows: Vec<PlanRow> = sqlx::query_as("SELECT id, name, description, throttle, quota FROM usage_plans ORDER BY name, id")
+            .fetch_all(self.pool())
+            .await?;
         let stages: Vec<(String, String, String, String)> =
             sqlx::query_as("SELECT plan_id, api_id, stage, throttle FROM usage_plan_stages ORDER BY plan_id, position")
                 .fetch_all(self.pool())

@@ -131,13 +131,15 @@ impl Store {
         .bind(now)
         .execute(self.pool())
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!("Stage already exists: {name}"))
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(
+            |e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(format!("Stage already exists: {name}"))
+                } else {
+                    e.into()
+                }
+            },
+        )?;
         self.get_stage(api_id, name).await
     }
 
@@ -187,11 +189,7 @@ impl Store {
 
     #[tracing::instrument(skip_all)]
     pub async fn delete_stage(&self, api_id: &str, name: &str) -> Result<(), StoreError> {
-        let n = sqlx::query("DELETE FROM stages WHERE api_id = ?1 AND name = ?2")
-            .bind(api_id)
-            .bind(name)
-            .execute(self.pool())
-            .await?;
+        let n = sqlx::query("DELETE FROM stages WHERE api_id = ?1 AND name = ?2").bind(api_id).bind(name).execute(self.pool()).await?;
         touched(n)
     }
 }

@@ -174,7 +174,14 @@ pub fn encode_request(out: &mut BytesMut, method: &Method, target: &str, host: &
 
 /// [`encode_request`] with the fields already chosen (none of them
 /// `Host`, framing or hop-by-hop: the caller has filtered them).
-pub fn encode_request_with<'f>(out: &mut BytesMut, method: &Method, target: &str, host: &str, fields: impl Iterator<Item = (&'f [u8], &'f [u8])>, body: &[u8]) {
+pub fn encode_request_with<'f>(
+    out: &mut BytesMut,
+    method: &Method,
+    target: &str,
+    host: &str,
+    fields: impl Iterator<Item = (&'f [u8], &'f [u8])>,
+    body: &[u8],
+) {
     {
         let mut head = Gather::new(out);
         head.put(method.as_str().as_bytes());
@@ -214,7 +221,11 @@ impl ExchangeError {
 
 /// Sends `request` (head and body, encoded) on `conn` and reads the
 /// response head, skipping interim 1xx answers.
-pub async fn exchange<IO: AsyncRead + AsyncWrite + Unpin>(conn: &mut Conn<IO>, request: &[u8], method: &Method) -> Result<ResponseHead, ExchangeError> {
+pub async fn exchange<IO: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<IO>,
+    request: &[u8],
+    method: &Method,
+) -> Result<ResponseHead, ExchangeError> {
     conn.io.write_all(request).await.map_err(|e| ExchangeError::NotSent(format!("sending the request: {e}")))?;
     let mut any = false;
     loop {
@@ -269,7 +280,13 @@ impl Pool<TcpStream> {
     /// Sends an encoded request to `backend` and returns the response,
     /// whose body streams from the connection (`idle`: the longest pause
     /// allowed while it does).
-    pub async fn send(&self, backend: &Backend<'_>, request: &[u8], method: &Method, idle: Duration) -> Result<Response<UpBody<TcpStream>>, SendError> {
+    pub async fn send(
+        &self,
+        backend: &Backend<'_>,
+        request: &[u8],
+        method: &Method,
+        idle: Duration,
+    ) -> Result<Response<UpBody<TcpStream>>, SendError> {
         let (mut conn, mut reused) = match self.checkout(backend.key) {
             Some(c) => (c, true),
             None => (connect(backend).await?, false),
@@ -277,7 +294,9 @@ impl Pool<TcpStream> {
         loop {
             match exchange(&mut conn, request, method).await {
                 Ok(head) => return Ok(respond(Some((self.clone(), backend.key.to_string())), conn, head, idle)),
-                Err(e @ (ExchangeError::NotSent(_) | ExchangeError::NoResponse(_))) if reused && (matches!(e, ExchangeError::NotSent(_)) || idempotent(method)) => {
+                Err(e @ (ExchangeError::NotSent(_) | ExchangeError::NoResponse(_)))
+                    if reused && (matches!(e, ExchangeError::NotSent(_)) || idempotent(method)) =>
+                {
                     tracing::debug!(backend = backend.key, error = ?e, "reused backend connection failed before answering; sending again on a new one");
                     count(&COUNTERS.backend_retries);
                     reused = false;
@@ -291,14 +310,20 @@ impl Pool<TcpStream> {
 
 async fn connect(b: &Backend<'_>) -> Result<Conn<TcpStream>, SendError> {
     let target = b.host.trim_start_matches('[').trim_end_matches(']');
-    let stream = TcpStream::connect((target, b.port)).await.map_err(|e| SendError::Failed(format!("connecting to {}:{}: {e}", b.host, b.port)))?;
+    let stream =
+        TcpStream::connect((target, b.port)).await.map_err(|e| SendError::Failed(format!("connecting to {}:{}: {e}", b.host, b.port)))?;
     let _ = stream.set_nodelay(true);
     Ok(Conn::new(stream))
 }
 
 /// The response around a body that reads the rest from `conn`; the
 /// connection goes back to `pool` (if any) when the body ends cleanly.
-pub fn respond<IO: AsyncRead + Probe + Unpin>(pool: Option<(Pool<IO>, String)>, conn: Conn<IO>, head: ResponseHead, idle: Duration) -> Response<UpBody<IO>> {
+pub fn respond<IO: AsyncRead + Probe + Unpin>(
+    pool: Option<(Pool<IO>, String)>,
+    conn: Conn<IO>,
+    head: ResponseHead,
+    idle: Duration,
+) -> Response<UpBody<IO>> {
     let ResponseHead { status, headers, framing, keep_alive, .. } = head;
     let mut body = UpBody { conn: Some(conn), decoder: Decoder::new(framing), pool, keep_alive, idle, stall: None, ready: None };
     // A small body that came with the head is taken now, and the
@@ -564,7 +589,12 @@ mod tests {
     // ---- encode_request
 
     /// The request `encode_request` writes, parsed back.
-    fn encoded(method: Method, target: &str, headers: &[(&str, &str)], body: &[u8]) -> (String, super::super::header::RequestHead, BytesMut) {
+    fn encoded(
+        method: Method,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (String, super::super::header::RequestHead, BytesMut) {
         let mut map = HeaderMap::new();
         for (n, v) in headers {
             map.append(header::HeaderName::from_bytes(n.as_bytes()).unwrap(), v.parse().unwrap());
@@ -611,7 +641,9 @@ mod tests {
 
     #[test]
     fn content_length_only_for_bodies_and_methods_that_carry_one() {
-        let length = |method: Method, body: &[u8]| encoded(method, "/", &[], body).1.headers.get("content-length").map(|v| v.to_str().unwrap().to_string());
+        let length = |method: Method, body: &[u8]| {
+            encoded(method, "/", &[], body).1.headers.get("content-length").map(|v| v.to_str().unwrap().to_string())
+        };
         for m in [Method::POST, Method::PUT, Method::PATCH] {
             assert_eq!(length(m.clone(), b"").as_deref(), Some("0"), "{m}");
             assert_eq!(length(m.clone(), b"abc").as_deref(), Some("3"), "{m}");
@@ -645,7 +677,9 @@ mod tests {
     async fn interim_answers_in_separate_reads_are_skipped() {
         let (mut conn, mut backend) = pair();
         let answering = async move {
-            for piece in [&b"HTTP/1.1 100 Continue\r\n"[..], b"\r\n", b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 2", b"04 No Content\r\n\r\n"] {
+            for piece in
+                [&b"HTTP/1.1 100 Continue\r\n"[..], b"\r\n", b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 2", b"04 No Content\r\n\r\n"]
+            {
                 backend.write_all(piece).await.unwrap();
                 tokio::task::yield_now().await;
             }
@@ -693,7 +727,11 @@ mod tests {
             closing.await.unwrap();
         }
         // Not HTTP/1 at all.
-        for garbage in [&b"SSH-2.0-OpenSSH_9.6\r\n\r\n"[..], b"HTTP/2 200\r\n\r\n", b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n"] {
+        for garbage in [
+            &b"SSH-2.0-OpenSSH_9.6\r\n\r\n"[..],
+            b"HTTP/2 200\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n",
+        ] {
             let (mut conn, mut backend) = pair();
             backend.write_all(garbage).await.unwrap();
             let e = exchange(&mut conn, &request(&Method::GET), &Method::GET).await.unwrap_err();
@@ -746,8 +784,12 @@ mod tests {
     #[tokio::test]
     async fn chunked_bodies_with_trailers_are_decoded_and_pooled_at_their_end() {
         let pool = Pool::default();
-        let (res, _backend) =
-            fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n6\r\n world\r\n0\r\nx-trailer: t\r\n\r\n").await;
+        let (res, _backend) = fetch(
+            &pool,
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n6\r\n world\r\n0\r\nx-trailer: t\r\n\r\n",
+        )
+        .await;
         assert!(!res.headers().contains_key("transfer-encoding"), "framing is the gateway's own");
         assert_eq!(res.body().size_hint().exact(), None);
         assert_eq!(pool.idle_count(), 0);
@@ -892,7 +934,9 @@ mod tests {
     #[tokio::test]
     async fn both_framings_chunked_wins_and_the_connection_is_not_reused() {
         let pool = Pool::default();
-        let (res, mut backend) = fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n").await;
+        let (res, mut backend) =
+            fetch(&pool, Method::GET, b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+                .await;
         assert!(!res.headers().contains_key("content-length"));
         assert_eq!(body(res).await.unwrap(), "abc");
         assert_eq!(pool.idle_count(), 0);
@@ -901,7 +945,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_dropped_before_its_end_closes_the_connection() {
-        for answer in [&b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc"[..], b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n"] {
+        for answer in
+            [&b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc"[..], b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n"]
+        {
             let pool = Pool::default();
             let (res, mut backend) = fetch(&pool, Method::GET, answer).await;
             let mut b = res.into_body();

@@ -85,8 +85,18 @@ pub struct ResponseHead {
 }
 
 /// Headers that belong to one connection and are never forwarded.
-const HOP_BY_HOP: [&str; 10] =
-    ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection"];
+const HOP_BY_HOP: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-connection",
+];
 
 /// Whether `name` (any case) is a hop-by-hop header.
 pub fn is_hop_by_hop(name: &[u8]) -> bool {
@@ -326,31 +336,28 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
         _ => !has_token(&headers, header::CONNECTION, "close"),
     };
     // RFC 9112 6.3, in its order.
-    let framing = if *method == Method::HEAD
-        || status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
-    {
-        Framing::Empty
-    } else {
-        match transfer_coding(&headers) {
-            Some(coding) => {
-                // Both framings at once is how responses get smuggled: the
-                // transfer coding wins and the connection is not reused.
-                if headers.remove(header::CONTENT_LENGTH).is_some() {
-                    keep_alive = false;
+    let framing =
+        if *method == Method::HEAD || status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+            Framing::Empty
+        } else {
+            match transfer_coding(&headers) {
+                Some(coding) => {
+                    // Both framings at once is how responses get smuggled: the
+                    // transfer coding wins and the connection is not reused.
+                    if headers.remove(header::CONTENT_LENGTH).is_some() {
+                        keep_alive = false;
+                    }
+                    match coding {
+                        Ok(()) => Framing::Chunked,
+                        Err(_) => Framing::UntilClose,
+                    }
                 }
-                match coding {
-                    Ok(()) => Framing::Chunked,
-                    Err(_) => Framing::UntilClose,
-                }
+                None => match content_length(&headers, false).map_err(HeadError::Bad)? {
+                    Some(n) => Framing::Length(n),
+                    None => Framing::UntilClose,
+                },
             }
-            None => match content_length(&headers, false).map_err(HeadError::Bad)? {
-                Some(n) => Framing::Length(n),
-                None => Framing::UntilClose,
-            },
-        }
-    };
+        };
     if framing == Framing::UntilClose {
         keep_alive = false;
     }
@@ -469,7 +476,11 @@ mod tests {
         assert!(!r.keep_alive);
         let r = res("HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: close\r\n\r\n", Method::GET);
         assert!(!r.keep_alive);
-        assert!(parse_response(&mut BytesMut::from(&b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n"[..]), &Method::GET).is_err());
+        assert!(parse_response(
+            &mut BytesMut::from(&b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n"[..]),
+            &Method::GET
+        )
+        .is_err());
         assert!(parse_response(&mut BytesMut::from(&b"HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n"[..]), &Method::GET).is_err());
     }
 }

@@ -31,7 +31,12 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { head: Duration::from_secs(10), idle: Duration::from_secs(60), body: Duration::from_secs(30), send: Duration::from_secs(30) }
+        Timeouts {
+            head: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+            body: Duration::from_secs(30),
+            send: Duration::from_secs(30),
+        }
     }
 }
 
@@ -80,14 +85,26 @@ impl Counters {
     pub fn snapshot(&self) -> [(&'static str, &'static str, u64); 8] {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         [
-            ("apigw_http_head_timeouts_total", "Caller connections closed because a request head did not arrive in time", g(&self.head_timeouts)),
+            (
+                "apigw_http_head_timeouts_total",
+                "Caller connections closed because a request head did not arrive in time",
+                g(&self.head_timeouts),
+            ),
             ("apigw_http_idle_timeouts_total", "Idle keep-alive caller connections closed", g(&self.idle_timeouts)),
             ("apigw_http_body_timeouts_total", "Requests refused because their body stalled", g(&self.body_timeouts)),
             ("apigw_http_send_timeouts_total", "Responses cut off because the caller or the backend stalled", g(&self.send_timeouts)),
             ("apigw_http_bad_requests_total", "Requests refused for malformed HTTP", g(&self.bad_requests)),
             ("apigw_http_over_capacity_total", "Connections refused at the connection limit", g(&self.over_capacity)),
-            ("apigw_backend_retries_total", "Backend requests sent again on a fresh connection after a reused one failed", g(&self.backend_retries)),
-            ("apigw_backend_discarded_total", "Backend connections closed instead of reused (unread or stray bytes)", g(&self.backend_discarded)),
+            (
+                "apigw_backend_retries_total",
+                "Backend requests sent again on a fresh connection after a reused one failed",
+                g(&self.backend_retries),
+            ),
+            (
+                "apigw_backend_discarded_total",
+                "Backend connections closed instead of reused (unread or stray bytes)",
+                g(&self.backend_discarded),
+            ),
         ]
     }
 }

@@ -254,7 +254,12 @@ enum ReadError {
 
 /// Reads a request body by its framing, up to `max` bytes, with at most
 /// `idle` between reads.
-async fn read_body<IO: AsyncRead + AsyncWrite + Unpin>(c: &mut Conn<IO>, framing: Framing, max: usize, idle: Duration) -> Result<Got, ReadError> {
+async fn read_body<IO: AsyncRead + AsyncWrite + Unpin>(
+    c: &mut Conn<IO>,
+    framing: Framing,
+    max: usize,
+    idle: Duration,
+) -> Result<Got, ReadError> {
     if let Framing::Length(n) = framing {
         if n > max as u64 {
             return Ok(Got::TooLarge);
@@ -331,7 +336,14 @@ async fn linger<IO: AsyncRead + AsyncWrite + Unpin>(c: &mut Conn<IO>) {
 /// Writes `res`: its head, then its body with the framing it needs.
 /// Returns whether it went out whole (the connection can carry another
 /// request).
-async fn write_response<IO, B>(c: &mut Conn<IO>, res: Response<B>, head_request: bool, version: Version, close: bool, limit: Duration) -> bool
+async fn write_response<IO, B>(
+    c: &mut Conn<IO>,
+    res: Response<B>,
+    head_request: bool,
+    version: Version,
+    close: bool,
+    limit: Duration,
+) -> bool
 where
     IO: AsyncRead + AsyncWrite + Unpin,
     B: Body<Data = Bytes> + Unpin,
@@ -552,7 +564,8 @@ mod tests {
             let target = req.uri().to_string();
             let too_large = req.extensions().get::<BodyTooLarge>().is_some();
             let x = req.headers().get("x-test").map_or("-", |v| v.to_str().unwrap_or("?")).to_string();
-            let line = format!("{} {target} x-test={x} len={}{}", req.method(), req.body().len(), if too_large { " too-large" } else { "" });
+            let line =
+                format!("{} {target} x-test={x} len={}{}", req.method(), req.body().len(), if too_large { " too-large" } else { "" });
             self.seen.lock().unwrap().push(Seen {
                 method: req.method().clone(),
                 target: target.clone(),
@@ -867,13 +880,33 @@ mod tests {
         let cases: &[(&str, StatusCode, &str)] = &[
             ("GET / HTTP/1.1\r\n\r\n", StatusCode::BAD_REQUEST, "no Host header"),
             ("GET / HTTP/1.1\r\nhost: a\r\nhost: b\r\n\r\n", StatusCode::BAD_REQUEST, "more than one Host header"),
-            ("POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n", StatusCode::BAD_REQUEST, "both Transfer-Encoding and Content-Length"),
+            (
+                "POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n",
+                StatusCode::BAD_REQUEST,
+                "both Transfer-Encoding and Content-Length",
+            ),
             ("POST / HTTP/1.1\r\nhost: h\r\ncontent-length: 5x\r\n\r\nhello", StatusCode::BAD_REQUEST, "invalid Content-Length"),
             ("POST / HTTP/1.1\r\nhost: h\r\ncontent-length: -5\r\n\r\n", StatusCode::BAD_REQUEST, "invalid Content-Length"),
-            ("POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", StatusCode::BAD_REQUEST, "no chunk size"),
-            ("POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n5 x\r\nhello\r\n0\r\n\r\n", StatusCode::BAD_REQUEST, "invalid chunk size"),
-            ("POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", StatusCode::BAD_REQUEST, "a line not ended by CRLF"),
-            ("POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", StatusCode::BAD_REQUEST, "no CRLF after the chunk data"),
+            (
+                "POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+                StatusCode::BAD_REQUEST,
+                "no chunk size",
+            ),
+            (
+                "POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n5 x\r\nhello\r\n0\r\n\r\n",
+                StatusCode::BAD_REQUEST,
+                "invalid chunk size",
+            ),
+            (
+                "POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
+                StatusCode::BAD_REQUEST,
+                "a line not ended by CRLF",
+            ),
+            (
+                "POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+                StatusCode::BAD_REQUEST,
+                "no CRLF after the chunk data",
+            ),
             ("GET http://h/ HTTP/1.1\r\nhost: h\r\n\r\n", StatusCode::BAD_REQUEST, "must start with '/'"),
             ("get / HTTP/1.1\r\nhost: h\r\n\r\n", StatusCode::BAD_REQUEST, "malformed method"),
             ("GET /a<b> HTTP/1.1\r\nhost: h\r\n\r\n", StatusCode::BAD_REQUEST, "malformed request target"),

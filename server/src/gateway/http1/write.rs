@@ -230,7 +230,9 @@ mod tests {
         let skew = std::time::SystemTime::now().duration_since(when).unwrap();
         assert!(skew.as_secs() <= 1, "{text}");
         // A given time, and the next second after it (formatted anew, not the cached text).
-        for (at_us, text) in [(784_111_777_000_000, "Sun, 06 Nov 1994 08:49:37 GMT"), (784_111_778_999_999, "Sun, 06 Nov 1994 08:49:38 GMT")] {
+        for (at_us, text) in
+            [(784_111_777_000_000, "Sun, 06 Nov 1994 08:49:37 GMT"), (784_111_778_999_999, "Sun, 06 Nov 1994 08:49:38 GMT")]
+        {
             let mut out = BytesMut::new();
             Gather::new(&mut out).date(at_us);
             assert_eq!(std::str::from_utf8(&out).unwrap(), format!("date: {text}\r\n"));
