@@ -4,7 +4,7 @@
 APIGW_DB ?= data/apigw.db
 export APIGW_DB
 
-.PHONY: run test setup setup-test build test-rust test-e2e
+.PHONY: run test setup setup-test build lint test-rust test-e2e
 
 ## Install what is missing, build in release mode, and start apigw.
 run: build
@@ -12,7 +12,7 @@ run: build
 	./target/release/apigw serve
 
 ## Install what is missing and run every test: Rust (unit + integration) and Playwright in Chromium.
-test: setup-test build test-rust test-e2e
+test: setup-test lint build test-rust test-e2e
 	@echo "[test] all suites passed"
 
 setup:
@@ -25,6 +25,13 @@ setup-test:
 build: setup
 	@echo "[build] cargo leptos build --release (server binary and wasm bundle)"
 	scripts/cargo leptos build --release
+
+## Formatting and lints: rustfmt's check and clippy with warnings as errors.
+## (`app` is linted through the server, with its `ssr` feature: its two features never build together.)
+lint: setup
+	@echo "[test] cargo fmt --check and cargo clippy -D warnings"
+	cargo fmt --all --check
+	scripts/cargo clippy -p apigw-server -p apigw-tests -p bench-upstream --tests -- -D warnings
 
 test-rust:
 	@echo "[test] Rust unit and integration tests (release profile, sharing the build above)"
