@@ -31,6 +31,11 @@ impl Answer {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+
+    /// The body as JSON (panics, showing the body, if it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&self.body)))
+    }
 }
 
 /// A caller's connection: reads responses, keeping what follows one for the next.
@@ -131,6 +136,11 @@ impl Wire {
             }
             return a;
         }
+    }
+
+    /// Whether the gateway closed the connection (nothing more to read).
+    pub async fn closed(&mut self) -> bool {
+        self.buf.is_empty() && !self.fill().await
     }
 
     /// Reads (keeping what arrives in `buf`) until the gateway closes the

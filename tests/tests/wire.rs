@@ -10,119 +10,12 @@ use std::time::Duration;
 
 use apigw_tests::echo::Echo;
 use apigw_tests::gw::Ctl;
+use apigw_tests::raw::Wire;
 use apigw_tests::TestServer;
 use reqwest::Method;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// One response read off the wire.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
-/// Reads responses from a connection, keeping what follows one for the next.
-struct Wire {
-    s: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Wire {
-    async fn connect(gateway: &str) -> Wire {
-        let s = TcpStream::connect(gateway.trim_start_matches("http://")).await.unwrap();
-        Wire { s, buf: Vec::new() }
-    }
-
-    async fn send(&mut self, raw: &str) {
-        self.s.write_all(raw.as_bytes()).await.unwrap();
-    }
-
-    /// Reads more; false at the end of the stream.
-    async fn fill(&mut self) -> bool {
-        let mut chunk = [0u8; 8192];
-        let n = tokio::time::timeout(Duration::from_secs(10), self.s.read(&mut chunk)).await.expect("an answer in time").unwrap_or(0);
-        self.buf.extend_from_slice(&chunk[..n]);
-        n > 0
-    }
-
-    async fn line(&mut self) -> String {
-        loop {
-            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
-                let line = String::from_utf8(self.buf[..i].to_vec()).unwrap();
-                self.buf.drain(..i + 2);
-                return line;
-            }
-            assert!(self.fill().await, "connection closed mid-head: {:?}", String::from_utf8_lossy(&self.buf));
-        }
-    }
-
-    async fn take(&mut self, n: usize) -> Vec<u8> {
-        while self.buf.len() < n {
-            assert!(self.fill().await, "connection closed mid-body");
-        }
-        self.buf.drain(..n).collect()
-    }
-
-    /// The next response (skipping 100 Continue); `head_only` for a HEAD.
-    async fn answer(&mut self, head_only: bool) -> Answer {
-        loop {
-            let status_line = self.line().await;
-            let status: u16 = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{status_line}"));
-            assert!(status_line.starts_with("HTTP/1.1 "), "{status_line}");
-            let mut headers = Vec::new();
-            loop {
-                let l = self.line().await;
-                if l.is_empty() {
-                    break;
-                }
-                let (k, v) = l.split_once(':').unwrap();
-                headers.push((k.trim().to_string(), v.trim().to_string()));
-            }
-            if status == 100 {
-                continue;
-            }
-            let mut a = Answer { status, headers, body: Vec::new() };
-            if head_only || status == 204 || status == 304 {
-                return a;
-            }
-            if let Some(n) = a.header("content-length") {
-                a.body = self.take(n.parse().unwrap()).await;
-            } else if a.header("transfer-encoding") == Some("chunked") {
-                loop {
-                    let size = usize::from_str_radix(&self.line().await, 16).unwrap();
-                    let data = self.take(size).await;
-                    self.take(2).await;
-                    if size == 0 {
-                        break;
-                    }
-                    a.body.extend(data);
-                }
-            } else {
-                while self.fill().await {}
-                a.body = std::mem::take(&mut self.buf);
-            }
-            return a;
-        }
-    }
-
-    /// Whether the gateway closed the connection (nothing more to read).
-    async fn closed(&mut self) -> bool {
-        self.buf.is_empty() && !self.fill().await
-    }
-}
 
 /// A deployed API with `/echo` (proxy to the echo server), a mock at `/`
 /// and, given a backend of the test's own, `/raw` (proxy to it).

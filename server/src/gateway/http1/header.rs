@@ -227,6 +227,29 @@ fn method_well_formed(m: &str) -> bool {
     !m.is_empty() && m.len() <= 32 && m.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
 }
 
+/// The length of a complete head from httparse's answer; `None` while it
+/// is incomplete and `buffered` bytes are still within [`MAX_HEAD`].
+fn head_length(parsed: httparse::Result<usize>, buffered: usize, malformed: &'static str) -> Result<Option<usize>, HeadError> {
+    match parsed {
+        Ok(httparse::Status::Complete(n)) if n > MAX_HEAD => Err(HeadError::TooLarge),
+        Ok(httparse::Status::Complete(n)) => Ok(Some(n)),
+        Ok(httparse::Status::Partial) if buffered > MAX_HEAD => Err(HeadError::TooLarge),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(httparse::Error::TooManyHeaders) => Err(HeadError::TooLarge),
+        Err(httparse::Error::Version) => Err(HeadError::Version),
+        Err(_) => Err(HeadError::Bad(malformed)),
+    }
+}
+
+/// HTTP/1.1 or 1.0; anything else is refused.
+fn version(minor: Option<u8>) -> Result<Version, HeadError> {
+    match minor {
+        Some(1) => Ok(Version::HTTP_11),
+        Some(0) => Ok(Version::HTTP_10),
+        _ => Err(HeadError::Version),
+    }
+}
+
 /// Takes a request head off the front of `buf`. `Ok(None)`: not all here
 /// yet (and not too large so far); `buf` is left as it was unless a head
 /// is returned. Fields named with `_` are dropped, as nginx drops them
@@ -237,21 +260,10 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
     // 100 fields per request showed in profiles).
     let mut fields = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut []);
-    let len = match req.parse_with_uninit_headers(buf, &mut fields) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return if buf.len() > MAX_HEAD { Err(HeadError::TooLarge) } else { Ok(None) },
-        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
-        Err(httparse::Error::Version) => return Err(HeadError::Version),
-        Err(_) => return Err(HeadError::Bad("malformed request head")),
+    let Some(len) = head_length(req.parse_with_uninit_headers(buf, &mut fields), buf.len(), "malformed request head")? else {
+        return Ok(None);
     };
-    if len > MAX_HEAD {
-        return Err(HeadError::TooLarge);
-    }
-    let version = match req.version {
-        Some(1) => Version::HTTP_11,
-        Some(0) => Version::HTTP_10,
-        _ => return Err(HeadError::Version),
-    };
+    let version = version(req.version)?;
     let method_text = req.method.ok_or(HeadError::Bad("no method"))?;
     if !method_well_formed(method_text) {
         return Err(HeadError::Bad("malformed method"));
@@ -311,21 +323,11 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
 pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<ResponseHead>, HeadError> {
     let mut fields = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
     let mut res = httparse::Response::new(&mut []);
-    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut res, buf, &mut fields) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return if buf.len() > MAX_HEAD { Err(HeadError::TooLarge) } else { Ok(None) },
-        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
-        Err(httparse::Error::Version) => return Err(HeadError::Version),
-        Err(_) => return Err(HeadError::Bad("malformed response head")),
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut res, buf, &mut fields);
+    let Some(len) = head_length(parsed, buf.len(), "malformed response head")? else {
+        return Ok(None);
     };
-    if len > MAX_HEAD {
-        return Err(HeadError::TooLarge);
-    }
-    let version = match res.version {
-        Some(1) => Version::HTTP_11,
-        Some(0) => Version::HTTP_10,
-        _ => return Err(HeadError::Version),
-    };
+    let version = version(res.version)?;
     let status = res.code.and_then(|c| StatusCode::from_u16(c).ok()).ok_or(HeadError::Bad("malformed status code"))?;
     let mut at = [(0, 0, 0, 0); MAX_HEADERS];
     let n = spans(res.headers, buf.as_ptr() as usize, &mut at);
