@@ -84,6 +84,11 @@ pub struct ServeArgs {
     /// start), less 256 for the console, database and backends.
     #[arg(long, env = "APIGW_MAX_CONNECTIONS", default_value_t = 0)]
     pub max_connections: usize,
+
+    /// The region control-API signatures must be scoped to (the AWS CLI's
+    /// --region / AWS_REGION), or * for any.
+    #[arg(long, env = "APIGW_REGION", default_value = "us-east-1", value_parser = crate::sigv4::Regions::parse)]
+    pub region: crate::sigv4::Regions,
 }
 
 impl ServeArgs {
@@ -113,6 +118,7 @@ impl Default for ServeArgs {
             body_timeout: 30,
             send_timeout: 30,
             max_connections: 0,
+            region: Default::default(),
         }
     }
 }

@@ -51,9 +51,12 @@ pub struct Console {
     /// gate does not ask the database on every request.
     has_admin: AtomicBool,
     info: ServerInfo,
+    /// The regions a control-API signature's scope may name (`--region`).
+    pub regions: crate::sigv4::Regions,
 }
 
 impl Console {
+    #[allow(clippy::too_many_arguments)]
     pub async fn new(
         store: Store,
         key: ServerKey,
@@ -62,6 +65,7 @@ impl Console {
         metrics: Arc<crate::metrics::Hub>,
         gateway: Arc<crate::gateway::Gateway>,
         info: ServerInfo,
+        regions: crate::sigv4::Regions,
     ) -> Result<Arc<Self>, crate::store::StoreError> {
         let has_admin = store.user_count().await? > 0;
         let apis = Apis::new(store.clone(), registry.clone());
@@ -76,6 +80,7 @@ impl Console {
             store,
             has_admin: AtomicBool::new(has_admin),
             info,
+            regions,
         }))
     }
 

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::console::{cookie_value, is_cross_site, Console};
-use crate::sigv4::{self, SigError, SignedRequest};
+use crate::sigv4::{self, SignedRequest};
 
 /// Largest control-API request body.
 const MAX_BODY: usize = 10 * 1024 * 1024;
@@ -376,10 +376,7 @@ async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
         let authz = authz.to_str().unwrap_or("").to_string();
         let cred = match sigv4::parse_authorization(&authz) {
             Ok(cred) => cred,
-            Err(SigError::Malformed(m) | SigError::Expired(m)) => {
-                return aws_error(StatusCode::FORBIDDEN, "IncompleteSignatureException", &m)
-            }
-            Err(SigError::Mismatch) => unreachable!("parsing does not compare signatures"),
+            Err(e) => return aws_error(StatusCode::FORBIDDEN, e.aws_type(), &e.message()),
         };
         let (secret, user) = match c.access_keys.secret(&cred.access_key_id).await {
             Ok(Some(found)) => found,
@@ -403,17 +400,8 @@ async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
             headers: &parts.headers,
             body: &bytes,
         };
-        match sigv4::verify(&signed, &cred, &secret, crate::store::now_secs()) {
-            Ok(()) => {}
-            Err(SigError::Mismatch) => {
-                return aws_error(
-                    StatusCode::FORBIDDEN,
-                    "InvalidSignatureException",
-                    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
-                )
-            }
-            Err(SigError::Expired(m)) => return aws_error(StatusCode::FORBIDDEN, "InvalidSignatureException", &m),
-            Err(SigError::Malformed(m)) => return aws_error(StatusCode::FORBIDDEN, "IncompleteSignatureException", &m),
+        if let Err(e) = sigv4::verify(&signed, &cred, &secret, crate::store::now_secs(), &c.regions) {
+            return aws_error(StatusCode::FORBIDDEN, e.aws_type(), &e.message());
         }
         c.access_keys.touch(&cred.access_key_id).await;
         parts.extensions.insert::<SessionUser>(user);

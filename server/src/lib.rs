@@ -69,6 +69,8 @@ pub struct ServeOptions {
     pub timeouts: gateway::http1::Timeouts,
     /// Most caller connections open at once (0: from the open-file limit).
     pub max_connections: usize,
+    /// The regions a control-API signature may be scoped to.
+    pub regions: sigv4::Regions,
 }
 
 impl ServeOptions {
@@ -86,6 +88,7 @@ impl ServeOptions {
             pin_gateway_threads: true,
             timeouts: Default::default(),
             max_connections: 0,
+            regions: Default::default(),
         }
     }
 }
@@ -103,6 +106,7 @@ pub struct Server {
     pin_gateway_threads: bool,
     timeouts: gateway::http1::Timeouts,
     max_connections: usize,
+    regions: sigv4::Regions,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -141,6 +145,7 @@ impl Server {
             pin_gateway_threads: opts.pin_gateway_threads,
             timeouts: opts.timeouts,
             max_connections: opts.max_connections,
+            regions: opts.regions.clone(),
         })
     }
 
@@ -180,7 +185,8 @@ impl Server {
             recorder,
             timeouts: self.timeouts,
         });
-        let console = console::Console::new(self.store.clone(), key, registry, access.clone(), hub, gateway.clone(), info).await?;
+        let console =
+            console::Console::new(self.store.clone(), key, registry, access.clone(), hub, gateway.clone(), info, self.regions).await?;
         let console_app = console::router(console, leptos_options(self.console_addr));
         // Metrics are written in batches until the gateway has finished its last request.
         let (writer_stop, writer_stop_rx) = tokio::sync::watch::channel(false);

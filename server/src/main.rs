@@ -64,6 +64,7 @@ async fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         pin_gateway_threads: args.pin_gateway_threads,
         timeouts,
         max_connections: args.max_connections,
+        regions: args.region,
     };
     let server = Server::bind(&opts).await.map_err(|e| e.to_string())?;
     println!("apigw {}", env!("CARGO_PKG_VERSION"));

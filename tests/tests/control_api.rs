@@ -1,7 +1,7 @@
 //! The AWS-compatible control API against the real server: every operation,
 //! every validation rule, and that refused input changes nothing.
 
-use apigw_tests::aws::{amz_date, sign};
+use apigw_tests::aws::{amz_date, sign, Signer};
 use apigw_tests::TestServer;
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
@@ -437,4 +437,99 @@ async fn sigv4_failures_use_aws_error_types() {
         req = req.header(k, v);
     }
     check(req.send().await.unwrap(), "InvalidSignatureException").await;
+}
+
+/// Issue 35, findings 1 to 3: a signature binds the body, its scope and the
+/// query's meaning, and no byte sequence in a query drops the connection.
+#[tokio::test]
+async fn sigv4_binds_the_body_the_scope_and_the_query() {
+    let s = TestServer::start().await;
+    s.setup_admin("admin").await;
+    let key = apigw_server::admin_create_access_key(&s.db, "admin", "tests").await.unwrap();
+    let url = s.url("/restapis");
+    let c = Client::new();
+    let date = amz_date(0);
+    let signer = |region: &'static str, service: &'static str| Signer {
+        key_id: &key.access_key_id,
+        secret: &key.secret_access_key,
+        amz_date: &date,
+        region,
+        service,
+        extra: &[],
+    };
+    let refused = |res: reqwest::Response| async move {
+        let kind = res.headers().get("x-amzn-errortype").map(|v| v.to_str().unwrap().to_string());
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap();
+        (status, kind.unwrap_or_default(), body["message"].as_str().unwrap_or_default().to_string())
+    };
+
+    // 1. Signed for body A with its hash in x-amz-content-sha256, sent with body B.
+    let body_a = br#"{"name":"signed-a"}"#;
+    let hash_a = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body_a));
+    let extra = [("x-amz-content-sha256", hash_a.as_str()), ("content-type", "application/json")];
+    let with_hash = Signer { extra: &extra, ..signer("us-east-1", "apigateway") };
+    let mut req = c.post(&url).body(&br#"{"name":"replayed-b"}"#[..]);
+    for (k, v) in with_hash.sign("POST", &url, body_a) {
+        req = req.header(k, v);
+    }
+    let (status, kind, msg) = refused(req.send().await.unwrap()).await;
+    assert_eq!((status, kind.as_str()), (403, "InvalidSignatureException"), "{msg}");
+    assert!(msg.contains("SHA-256 of the request body"), "{msg}");
+    // The same signature with body A is fine; UNSIGNED-PAYLOAD is not.
+    let mut req = c.post(&url).body(&body_a[..]);
+    for (k, v) in with_hash.sign("POST", &url, body_a) {
+        req = req.header(k, v);
+    }
+    assert_eq!(req.send().await.unwrap().status(), 201);
+    let unsigned = [("x-amz-content-sha256", "UNSIGNED-PAYLOAD")];
+    let mut req = c.post(&url).body(&br#"{"name":"unsigned"}"#[..]);
+    for (k, v) in (Signer { extra: &unsigned, ..signer("us-east-1", "apigateway") }).sign("POST", &url, br#"{"name":"unsigned"}"#) {
+        req = req.header(k, v);
+    }
+    assert_eq!(refused(req.send().await.unwrap()).await.0, 403);
+    // Nothing but the honest request created anything.
+    let mut req = c.get(&url);
+    for (k, v) in sign("GET", &url, b"", &key.access_key_id, &key.secret_access_key, &date) {
+        req = req.header(k, v);
+    }
+    let names: Vec<String> = req.send().await.unwrap().json::<Value>().await.unwrap()["item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["signed-a"]);
+
+    // 2. The scope: another service or region is refused, naming what is wanted.
+    for (region, service, needle) in [("us-east-1", "execute-api", "'apigateway'"), ("eu-west-3", "apigateway", "us-east-1")] {
+        let mut req = c.get(&url);
+        for (k, v) in signer(region, service).sign("GET", &url, b"") {
+            req = req.header(k, v);
+        }
+        let (status, kind, msg) = refused(req.send().await.unwrap()).await;
+        assert_eq!((status, kind.as_str()), (403, "InvalidSignatureException"), "{region} {service}: {msg}");
+        assert!(msg.contains(needle), "{msg}");
+    }
+
+    // `+` is a space and `%2B` a plus: a signature for one is refused for the other.
+    let signed_url = format!("{url}?name=a%2Bb");
+    let mut req = c.get(format!("{url}?name=a+b"));
+    for (k, v) in signer("us-east-1", "apigateway").sign("GET", &signed_url, b"") {
+        req = req.header(k, v);
+    }
+    let (status, kind, _) = refused(req.send().await.unwrap()).await;
+    assert_eq!((status, kind.as_str()), (403, "InvalidSignatureException"));
+
+    // 3. A broken escape followed by a multi-byte character is answered, not a dropped connection.
+    let auth = signer("us-east-1", "apigateway").sign("GET", &url, b"");
+    let mut raw = b"GET /restapis?name=%a\xe2\x82\xac HTTP/1.1\r\nhost: x\r\nconnection: close\r\n".to_vec();
+    for (k, v) in &auth {
+        raw.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    raw.extend_from_slice(b"\r\n");
+    let mut w = apigw_tests::raw::Wire::connect(&s.console).await;
+    w.send(&raw).await;
+    let answer = w.answer(false).await;
+    assert!(matches!(answer.status, 400 | 403), "{answer:?}");
 }
