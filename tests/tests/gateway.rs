@@ -283,18 +283,34 @@ async fn gateway_worker_threads_are_pinned_one_per_core() {
     let workers = apigw_server::gateway::worker_count();
     let plan = affinity::plan(true, workers, affinity::allowed_cpus().as_deref());
     // Every gateway worker of every server in this test process (tests run side by side).
-    let mut seen = 0;
-    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
-        let Ok(name) = std::fs::read_to_string(task.path().join("comm")) else { continue };
-        let Some(i) = name.trim().strip_prefix("apigw-gw-").and_then(|i| i.parse::<usize>().ok()) else { continue };
-        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
-        let list = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).unwrap().trim();
-        match &plan {
-            Some(plan) => assert_eq!(cores(list), vec![plan[i]], "worker {i} should run on core {} alone", plan[i]),
-            None => assert_eq!(Some(cores(list)), affinity::allowed_cpus(), "worker {i} should float"),
+    // A worker of another test's server that is starting right now carries its name a
+    // moment before it pins itself, so the check is retried until it holds (or 5 s pass).
+    let check = || -> Result<usize, String> {
+        let mut seen = 0;
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let Ok(name) = std::fs::read_to_string(task.path().join("comm")) else { continue };
+            let Some(i) = name.trim().strip_prefix("apigw-gw-").and_then(|i| i.parse::<usize>().ok()) else { continue };
+            let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
+            let list = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).unwrap().trim();
+            match &plan {
+                Some(plan) if cores(list) != vec![plan[i]] => {
+                    return Err(format!("worker {i} should run on core {} alone, runs on {list}", plan[i]))
+                }
+                None if Some(cores(list)) != affinity::allowed_cpus() => return Err(format!("worker {i} should float, runs on {list}")),
+                _ => {}
+            }
+            seen += 1;
         }
-        seen += 1;
-    }
+        Ok(seen)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let seen = loop {
+        match check() {
+            Ok(seen) => break seen,
+            Err(e) if std::time::Instant::now() > deadline => panic!("{e}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    };
     assert!(seen >= workers, "found {seen} gateway worker threads, expected at least {workers}");
     server.stop().await;
 }
