@@ -50,7 +50,7 @@ pub async fn setup_admin(username: String, password: String, confirm: String) ->
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     crate::service::respond(
         async move {
-            let session = crate::service::service()?.login(&username, &password).await?;
+            let session = crate::service::service()?.login(&username, &password, crate::service::client_addr()).await?;
             set_session_cookie(&session.token, session.max_age_secs);
             leptos_axum::redirect("/apis");
             Ok(())

@@ -37,6 +37,20 @@ impl AppError {
         Self::Invalid { field: field.into(), message: message.into() }
     }
 
+    /// The HTTP status a server function answers with this error (400, 401,
+    /// 403, 404, 409, 429, 500), so scripts see a meaningful code.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden(_) => 403,
+            Self::Locked(_) => 429,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Internal(_) => 500,
+        }
+    }
+
     /// The form field this error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
@@ -52,7 +66,12 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Request(e) => Self::Internal(format!("the server could not be reached ({e})")),
-            ServerFnErrorErr::Args(e) | ServerFnErrorErr::MissingArg(e) => Self::invalid("", format!("the request was incomplete: {e}")),
+            ServerFnErrorErr::Args(e) => Self::invalid("", format!("The request could not be read: {e}")),
+            ServerFnErrorErr::MissingArg(e) => Self::invalid("", format!("The request is missing an argument: {e}")),
+            // On the server, what fails to deserialize is the caller's request
+            // (JSON nested too deep, a wrong type); in the browser it is the answer.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(e) => Self::invalid("", format!("The request could not be read: {e}")),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -48,6 +48,12 @@ pub fn path_part(part: &str) -> Result<PathPartKind, AppError> {
         }
         return Ok(kind);
     }
+    if part == "." || part == ".." {
+        return Err(AppError::invalid(
+            FIELD,
+            format!("pathPart '{part}' is a dot segment: clients and proxies remove it from URLs, so no request could reach it."),
+        ));
+    }
     if !part.chars().all(is_name_char) {
         return Err(AppError::invalid(FIELD, format!(
             "pathPart '{part}' may use only a-z, A-Z, 0-9, '.', '_' and '-', or be a parameter {{name}} or a greedy {{name+}}. It must not contain '/'."
@@ -140,6 +146,15 @@ pub fn endpoint_uri(uri: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A name shown in lists and logs: no control characters at all (a NUL or
+/// an escape sequence in a name breaks terminals, logs and exports).
+pub fn no_control_chars(field: &str, value: &str) -> Result<(), AppError> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(AppError::invalid(field, format!("{field} must not contain control characters (found U+{:04X}).", c as u32))),
+        None => Ok(()),
+    }
+}
+
 /// A REST API's name.
 pub fn api_name(name: &str) -> Result<String, AppError> {
     let n = name.trim();
@@ -149,13 +164,21 @@ pub fn api_name(name: &str) -> Result<String, AppError> {
     if n.chars().count() > 128 {
         return Err(AppError::invalid("name", "name must be at most 128 characters long."));
     }
+    no_control_chars("name", n)?;
     Ok(n.to_string())
 }
 
-/// A REST API's description.
+/// A description (of an API, key, plan, deployment or stage): at most 1024
+/// characters; line breaks and tabs are allowed, other control characters not.
 pub fn api_description(d: &str) -> Result<String, AppError> {
     if d.chars().count() > 1024 {
         return Err(AppError::invalid("description", "description must be at most 1024 characters long."));
+    }
+    if let Some(c) = d.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(AppError::invalid(
+            "description",
+            format!("description must not contain control characters other than line breaks and tabs (found U+{:04X}).", c as u32),
+        ));
     }
     Ok(d.to_string())
 }
@@ -192,10 +215,23 @@ mod tests {
         assert_eq!(path_part("pets").unwrap(), PathPartKind::Literal);
         assert_eq!(path_part("{id}").unwrap(), PathPartKind::Param);
         assert_eq!(path_part("{proxy+}").unwrap(), PathPartKind::Greedy);
-        for bad in ["", "a/b", "{id", "{}", "{+}", "p ets", "{a b}", "é"] {
+        for bad in ["", "a/b", "{id", "{}", "{+}", "p ets", "{a b}", "é", ".", "..", "a\0b"] {
             let e = path_part(bad).unwrap_err();
             assert_eq!(e.field(), Some("pathPart"), "{bad}");
         }
+        assert_eq!(path_part("...").unwrap(), PathPartKind::Literal, "only . and .. are dot segments");
+    }
+
+    #[test]
+    fn names_and_descriptions_refuse_control_characters() {
+        for bad in ["a\0b", "a\u{1b}[31mred", "tab\there"] {
+            assert_eq!(api_name(bad).unwrap_err().field(), Some("name"), "{bad:?}");
+            assert_eq!(plan_name(bad).unwrap_err().field(), Some("name"), "{bad:?}");
+            assert_eq!(api_key_name(bad).unwrap_err().field(), Some("name"), "{bad:?}");
+        }
+        assert!(api_name("a\0b").unwrap_err().to_string().contains("U+0000"));
+        assert!(api_description("line one\nline two\ttabbed").is_ok());
+        assert_eq!(api_description("nul\0").unwrap_err().field(), Some("description"));
     }
 
     #[test]
@@ -275,6 +311,7 @@ pub fn api_key_name(name: &str) -> Result<String, AppError> {
     if n.chars().count() > 1024 {
         return Err(AppError::invalid("name", "name must be at most 1024 characters long."));
     }
+    no_control_chars("name", n)?;
     Ok(n.to_string())
 }
 
@@ -300,6 +337,7 @@ pub fn plan_name(name: &str) -> Result<String, AppError> {
     if n.chars().count() > 255 {
         return Err(AppError::invalid("name", "name must be at most 255 characters long."));
     }
+    no_control_chars("name", n)?;
     Ok(n.to_string())
 }
 

@@ -33,8 +33,9 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn needs_setup(&self) -> Result<bool, AppError>;
     /// Creates the first admin and signs them in. Refused once any admin exists.
     async fn setup_admin(&self, username: &str, password: &str) -> Result<NewSession, AppError>;
-    /// Checks a password (with lockout) and opens a session.
-    async fn login(&self, username: &str, password: &str) -> Result<NewSession, AppError>;
+    /// Checks a password (throttled per source address and per user) and
+    /// opens a session. `source` is the caller's address, when known.
+    async fn login(&self, username: &str, password: &str, source: Option<std::net::IpAddr>) -> Result<NewSession, AppError>;
     /// Ends the session whose cookie value is `token`.
     async fn logout(&self, token: &str) -> Result<(), AppError>;
     /// Addresses and storage of this server, for the settings page.
@@ -117,6 +118,16 @@ pub fn current_user() -> Option<SessionUser> {
     leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
 }
 
+/// The address a console request came from, put in the request's extensions
+/// by the server's session middleware: sign-in throttling is keyed on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+/// The address this request came from, if the server recorded it.
+pub fn client_addr() -> Option<std::net::IpAddr> {
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<ClientAddr>().map(|a| a.0))
+}
+
 /// The signed-in user, or `Unauthorized`. Every protected server function starts here.
 pub fn require_user() -> Result<SessionUser, AppError> {
     current_user().ok_or(AppError::Unauthorized)
@@ -150,15 +161,7 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             .and_then(|p| p.headers.get(http::header::ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
             .unwrap_or(false);
         if let (false, Some(res)) = (accepts_html, leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
-            res.set_status(match e {
-                AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-                AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
-                AppError::NotFound(_) => StatusCode::NOT_FOUND,
-                AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            });
+            res.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
         }
     }
     result

@@ -338,6 +338,14 @@ impl Apis {
                 )));
             }
         }
+        if let Some(p) = input.selection_pattern.as_deref().filter(|p| !p.is_empty()) {
+            if p.len() > 2048 {
+                return Err(AppError::invalid("selectionPattern", "selectionPattern must be at most 2048 characters long."));
+            }
+            crate::gateway::snapshot::selection_regex(p).map_err(|e| {
+                AppError::invalid("selectionPattern", format!("selectionPattern '{p}' is not a valid regular expression: {e}"))
+            })?;
+        }
         let r = IntegrationResponse {
             status_code: status,
             selection_pattern: input.selection_pattern,

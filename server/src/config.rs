@@ -142,6 +142,14 @@ pub enum AdminCommand {
         #[arg(long, default_value = "")]
         description: String,
     },
+    /// Delete every control-API access key. Only for when the key file that
+    /// sealed their secrets is lost for good: apigw refuses to start without
+    /// it while access keys exist, and afterwards creates a new one.
+    ForgetAccessKeys {
+        /// Confirms that every access key is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[cfg(test)]

@@ -47,8 +47,9 @@ pub struct Console {
     pub metrics: Arc<crate::metrics::Hub>,
     /// The gateway, for test invokes (its integration code) and dry runs.
     pub gateway: Arc<crate::gateway::Gateway>,
-    /// Becomes true once the first admin exists and never goes back, so the
-    /// gate does not ask the database on every request.
+    /// Becomes true once a user exists and never goes back, so the gate
+    /// asks the database only while none does (a user may be added by
+    /// `apigw admin create-user` while the server runs).
     has_admin: AtomicBool,
     info: ServerInfo,
     /// The regions a control-API signature's scope may name (`--region`).
@@ -84,19 +85,26 @@ impl Console {
         }))
     }
 
-    fn has_admin(&self) -> bool {
-        self.has_admin.load(Ordering::Acquire)
+    async fn has_admin(&self) -> Result<bool, AppError> {
+        if self.has_admin.load(Ordering::Acquire) {
+            return Ok(true);
+        }
+        let exists = self.store.user_count().await.map_err(internal)? > 0;
+        if exists {
+            self.has_admin.store(true, Ordering::Release);
+        }
+        Ok(exists)
     }
 }
 
 #[async_trait::async_trait]
 impl ConsoleService for Console {
     async fn needs_setup(&self) -> Result<bool, AppError> {
-        Ok(!self.has_admin())
+        Ok(!self.has_admin().await?)
     }
 
     async fn setup_admin(&self, username: &str, password: &str) -> Result<NewSession, AppError> {
-        if self.has_admin() {
+        if self.has_admin().await? {
             return Err(AppError::Forbidden("An administrator already exists. Setup can only be done once; sign in instead.".into()));
         }
         let id = self.auth.create_user(username, password, true).await?;
@@ -105,8 +113,8 @@ impl ConsoleService for Console {
         self.auth.open_session(id).await
     }
 
-    async fn login(&self, username: &str, password: &str) -> Result<NewSession, AppError> {
-        self.auth.login(username, password).await
+    async fn login(&self, username: &str, password: &str, source: Option<std::net::IpAddr>) -> Result<NewSession, AppError> {
+        self.auth.login(username, password, source).await
     }
 
     async fn logout(&self, token: &str) -> Result<(), AppError> {
@@ -388,10 +396,17 @@ async fn session_gate(State(console): State<Arc<Console>>, mut req: Request, nex
         },
         _ => None,
     };
+    if let Some(axum::extract::ConnectInfo(peer)) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().copied() {
+        req.extensions_mut().insert(apigw_app::service::ClientAddr(peer.ip()));
+    }
     let is_fn = path.starts_with("/api/");
     let is_page = !is_fn && !path.starts_with("/pkg/") && path != "/healthz" && path != "/favicon.ico";
 
-    if !console.has_admin() {
+    let has_admin = match console.has_admin().await {
+        Ok(b) => b,
+        Err(e) => return internal_response(e),
+    };
+    if !has_admin {
         if is_page && path != "/setup" {
             return Redirect::to("/setup").into_response();
         }
@@ -415,6 +430,30 @@ fn internal_response(e: impl std::fmt::Display) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log").into_response()
 }
 
+/// Largest server-function request body: the control API's limit.
+const MAX_FN_BODY: usize = 10 * 1024 * 1024;
+
+/// Gives a server function's error the status its kind means. Leptos
+/// answers 500 for every error it raises before the function runs (a body
+/// that does not decode, JSON nested too deep); those are the caller's
+/// fault, so the `AppError` they carry decides the status, as it does for
+/// errors the functions return.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    let is_fn = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log").into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// The console's router: Leptos pages and server functions behind the session gate.
 pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
@@ -425,46 +464,99 @@ pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<LeptosOptions, _>(context, shell))
         .with_state(leptos_options)
-        .layer(middleware::from_fn_with_state(console.clone(), session_gate));
+        .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn_with_state(console.clone(), session_gate))
+        // Server functions read their whole body; this bounds it (413 past it, as the control API).
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_FN_BODY));
     let prom = console.metrics.clone();
     Router::new()
         .merge(crate::control::router(console))
         .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(move |headers: axum::http::HeaderMap| async move { prometheus(&prom, &headers) }))
+        .route("/metrics", get(move |req: Request| async move { prometheus(&prom, &req) }))
         // The wasm bundle is ~1.5 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
-/// `GET /metrics`: Prometheus text, behind a bearer token when one is configured.
-fn prometheus(hub: &crate::metrics::Hub, headers: &axum::http::HeaderMap) -> Response {
-    if let Some(token) = &hub.token {
-        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        let ok = given.is_some_and(|g| {
-            use sha2::{Digest, Sha256};
-            // Compare digests so the comparison takes the same time wherever the strings differ.
-            Sha256::digest(g.as_bytes()) == Sha256::digest(token.as_bytes())
-        });
-        if !ok {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Bearer")],
-                "GET /metrics needs Authorization: Bearer <APIGW_METRICS_TOKEN>\n",
-            )
-                .into_response();
-        }
+/// `GET /metrics`: Prometheus text, for those [`metrics_access`] lets in.
+fn prometheus(hub: &crate::metrics::Hub, req: &Request) -> Response {
+    let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    match metrics_access(hub.token.as_deref(), authorization, peer) {
+        Ok(()) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            hub.prometheus_text() + &crate::gateway::http1::COUNTERS.prometheus_text(),
+        )
+            .into_response(),
+        Err(MetricsRefused::NeedsToken) => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "GET /metrics needs Authorization: Bearer <APIGW_METRICS_TOKEN>\n",
+        )
+            .into_response(),
+        Err(MetricsRefused::NotLocal) => (
+            StatusCode::FORBIDDEN,
+            "GET /metrics is served only to this machine (loopback) while no token is set. Start apigw with --metrics-token \
+             (APIGW_METRICS_TOKEN) and send Authorization: Bearer <token> to scrape it from elsewhere.\n",
+        )
+            .into_response(),
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        hub.prometheus_text() + &crate::gateway::http1::COUNTERS.prometheus_text(),
-    )
-        .into_response()
+}
+
+/// Why `/metrics` was refused.
+#[derive(Debug, PartialEq, Eq)]
+enum MetricsRefused {
+    /// A token is configured and the caller did not send it.
+    NeedsToken,
+    /// No token is configured and the caller is not on this machine.
+    NotLocal,
+}
+
+/// Who may read `/metrics`, which names every API, stage and resource: with
+/// a token configured, only a caller sending `Authorization: Bearer <token>`;
+/// without one, only callers on this machine (loopback).
+fn metrics_access(token: Option<&str>, authorization: Option<&str>, peer: Option<std::net::IpAddr>) -> Result<(), MetricsRefused> {
+    match token {
+        Some(token) => {
+            let ok = authorization.and_then(|v| v.strip_prefix("Bearer ")).is_some_and(|given| {
+                use sha2::{Digest, Sha256};
+                // Compare digests so the comparison takes the same time wherever the strings differ.
+                Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes())
+            });
+            if ok {
+                Ok(())
+            } else {
+                Err(MetricsRefused::NeedsToken)
+            }
+        }
+        None if peer.is_some_and(|ip| ip.to_canonical().is_loopback()) => Ok(()),
+        None => Err(MetricsRefused::NotLocal),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::HeaderMap;
+
+    #[test]
+    fn metrics_are_open_to_loopback_or_the_token_holder_only() {
+        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
+        let status = |r: Result<(), MetricsRefused>| match r {
+            Ok(()) => 200,
+            Err(MetricsRefused::NeedsToken) => 401,
+            Err(MetricsRefused::NotLocal) => 403,
+        };
+        assert_eq!(status(metrics_access(None, None, ip("127.0.0.1"))), 200);
+        assert_eq!(status(metrics_access(None, None, ip("::1"))), 200);
+        assert_eq!(status(metrics_access(None, None, ip("::ffff:127.0.0.1"))), 200);
+        assert_eq!(status(metrics_access(None, None, ip("10.0.0.5"))), 403);
+        assert_eq!(status(metrics_access(None, Some("Bearer anything"), ip("10.0.0.5"))), 403);
+        assert_eq!(status(metrics_access(None, None, None)), 403, "an unknown caller is not local");
+        assert_eq!(status(metrics_access(Some("t0k"), None, ip("127.0.0.1"))), 401, "a set token applies to local callers too");
+        assert_eq!(status(metrics_access(Some("t0k"), Some("Bearer t0"), ip("10.0.0.5"))), 401);
+        assert_eq!(status(metrics_access(Some("t0k"), Some("Bearer t0k"), ip("10.0.0.5"))), 200);
+    }
 
     #[test]
     fn cookie_parsing_finds_the_session() {

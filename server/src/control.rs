@@ -38,18 +38,27 @@ pub fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response {
 }
 
 /// A control-API failure, answered in AWS's error shape.
-pub struct ControlError(pub AppError);
+pub enum ControlError {
+    /// A rule of the operation was broken, or the server failed.
+    App(AppError),
+    /// The body is not JSON at all: AWS's `SerializationException`.
+    Serialization(String),
+}
 
 impl From<AppError> for ControlError {
     fn from(e: AppError) -> Self {
-        Self(e)
+        Self::App(e)
     }
 }
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
-        let msg = self.0.to_string();
-        let (status, kind) = match &self.0 {
+        let e = match self {
+            ControlError::App(e) => e,
+            ControlError::Serialization(m) => return aws_error(StatusCode::BAD_REQUEST, "SerializationException", &m),
+        };
+        let msg = e.to_string();
+        let (status, kind) = match &e {
             AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "BadRequestException"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFoundException"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "ConflictException"),
@@ -76,13 +85,44 @@ fn status(code: StatusCode) -> Res {
     Ok(code.into_response())
 }
 
-/// Parses a JSON body; an empty body is the input's default.
+/// Parses a JSON body; an empty body is the input's default. Text that is
+/// not JSON is a `SerializationException`; JSON of the wrong shape is a
+/// `BadRequestException` naming the field (`throttle.rateLimit: expected a
+/// number…`), as one rule shared by every operation.
 fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ControlError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| ControlError(AppError::invalid("body", format!("The request body is not valid JSON for this operation: {e}"))))
+    parse_json(bytes)
+}
+
+/// The JSON rule behind [`body`], for any input type.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ControlError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize(&mut de);
+    if parsed.is_ok() {
+        // Anything but whitespace after the value is not JSON.
+        de.end()
+            .map_err(|e| ControlError::Serialization(format!("Could not parse the request body as JSON: {}.", without_position(&e))))?;
+    }
+    parsed.map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let text = without_position(&inner);
+        match inner.classify() {
+            serde_json::error::Category::Data if path != "." => {
+                ControlError::App(AppError::invalid(path.clone(), format!("{path}: {text}.")))
+            }
+            serde_json::error::Category::Data => ControlError::App(AppError::invalid("body", format!("The request body: {text}."))),
+            _ => ControlError::Serialization(format!("Could not parse the request body as JSON: {text}.")),
+        }
+    })
+}
+
+/// serde's text without its " at line 1 column 20": the field's name says more.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    text.rsplit_once(" at line ").map_or(text.as_str(), |(t, _)| t).to_string()
 }
 
 /// AWS lists: `{"item": [...], "position": ...}`.
@@ -368,6 +408,17 @@ async fn unknown_operation(req: Request) -> Response {
     )
 }
 
+/// Reads a request body up to [`MAX_BODY`]; a larger one is AWS's 413.
+async fn bounded_body(body: Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        aws_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BadRequestException",
+            "Request Too Long: the request body is larger than 10 MB (10485760 bytes).",
+        )
+    })
+}
+
 /// Authenticates a control-API request: a valid SigV4 signature, or a
 /// console session. Anything else is refused in AWS's words.
 async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
@@ -387,11 +438,11 @@ async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
                     "The security token included in the request is invalid. No access key with this id exists; create one in the console under Settings → Access keys.",
                 )
             }
-            Err(e) => return ControlError(crate::auth::internal(e)).into_response(),
+            Err(e) => return ControlError::App(crate::auth::internal(e)).into_response(),
         };
-        let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        let bytes = match bounded_body(body).await {
             Ok(b) => b,
-            Err(_) => return aws_error(StatusCode::PAYLOAD_TOO_LARGE, "BadRequestException", "Request body is larger than 10 MB."),
+            Err(res) => return res,
         };
         let signed = SignedRequest {
             method: parts.method.as_str(),
@@ -410,7 +461,11 @@ async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
 
     let token = cookie_value(&parts.headers, SESSION_COOKIE).map(str::to_string);
     if let Some(token) = token.filter(|t| !t.is_empty()) {
-        let req = Request::from_parts(parts, body);
+        let bytes = match bounded_body(body).await {
+            Ok(b) => b,
+            Err(res) => return res,
+        };
+        let req = Request::from_parts(parts, Body::from(bytes));
         if is_cross_site(&req) {
             return aws_error(StatusCode::FORBIDDEN, "AccessDeniedException", "Cross-site request refused.");
         }
@@ -421,7 +476,7 @@ async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
                 return next.run(req).await;
             }
             Ok(None) => {}
-            Err(e) => return ControlError(crate::auth::internal(e)).into_response(),
+            Err(e) => return ControlError::App(crate::auth::internal(e)).into_response(),
         }
     }
     aws_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -462,5 +517,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .nest("/apikeys", keys)
         .nest("/usageplans", plans)
         .layer(middleware::from_fn_with_state(console.clone(), control_auth))
+        // control_auth has read and bounded the body; the handlers' extractors must not cut it at axum's 2 MB default.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(console)
 }

@@ -48,9 +48,14 @@ impl Deploys {
     /// Snapshots the API's current configuration; with `stageName`, creates
     /// or repoints that stage to it.
     pub async fn create_deployment(&self, api_id: &str, input: CreateDeploymentInput) -> Result<Deployment, AppError> {
-        let description = input.description.unwrap_or_default();
-        if description.chars().count() > 1024 {
-            return Err(AppError::invalid("description", "description must be at most 1024 characters long."));
+        let description = rules::api_description(&input.description.unwrap_or_default())?;
+        if let Some(d) = &input.stage_description {
+            rules::api_description(d).map_err(|_| {
+                AppError::invalid(
+                    "stageDescription",
+                    "stageDescription must be at most 1024 characters, without control characters other than line breaks and tabs.",
+                )
+            })?;
         }
         let stage_name = input.stage_name.filter(|s| !s.is_empty()).map(|s| rules::stage_name(&s)).transpose()?;
         if let Some(v) = &input.variables {
@@ -123,17 +128,14 @@ impl Deploys {
             input.deployment_id.filter(|d| !d.is_empty()).ok_or_else(|| AppError::invalid("deploymentId", "deploymentId is required."))?;
         let vars = input.variables.unwrap_or_default();
         Self::check_variables(&vars)?;
+        let description = rules::api_description(input.description.as_deref().unwrap_or(""))?;
         self.deployment(api_id, &dep)
             .await
             .map_err(|_| AppError::invalid("deploymentId", format!("Deployment {dep} does not exist in this API.")))?;
         if self.store.list_stages(api_id).await.map_err(internal)?.len() >= MAX_STAGES_PER_API {
             return Err(AppError::invalid("stageName", format!("An API may have at most {MAX_STAGES_PER_API} stages.")));
         }
-        let stage = self
-            .store
-            .create_stage(api_id, &name, &dep, input.description.as_deref().unwrap_or(""), &vars)
-            .await
-            .map_err(stage_not_found(&name))?;
+        let stage = self.store.create_stage(api_id, &name, &dep, &description, &vars).await.map_err(stage_not_found(&name))?;
         self.reload(api_id).await?;
         Ok(stage)
     }
@@ -179,7 +181,7 @@ impl Deploys {
                         .map_err(|_| AppError::invalid("deploymentId", format!("Deployment {value} does not exist in this API.")))?;
                     stage.deployment_id = value;
                 }
-                "/description" => stage.description = (!value.is_empty()).then_some(value),
+                "/description" => stage.description = (!value.is_empty()).then(|| rules::api_description(&value)).transpose()?,
                 _ => {
                     let (key, field) = method_setting_path(path)?;
                     let setting = stage.method_settings.entry(key).or_insert_with(MethodSetting::default);

@@ -96,6 +96,7 @@ impl ServeOptions {
 /// A server whose listeners are bound and whose store is open, ready to run.
 pub struct Server {
     store: Store,
+    key: secrets::ServerKey,
     console_listener: TcpListener,
     gateway_listener: TcpListener,
     console_addr: SocketAddr,
@@ -118,7 +119,7 @@ pub enum ServeError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot set up the backend TLS client: {0}")]
     Tls(std::io::Error),
-    #[error("cannot read or create the server key file: {0}")]
+    #[error("cannot use the server key file: {0}")]
     Key(std::io::Error),
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
@@ -130,11 +131,13 @@ impl Server {
         // Checked first: a bad CA file is a configuration error to report before anything starts.
         let connector = gateway::proxy::upstream_connector(opts.backend_ca_file.as_deref()).map_err(ServeError::Tls)?;
         let store = Store::open(&opts.db).await?;
+        let key = server_key(&store, &opts.db).await.map_err(ServeError::Key)?;
         let bind = |addr: SocketAddr| async move { TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source }) };
         let console_listener = bind(opts.console_addr).await?;
         let gateway_listener = bind(opts.gateway_addr).await?;
         Ok(Self {
             store,
+            key,
             console_addr: console_listener.local_addr()?,
             gateway_addr: gateway_listener.local_addr()?,
             console_listener,
@@ -169,7 +172,15 @@ impl Server {
             database_path: self.store.path().display().to_string(),
             username: String::new(),
         };
-        let key = secrets::ServerKey::load_or_create(&secrets::key_path_for(self.store.path())).map_err(ServeError::Key)?;
+        let key = self.key;
+        match (&self.metrics_token, self.console_addr.ip().is_loopback()) {
+            (Some(_), _) => tracing::info!("GET /metrics requires the bearer token set with --metrics-token"),
+            (None, true) => tracing::info!("GET /metrics is open to this machine only (the console listens on loopback)"),
+            (None, false) => tracing::warn!(
+                "GET /metrics answers only callers on this machine (loopback) since no --metrics-token (APIGW_METRICS_TOKEN) is set; \
+                 set one to scrape it from elsewhere"
+            ),
+        }
         let pool = Arc::new(gateway::limits::BucketPool::default());
         let registry = gateway::registry::Registry::load(self.store.clone(), pool.clone()).await?;
         let access = gateway::access::Access::load(self.store.clone(), pool).await?;
@@ -206,7 +217,8 @@ impl Server {
         };
         tokio::spawn(purge_sessions_periodically(self.store.clone(), stop_rx.clone()));
 
-        let console_srv = axum::serve(self.console_listener, console_app).with_graceful_shutdown(stopped(stop_rx.clone()));
+        let console_srv = axum::serve(self.console_listener, console_app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stopped(stop_rx.clone()));
         let gateway_srv = gateway::serve(self.gateway_listener, gateway, stop_rx, self.pin_gateway_threads, self.max_connections);
         let (c, g) = tokio::join!(console_srv, gateway_srv);
         let _ = flush_stop.send(true);
@@ -271,6 +283,22 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing in-flight requests");
 }
 
+/// The key that seals access-key secrets, for the database at `db`. A
+/// missing key file is only recreated while no secret depends on it.
+async fn server_key(store: &Store, db: &std::path::Path) -> std::io::Result<secrets::ServerKey> {
+    let sealed = store.access_key_count().await.map_err(std::io::Error::other)?;
+    secrets::ServerKey::load_or_create(&secrets::key_path_for(db), sealed)
+}
+
+/// `apigw admin forget-access-keys`: deletes every access key, for when the
+/// key file that sealed their secrets is lost. Returns how many went.
+pub async fn admin_forget_access_keys(db: &std::path::Path) -> Result<u64, String> {
+    let store = Store::open(db).await.map_err(|e| e.to_string())?;
+    let result = store.delete_all_access_keys().await.map_err(|e| e.to_string());
+    store.close().await;
+    result
+}
+
 /// `apigw admin create-user`: adds a console user directly in the database.
 pub async fn admin_create_user(db: &std::path::Path, username: &str, password: &str) -> Result<(), String> {
     let store = Store::open(db).await.map_err(|e| e.to_string())?;
@@ -288,7 +316,7 @@ pub async fn admin_create_access_key(db: &std::path::Path, username: &str, descr
             store.user_by_name(username).await.map_err(|e| e.to_string())?.ok_or_else(|| {
                 format!("no console user named '{username}'; create one with `apigw admin create-user` or the setup page")
             })?;
-        let key = secrets::ServerKey::load_or_create(&secrets::key_path_for(db)).map_err(|e| format!("server key: {e}"))?;
+        let key = server_key(&store, db).await.map_err(|e| format!("server key: {e}"))?;
         access_keys::AccessKeys::new(store.clone(), key).create(user.id, description).await.map_err(|e| e.to_string())
     }
     .await;

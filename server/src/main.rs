@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use apigw_server::config::{AdminCommand, Cli, Command, ServeArgs};
-use apigw_server::{admin_create_access_key, admin_create_user, shutdown_signal, ServeOptions, Server};
+use apigw_server::{admin_create_access_key, admin_create_user, admin_forget_access_keys, shutdown_signal, ServeOptions, Server};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -39,6 +39,14 @@ fn main() -> ExitCode {
                 eprintln!("Access key for '{username}'. The secret is shown only now; store it safely.");
                 println!("AWS_ACCESS_KEY_ID={}", key.access_key_id);
                 println!("AWS_SECRET_ACCESS_KEY={}", key.secret_access_key);
+                Ok(())
+            }
+            Some(Command::Admin(AdminCommand::ForgetAccessKeys { yes })) => {
+                if !yes {
+                    return Err("this deletes every access key; run it again with --yes to confirm".into());
+                }
+                let n = admin_forget_access_keys(&cli.db).await?;
+                println!("Deleted {n} access key(s) from {}. Start apigw, then create new keys in the console or with `apigw admin create-access-key`.", cli.db.display());
                 Ok(())
             }
         }

@@ -24,22 +24,39 @@ impl std::fmt::Debug for ServerKey {
 
 impl ServerKey {
     /// Reads the key file, creating it (mode 0600) with a fresh key if absent.
-    pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
+    /// `sealed_secrets` is how many stored secrets were sealed with the key:
+    /// if there are any and the file is missing, a new key would make every
+    /// one of them unreadable, so this refuses and says how to recover.
+    pub fn load_or_create(path: &Path, sealed_secrets: i64) -> std::io::Result<Self> {
         let key_bytes = match std::fs::read_to_string(path) {
-            Ok(text) => hex::decode(text.trim()).ok().filter(|b| b.len() == 32).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
+            Ok(text) => {
+                crate::store::files::tighten(path)?;
+                hex::decode(text.trim()).ok().filter(|b| b.len() == 32).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "{} does not hold a 64-hex-digit key; restore the original file (secrets sealed with it cannot be read otherwise)",
+                            path.display()
+                        ),
+                    )
+                })?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && sealed_secrets > 0 => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
                     format!(
-                        "{} does not hold a 64-hex-digit key; restore the original file (secrets sealed with it cannot be read otherwise)",
+                        "the key file {} is missing, but the database holds {sealed_secrets} access key(s) whose secrets were sealed with it. \
+                         Restore the file from a backup (or point APIGW_KEY_FILE at it). If it is lost for good, those keys cannot be used again: \
+                         run `apigw admin forget-access-keys` to delete them, start apigw (it creates a new key file) and create new access keys",
                         path.display()
                     ),
-                )
-            })?,
+                ));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut b = [0u8; 32];
                 rand::rngs::OsRng.fill_bytes(&mut b);
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)?;
+                    crate::store::files::create_private_dir(dir)?;
                 }
                 write_private(path, &hex::encode(b))?;
                 tracing::info!(path = %path.display(), "created the server key that seals access-key secrets");
@@ -105,17 +122,21 @@ mod tests {
     fn seal_roundtrip_and_tamper() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k");
-        let k = ServerKey::load_or_create(&path).unwrap();
+        let k = ServerKey::load_or_create(&path, 0).unwrap();
         let sealed = k.seal("secret");
         assert!(!sealed.contains("secret"));
         assert_eq!(k.open(&sealed).as_deref(), Some("secret"));
-        let again = ServerKey::load_or_create(&path).unwrap();
+        let again = ServerKey::load_or_create(&path, 0).unwrap();
         assert_eq!(again.open(&sealed).as_deref(), Some("secret"), "same key after reload");
         let mut bad = sealed.clone().into_bytes();
         let last = bad.len() - 1;
         bad[last] = if bad[last] == b'0' { b'1' } else { b'0' };
         assert_eq!(k.open(std::str::from_utf8(&bad).unwrap()), None);
-        let other = ServerKey::load_or_create(&dir.path().join("k2")).unwrap();
+        let other = ServerKey::load_or_create(&dir.path().join("k2"), 0).unwrap();
         assert_eq!(other.open(&sealed), None);
+        // A missing file while sealed secrets exist is refused, not recreated.
+        let err = ServerKey::load_or_create(&dir.path().join("k3"), 2).unwrap_err().to_string();
+        assert!(err.contains("missing") && err.contains("2 access key(s)") && err.contains("forget-access-keys"), "{err}");
+        assert!(!dir.path().join("k3").exists());
     }
 }

@@ -1,5 +1,5 @@
 //! Console sign-in against the real server: one-time setup, login, wrong
-//! passwords, lockout, logout, and the session gate on pages and server functions.
+//! passwords, throttling by address, logout, and the session gate on pages and server functions.
 
 use apigw_tests::{TestServer, ADMIN_PASSWORD};
 use serde_json::Value;
@@ -158,30 +158,61 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
     assert_eq!(res.status(), 401);
 }
 
+/// A client whose connections come from `ip` (any 127.x.y.z is this machine
+/// on Linux), so tests can sign in from several addresses.
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(Some(ip.parse().unwrap()))
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
-async fn five_failures_lock_the_username_for_a_minute() {
+async fn failures_slow_the_failing_address_not_the_account() {
     let s = TestServer::start().await;
     s.setup_admin("admin").await;
-    let c = s.client();
+    let attacker = client_from("127.0.3.1");
     for i in 1..=4 {
-        let res = s.call(&c, "login", &[("username", "admin"), ("password", "wrong password!")]).await;
+        let res = s.call(&attacker, "login", &[("username", "admin"), ("password", "wrong password!")]).await;
         assert_eq!(res.status(), 403, "failure {i}");
     }
-    let res = s.call(&c, "login", &[("username", "admin"), ("password", "wrong password!")]).await;
-    assert_eq!(res.status(), 429, "the fifth failure locks");
+    let res = s.call(&attacker, "login", &[("username", "admin"), ("password", "wrong password!")]).await;
+    assert_eq!(res.status(), 429, "the fifth failure makes the address wait");
     let msg = error_json(res).await["Locked"].as_str().unwrap().to_string();
-    assert!(msg.contains("locked") && msg.contains("Try again in"), "{msg}");
+    assert!(msg.contains("from your address") && msg.contains("Try again in 30 seconds"), "{msg}");
 
-    // Even the right password is refused while locked.
-    let res = s.call(&c, "login", &[("username", "admin"), ("password", ADMIN_PASSWORD)]).await;
+    // Even the right password waits, from that address ...
+    let res = s.call(&attacker, "login", &[("username", "admin"), ("password", ADMIN_PASSWORD)]).await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().get("set-cookie").is_none());
-    let msg = error_json(res).await["Locked"].as_str().unwrap().to_string();
-    assert!(msg.contains("'admin'"), "{msg}");
 
-    // Another name is not affected.
-    let res = s.call(&c, "login", &[("username", "someone"), ("password", "wrong password!")]).await;
-    assert_eq!(res.status(), 403);
+    // ... while the real admin, at another address, signs in at once: the
+    // account was never locked. (Before: five failures locked 'admin' for everyone.)
+    let admin = client_from("127.0.3.2");
+    let res = s.call(&admin, "login", &[("username", "admin"), ("password", ADMIN_PASSWORD)]).await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn many_addresses_failing_one_user_cannot_keep_it_out() {
+    let s = TestServer::start().await;
+    s.setup_admin("admin").await;
+    // 20 addresses fail once each: none of them is over its own limit.
+    for i in 1..=20 {
+        let c = client_from(&format!("127.0.4.{i}"));
+        let res = s.call(&c, "login", &[("username", "admin"), ("password", "wrong password!")]).await;
+        assert!(res.status() == 403 || res.status() == 429, "attempt {i}: {}", res.status());
+    }
+    // An address among them now waits because of the username's failures (at most a minute) ...
+    let res = s.call(&client_from("127.0.4.3"), "login", &[("username", "admin"), ("password", ADMIN_PASSWORD)]).await;
+    assert_eq!(res.status(), 429);
+    let msg = error_json(res).await["Locked"].as_str().unwrap().to_string();
+    assert!(msg.contains("'admin' from several addresses"), "{msg}");
+    // ... but a clean address is not held up.
+    let res = s.call(&client_from("127.0.4.200"), "login", &[("username", "admin"), ("password", ADMIN_PASSWORD)]).await;
+    assert_eq!(res.status(), 200);
 }
 
 #[tokio::test]

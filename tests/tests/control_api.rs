@@ -120,7 +120,8 @@ async fn rest_api_validation_changes_nothing() {
     assert_eq!((status, kind.as_deref()), (400, Some("BadRequestException")));
     let res = a.c.post(s.url("/restapis")).body("{not json").send().await.unwrap();
     assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("not valid JSON"));
+    assert_eq!(res.headers()["x-amzn-errortype"], "SerializationException");
+    assert!(res.text().await.unwrap().contains("Could not parse the request body as JSON"));
     a.err(Method::GET, "/restapis?limit=0", None, 400, "BadRequestException", "limit").await;
     assert_eq!(a.ok(Method::GET, "/restapis", None, 200).await["item"], json!([]));
 

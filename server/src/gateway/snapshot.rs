@@ -334,7 +334,7 @@ fn compile_integration(i: &Integration, vars: &BTreeMap<String, String>) -> Comp
         .map(|r| {
             let (static_headers, copied_headers) = header_pairs(&r.response_parameters);
             ResponseMapping {
-                pattern: r.selection_pattern.as_deref().filter(|p| !p.is_empty()).and_then(|p| Regex::new(&format!("^(?:{p})$")).ok()),
+                pattern: r.selection_pattern.as_deref().filter(|p| !p.is_empty()).and_then(|p| selection_regex(p).ok()),
                 status: r.status_code.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK),
                 static_headers,
                 copied_headers,
@@ -436,6 +436,17 @@ pub fn compile(
         }
     }
     CompiledStage { api_id: api_id.into(), stage: stage.into(), deployment_id: deployment_id.into(), root }
+}
+
+/// An integration response's `selectionPattern` as the gateway matches it:
+/// the whole text must match, as AWS's Java regex `matches()` does. Also the
+/// save-time check, so a pattern that does not compile is refused when it
+/// is saved rather than ignored at run time. The compiled size is bounded so
+/// a hostile pattern cannot take the memory.
+pub fn selection_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    // Built alone first, so an error quotes the pattern as the user wrote it.
+    regex::RegexBuilder::new(pattern).size_limit(1 << 20).build()?;
+    regex::RegexBuilder::new(&format!("^(?:{pattern})$")).size_limit(1 << 20).build()
 }
 
 #[cfg(test)]

@@ -13,6 +13,19 @@ pub struct AccessKeyRow {
 }
 
 impl Store {
+    /// How many access keys exist: their secrets need the server key file.
+    #[tracing::instrument(skip_all)]
+    pub async fn access_key_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM access_keys").fetch_one(self.pool()).await?)
+    }
+
+    /// Deletes every access key (`apigw admin forget-access-keys`): the way
+    /// out when the key file that sealed their secrets is lost for good.
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_all_access_keys(&self) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM access_keys").execute(self.pool()).await?.rows_affected())
+    }
+
     #[tracing::instrument(skip_all)]
     pub async fn insert_access_key(&self, id: &str, user_id: i64, secret_sealed: &str, description: &str) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO access_keys (access_key_id, user_id, secret_sealed, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")

@@ -3,6 +3,7 @@
 
 pub mod access_keys;
 pub mod apis;
+pub mod files;
 pub mod plans;
 pub mod stages;
 pub mod users;
@@ -49,8 +50,9 @@ impl Store {
     /// brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+            files::create_private_dir(dir).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         }
+        files::prepare_database_file(path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
