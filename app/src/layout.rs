@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::auth::{whoami, Logout};
+use crate::auth::{whoami, Logout, Role};
 use crate::error::AppError;
 
 /// Sections: address, label, and an SVG path (24×24, stroked) for the icon.
@@ -15,6 +15,13 @@ const NAV: &[(&str, &str, &str)] = &[
     ("/usage-plans", "Usage plans", "M5 4h14v16H5zM8 9h8M8 13h8M8 17h5"),
     ("/dashboards", "Dashboards", "M4 20V10M10 20V4M16 20v-7M22 20H2"),
     ("/settings", "Settings", "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19 12l2-1-1-3-2 .3-1.3-1.3L17 5l-3-1-1 2h-2L10 4 7 5l.3 2L6 8.3 4 8l-1 3 2 1v0l-2 1 1 3 2-.3L7.3 17 7 19l3 1 1-2h2l1 2 3-1-.3-2 1.3-1.3 2 .3 1-3z"),
+];
+
+/// Sections about people: Account for everyone, Users and Audit log for admins.
+const ACCOUNT_NAV: &[(&str, &str, &str)] = &[
+    ("/account", "Account", "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0"),
+    ("/users", "Users", "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M17 11a3 3 0 1 0 0-6M22 21a6 6 0 0 0-5-6"),
+    ("/audit", "Audit log", "M6 3h9l4 4v14H6zM9 9h6M9 13h6M9 17h4"),
 ];
 
 #[component]
@@ -45,6 +52,26 @@ pub fn ConsoleLayout() -> impl IntoView {
                                 }
                             })
                             .collect_view()}
+                        <Transition fallback=|| ()>
+                            {move || user.get().and_then(Result::ok).map(|u| {
+                                let items: Vec<(&str, &str, &str)> = ACCOUNT_NAV
+                                    .iter()
+                                    .filter(|(href, _, _)| u.role == Role::Admin || *href == "/account")
+                                    .copied()
+                                    .collect();
+                                items
+                                    .into_iter()
+                                    .map(|(href, label, icon)| view! {
+                                        <li>
+                                            <A href=href attr:class="nav-link">
+                                                <svg class="nav-icon" viewBox="0 0 24 24" aria-hidden="true"><path d=icon /></svg>
+                                                {label}
+                                            </A>
+                                        </li>
+                                    })
+                                    .collect_view()
+                            })}
+                        </Transition>
                     </ul>
                 </nav>
                 <div class="sidebar-foot muted">"apigw " {env!("CARGO_PKG_VERSION")}</div>
@@ -61,6 +88,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                                             {u.username.chars().next().unwrap_or('?').to_uppercase().to_string()}
                                         </span>
                                         {u.username}
+                                        <span class="badge badge-off" id="current-role">{u.role.as_str()}</span>
                                     </span>
                                 }.into_any(),
                                 Err(AppError::Unauthorized) => view! {

@@ -8,10 +8,12 @@ pub mod error;
 pub mod layout;
 pub mod model;
 pub mod pages;
+pub mod roles;
 pub mod rules;
 /// The contract between server functions and the `server` crate.
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod users;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -31,6 +33,7 @@ use crate::pages::{
     stage_dashboard::StageDashboardPage,
     stage_logs::StageLogsPage,
     usage_plans::{UsagePlanPage, UsagePlansPage},
+    users::{AccountPage, AuditPage, UsersPage},
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -77,6 +80,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("usage-plans/:id") view=UsagePlanPage />
                     <Route path=path!("dashboards") view=DashboardsPage />
                     <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("audit") view=AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

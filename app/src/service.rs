@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
-use crate::auth::SessionUser;
+use crate::auth::{Role, SessionUser};
 use crate::error::AppError;
 use crate::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, Deployment, DryRunInput, LogFilter, LogPage, Method, MethodSettings, NewAccessKeyInfo,
     PatchOperation, Resource, RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TestInvokeInput, TestInvokeOutput,
     UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
 };
+use crate::users::{AuditFilter, AuditPage, SessionInfo, UserInfo};
 
 /// A session cookie value the server just issued, with how long it lives.
 #[derive(Clone)]
@@ -59,9 +60,11 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn update_stage(&self, api: &str, stage: &str, ops: Vec<PatchOperation>) -> Result<Stage, AppError>;
     async fn delete_stage(&self, api: &str, stage: &str) -> Result<(), AppError>;
 
-    async fn list_access_keys(&self) -> Result<Vec<AccessKeyInfo>, AppError>;
+    /// Admins see every access key; other users their own.
+    async fn list_access_keys(&self, user: &SessionUser) -> Result<Vec<AccessKeyInfo>, AppError>;
     async fn create_access_key(&self, user_id: i64, description: &str) -> Result<NewAccessKeyInfo, AppError>;
-    async fn delete_access_key(&self, id: &str) -> Result<(), AppError>;
+    /// Admins may delete any access key; other users their own.
+    async fn delete_access_key(&self, user: &SessionUser, id: &str) -> Result<(), AppError>;
 
     /// Every API key with the plans it belongs to, newest first.
     async fn list_api_keys(&self) -> Result<Vec<ApiKeyRow>, AppError>;
@@ -105,6 +108,17 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn test_invoke(&self, api: &str, resource: &str, verb: &str, input: TestInvokeInput) -> Result<TestInvokeOutput, AppError>;
     /// What a deployed stage would do with a request, without sending it.
     async fn stage_dry_run(&self, api: &str, stage: &str, input: DryRunInput) -> Result<StageTrace, AppError>;
+
+    async fn list_users(&self) -> Result<Vec<UserInfo>, AppError>;
+    async fn create_user(&self, username: &str, password: &str, role: Role) -> Result<UserInfo, AppError>;
+    async fn update_user(&self, id: i64, role: Role, disabled: bool) -> Result<(), AppError>;
+    async fn delete_user(&self, id: i64) -> Result<(), AppError>;
+    async fn reset_password(&self, id: i64, password: &str) -> Result<(), AppError>;
+    /// `token` is the caller's session cookie: that session stays, the others end.
+    async fn change_password(&self, user: &SessionUser, current: &str, password: &str, token: &str) -> Result<(), AppError>;
+    async fn my_sessions(&self, user: &SessionUser, token: &str) -> Result<Vec<SessionInfo>, AppError>;
+    async fn end_other_sessions(&self, user: &SessionUser, token: &str) -> Result<u64, AppError>;
+    async fn audit_log(&self, filter: AuditFilter) -> Result<AuditPage, AppError>;
 }
 
 /// The service, as provided by the server for this request.
@@ -167,16 +181,19 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
-/// Runs a console action for the signed-in user: checks the session, finds
+/// Runs a console action for the signed-in user: checks the session and
+/// that the user's role allows `endpoint` (the one table in `roles`), finds
 /// the service, and gives a failure its HTTP status. Every protected server
-/// function is one call to this.
-pub async fn authed<T, F, Fut>(f: F) -> Result<T, AppError>
+/// function is one call to this, whether the browser calls it or a page
+/// rendered on the server does.
+pub async fn authed<T, F, Fut>(endpoint: &'static str, f: F) -> Result<T, AppError>
 where
     F: FnOnce(Arc<dyn ConsoleService>, SessionUser) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
     let result = async {
         let user = require_user()?;
+        crate::roles::check(&user, endpoint)?;
         f(service()?, user).await
     }
     .await;

@@ -40,6 +40,16 @@ pub struct AccessKeys {
     touched: Mutex<HashMap<String, Instant>>,
 }
 
+/// What an access key id leads to.
+pub enum KeyLookup {
+    /// Its secret and the user it acts as.
+    Found(String, SessionUser),
+    /// It exists, but its user is disabled.
+    OwnerDisabled(String),
+    /// No such key (or its secret cannot be opened).
+    Unknown,
+}
+
 impl AccessKeys {
     pub fn new(store: Store, key: ServerKey) -> Self {
         Self { store, key, touched: Mutex::new(HashMap::new()) }
@@ -56,16 +66,20 @@ impl AccessKeys {
         Ok(NewAccessKey { access_key_id: id, secret_access_key: secret })
     }
 
-    /// The secret and owner of a key, if it exists and its secret can be opened.
-    pub async fn secret(&self, id: &str) -> Result<Option<(String, SessionUser)>, StoreError> {
-        let Some((sealed, user_id, username)) = self.store.access_key_secret(id).await? else {
-            return Ok(None);
+    /// The secret and owner of a key, if it exists and its secret can be
+    /// opened. A disabled owner's key is reported as such, not as unknown.
+    pub async fn secret(&self, id: &str) -> Result<KeyLookup, StoreError> {
+        let Some(owner) = self.store.access_key_secret(id).await? else {
+            return Ok(KeyLookup::Unknown);
         };
-        match self.key.open(&sealed) {
-            Some(secret) => Ok(Some((secret, SessionUser { id: user_id, username }))),
+        if owner.disabled {
+            return Ok(KeyLookup::OwnerDisabled(owner.username));
+        }
+        match self.key.open(&owner.secret_sealed) {
+            Some(secret) => Ok(KeyLookup::Found(secret, SessionUser { id: owner.user_id, username: owner.username, role: owner.role })),
             None => {
                 tracing::error!(access_key_id = %id, "cannot open this key's secret: the server key file differs from the one it was sealed with");
-                Ok(None)
+                Ok(KeyLookup::Unknown)
             }
         }
     }

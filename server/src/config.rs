@@ -131,6 +131,17 @@ pub enum AdminCommand {
         /// The new user's sign-in name.
         #[arg(long)]
         username: String,
+        /// admin (everything, manages users), editor (APIs, stages, keys,
+        /// plans) or viewer (read-only).
+        #[arg(long, default_value = "admin", value_parser = ["admin", "editor", "viewer"])]
+        role: String,
+    },
+    /// Set a user's password (from APIGW_ADMIN_PASSWORD, else a prompt) and
+    /// end their sessions. Takes effect at once on a running server.
+    ResetPassword {
+        /// The user whose password is set.
+        #[arg(long)]
+        username: String,
     },
     /// Create a control-API access key for a console user and print it as
     /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY lines (the secret is shown only now).

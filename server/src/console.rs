@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use apigw_app::auth::{SessionUser, SESSION_COOKIE};
+use apigw_app::auth::{Role, SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateUsagePlanKeyInput,
@@ -15,6 +15,7 @@ use apigw_app::model::{
 use apigw_app::pages::settings::ServerInfo;
 pub use apigw_app::service::cookie_value;
 use apigw_app::service::{ConsoleService, NewSession};
+use apigw_app::users::{AuditFilter, AuditPage, SessionInfo, UserInfo};
 use apigw_app::{shell, App};
 use axum::extract::{Request, State};
 use axum::http::{header, Method as HttpMethod, StatusCode};
@@ -107,10 +108,10 @@ impl ConsoleService for Console {
         if self.has_admin().await? {
             return Err(AppError::Forbidden("An administrator already exists. Setup can only be done once; sign in instead.".into()));
         }
-        let id = self.auth.create_user(username, password, true).await?;
+        let id = self.auth.create_user(username, password, Role::Admin, true).await?;
         self.has_admin.store(true, Ordering::Release);
         tracing::info!(username, "first administrator created");
-        self.auth.open_session(id).await
+        self.auth.open_session(id, None).await
     }
 
     async fn login(&self, username: &str, password: &str, source: Option<std::net::IpAddr>) -> Result<NewSession, AppError> {
@@ -210,12 +211,13 @@ impl ConsoleService for Console {
         self.apis.save_method(api, resource, verb, settings).await
     }
 
-    async fn list_access_keys(&self) -> Result<Vec<AccessKeyInfo>, AppError> {
+    async fn list_access_keys(&self, user: &SessionUser) -> Result<Vec<AccessKeyInfo>, AppError> {
         Ok(self
             .access_keys
             .list()
             .await?
             .into_iter()
+            .filter(|k| user.role == Role::Admin || k.username.eq_ignore_ascii_case(&user.username))
             .map(|k| AccessKeyInfo {
                 access_key_id: k.access_key_id,
                 username: k.username,
@@ -231,7 +233,18 @@ impl ConsoleService for Console {
         Ok(NewAccessKeyInfo { access_key_id: k.access_key_id, secret_access_key: k.secret_access_key })
     }
 
-    async fn delete_access_key(&self, id: &str) -> Result<(), AppError> {
+    async fn delete_access_key(&self, user: &SessionUser, id: &str) -> Result<(), AppError> {
+        if user.role != Role::Admin {
+            let own = self
+                .access_keys
+                .list()
+                .await?
+                .into_iter()
+                .any(|k| k.access_key_id == id && k.username.eq_ignore_ascii_case(&user.username));
+            if !own {
+                return Err(AppError::NotFound(format!("You have no access key {id}; only admins manage other users' keys.")));
+            }
+        }
         self.access_keys.delete(id).await
     }
 
@@ -343,6 +356,68 @@ impl ConsoleService for Console {
         crate::testinvoke::dry_run(&self.deploys, &self.gateway, api, stage, input).await
     }
 
+    async fn list_users(&self) -> Result<Vec<UserInfo>, AppError> {
+        Ok(self.store.list_users().await.map_err(internal)?.into_iter().map(user_info).collect())
+    }
+
+    async fn create_user(&self, username: &str, password: &str, role: Role) -> Result<UserInfo, AppError> {
+        let id = self.auth.create_user(username, password, role, false).await?;
+        self.has_admin.store(true, Ordering::Release);
+        let users = self.store.list_users().await.map_err(internal)?;
+        users.into_iter().find(|u| u.id == id).map(user_info).ok_or_else(|| AppError::Internal("the new user vanished".into()))
+    }
+
+    async fn update_user(&self, id: i64, role: Role, disabled: bool) -> Result<(), AppError> {
+        self.store.update_user(id, role, disabled).await.map_err(user_error)
+    }
+
+    async fn delete_user(&self, id: i64) -> Result<(), AppError> {
+        self.store.delete_user(id).await.map_err(user_error)
+    }
+
+    async fn reset_password(&self, id: i64, password: &str) -> Result<(), AppError> {
+        self.auth.set_password(id, password, None).await
+    }
+
+    async fn change_password(&self, user: &SessionUser, current: &str, password: &str, token: &str) -> Result<(), AppError> {
+        self.auth.check_current_password(user.id, current, apigw_app::service::client_addr()).await?;
+        if current == password {
+            return Err(AppError::invalid("password", "The new password must differ from the current one."));
+        }
+        self.auth.set_password(user.id, password, Some(token)).await
+    }
+
+    async fn my_sessions(&self, user: &SessionUser, token: &str) -> Result<Vec<SessionInfo>, AppError> {
+        let current = crate::auth::token_hash(token);
+        Ok(self
+            .store
+            .sessions_of(user.id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|s| SessionInfo {
+                id: s.token_hash[..12].to_string(),
+                current: s.token_hash == current,
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+                source: s.source,
+            })
+            .collect())
+    }
+
+    async fn end_other_sessions(&self, user: &SessionUser, token: &str) -> Result<u64, AppError> {
+        self.store.end_sessions(user.id, Some(&crate::auth::token_hash(token))).await.map_err(internal)
+    }
+
+    async fn audit_log(&self, filter: AuditFilter) -> Result<AuditPage, AppError> {
+        if let Some(l) = filter.limit {
+            if !(1..=500).contains(&l) {
+                return Err(AppError::invalid("limit", "limit must be from 1 to 500."));
+            }
+        }
+        self.store.list_audit(&filter).await.map_err(internal)
+    }
+
     async fn stage_choices(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError> {
         let mut out = Vec::new();
         for api in self.list_apis().await? {
@@ -414,15 +489,72 @@ async fn session_gate(State(console): State<Arc<Console>>, mut req: Request, nex
         return Redirect::to(if user.is_some() { "/apis" } else { "/login" }).into_response();
     }
 
-    match user {
+    let endpoint = path.strip_prefix("/api/").unwrap_or("");
+    // Every server function checks the caller's role itself (`service::authed`),
+    // which also covers pages rendered here, which call them directly. A call
+    // from outside is checked here first too, with the same rule, so a refused
+    // caller's arguments are never even decoded.
+    match &user {
         Some(u) => {
-            req.extensions_mut().insert::<SessionUser>(u);
+            if is_fn && !crate::roles::PUBLIC_FNS.contains(&endpoint) {
+                if let Err(e) = crate::roles::check(u, endpoint) {
+                    if crate::roles::server_fn_changes(endpoint) {
+                        // A refused attempt at a change is worth knowing about (its arguments are not read).
+                        let source = req.extensions().get::<apigw_app::service::ClientAddr>().map(|a| a.0.to_string()).unwrap_or_default();
+                        crate::audit::record(&console.store, crate::audit::Actor::User(u), &source, "console", endpoint, "", 403).await;
+                    }
+                    let body = serde_json::to_string(&e).unwrap_or_default();
+                    return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+                }
+            }
+            req.extensions_mut().insert::<SessionUser>(u.clone());
         }
         None if is_public(&path) => {}
         None if is_fn => return unauthorized_fn(),
         None => return Redirect::to("/login").into_response(),
     }
-    next.run(req).await
+    let audited = is_fn && (endpoint == "setup" || (user.is_some() && crate::roles::server_fn_changes(endpoint)));
+    if !audited {
+        return next.run(req).await;
+    }
+    // A change: run it, then write who did what (the arguments in words) to the audit log.
+    let source = req.extensions().get::<apigw_app::service::ClientAddr>().map(|a| a.0.to_string()).unwrap_or_default();
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FN_BODY).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body larger than 10 MB").into_response();
+    };
+    let target = crate::audit::summarize_body(&bytes);
+    let res = next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+    // Setup has no session yet: it acts as the user it creates.
+    let setup_name = target.split(", ").find_map(|kv| kv.strip_prefix("username=")).unwrap_or("").to_string();
+    let actor = match &user {
+        Some(u) => crate::audit::Actor::User(u),
+        None => crate::audit::Actor::Named(&setup_name),
+    };
+    if endpoint != "setup" || res.status().is_success() {
+        crate::audit::record(&console.store, actor, &source, "console", endpoint, &target, res.status().as_u16()).await;
+    }
+    res
+}
+
+fn user_info(u: crate::store::users::UserListing) -> UserInfo {
+    UserInfo {
+        id: u.id,
+        username: u.username,
+        role: u.role,
+        disabled: u.disabled,
+        created_at: u.created_at,
+        sessions: u.sessions,
+        access_keys: u.access_keys,
+    }
+}
+
+fn user_error(e: crate::store::StoreError) -> AppError {
+    match e {
+        crate::store::StoreError::NotFound => AppError::NotFound("No such user.".into()),
+        crate::store::StoreError::Conflict(m) => AppError::Conflict(m),
+        other => internal(other),
+    }
 }
 
 fn internal_response(e: impl std::fmt::Display) -> Response {

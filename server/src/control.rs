@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::access_keys::KeyLookup;
 use crate::console::{cookie_value, is_cross_site, Console};
 use crate::sigv4::{self, SignedRequest};
 
@@ -419,19 +420,28 @@ async fn bounded_body(body: Body) -> Result<Bytes, Response> {
     })
 }
 
-/// Authenticates a control-API request: a valid SigV4 signature, or a
-/// console session. Anything else is refused in AWS's words.
+/// Authenticates a control-API request (a valid SigV4 signature, or a
+/// console session), checks that the user's role allows it, runs it, and
+/// writes a change to the audit log. Anything refused is answered in AWS's words.
 async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    if let Some(authz) = parts.headers.get(header::AUTHORIZATION) {
-        let authz = authz.to_str().unwrap_or("").to_string();
+    let via_key = parts.headers.contains_key(header::AUTHORIZATION);
+    let (user, bytes) = if via_key {
+        let authz = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let cred = match sigv4::parse_authorization(&authz) {
             Ok(cred) => cred,
             Err(e) => return aws_error(StatusCode::FORBIDDEN, e.aws_type(), &e.message()),
         };
         let (secret, user) = match c.access_keys.secret(&cred.access_key_id).await {
-            Ok(Some(found)) => found,
-            Ok(None) => {
+            Ok(KeyLookup::Found(secret, user)) => (secret, user),
+            Ok(KeyLookup::OwnerDisabled(name)) => {
+                return aws_error(
+                    StatusCode::FORBIDDEN,
+                    "UnrecognizedClientException",
+                    &format!("The security token included in the request is invalid: its user '{name}' is disabled."),
+                )
+            }
+            Ok(KeyLookup::Unknown) => {
                 return aws_error(
                     StatusCode::FORBIDDEN,
                     "UnrecognizedClientException",
@@ -455,31 +465,51 @@ async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
             return aws_error(StatusCode::FORBIDDEN, e.aws_type(), &e.message());
         }
         c.access_keys.touch(&cred.access_key_id).await;
-        parts.extensions.insert::<SessionUser>(user);
-        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    }
-
-    let token = cookie_value(&parts.headers, SESSION_COOKIE).map(str::to_string);
-    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        (user, bytes)
+    } else {
+        let token = cookie_value(&parts.headers, SESSION_COOKIE).map(str::to_string).filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            return aws_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token");
+        };
         let bytes = match bounded_body(body).await {
             Ok(b) => b,
             Err(res) => return res,
         };
-        let req = Request::from_parts(parts, Body::from(bytes));
+        let req = Request::from_parts(parts, Body::empty());
         if is_cross_site(&req) {
             return aws_error(StatusCode::FORBIDDEN, "AccessDeniedException", "Cross-site request refused.");
         }
+        parts = req.into_parts().0;
         match c.auth.session_user(&token).await {
-            Ok(Some(user)) => {
-                let mut req = req;
-                req.extensions_mut().insert(user);
-                return next.run(req).await;
-            }
-            Ok(None) => {}
+            Ok(Some(user)) => (user, bytes),
+            Ok(None) => return aws_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token"),
             Err(e) => return ControlError::App(crate::auth::internal(e)).into_response(),
         }
+    };
+
+    let need = crate::roles::control_api(&parts.method);
+    // The path as the client sent it: the router has not stripped the nest prefix yet at this layer.
+    let op = format!("{} {}", parts.method, parts.uri.path());
+    if !user.role.allows(need) {
+        return aws_error(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            &format!(
+                "User: {} (role {}) is not authorized to perform: {op}. It needs the {need} role; ask an admin.",
+                user.username, user.role
+            ),
+        );
     }
-    aws_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
+    let audited = crate::roles::control_api_changes(&parts.method, parts.uri.path());
+    let source =
+        parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+    let target = if audited { crate::audit::summarize_body(&bytes) } else { String::new() };
+    parts.extensions.insert::<SessionUser>(user.clone());
+    let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    if audited {
+        crate::audit::record(&c.store, crate::audit::Actor::User(&user), &source, "control-api", &op, &target, res.status().as_u16()).await;
+    }
+    res
 }
 
 /// The control API's routes, behind SigV4-or-session authentication.

@@ -12,7 +12,9 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 pub mod access_keys;
 /// API configuration rules: one implementation for console and control API.
 pub mod apis;
-/// Console sign-in: passwords, lockout, sessions.
+/// The audit log: who changed what, from where.
+pub mod audit;
+/// Console sign-in: passwords, throttling, sessions.
 pub mod auth;
 /// Flags and environment variables.
 pub mod config;
@@ -30,6 +32,8 @@ pub mod gateway;
 pub mod metrics;
 /// API keys and usage plans.
 pub mod plans;
+/// Which role each server function and control-API request needs.
+pub mod roles;
 /// Sealing of secrets at rest with the server key.
 pub mod secrets;
 /// AWS Signature V4 verification.
@@ -40,6 +44,9 @@ pub mod store;
 pub mod testinvoke;
 
 use std::future::Future;
+
+/// A console user's role, for callers of the admin functions.
+pub use apigw_app::auth::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -300,12 +307,38 @@ pub async fn admin_forget_access_keys(db: &std::path::Path) -> Result<u64, Strin
 }
 
 /// `apigw admin create-user`: adds a console user directly in the database.
-pub async fn admin_create_user(db: &std::path::Path, username: &str, password: &str) -> Result<(), String> {
+/// A running server sees it at once (users and roles are read per request).
+pub async fn admin_create_user(db: &std::path::Path, username: &str, password: &str, role: Role) -> Result<(), String> {
     let store = Store::open(db).await.map_err(|e| e.to_string())?;
     let auth = auth::Auth::new(store.clone());
-    let result = auth.create_user(username, password, false).await.map_err(|e| e.to_string());
+    let result = auth.create_user(username, password, role, false).await.map_err(|e| e.to_string());
+    if result.is_ok() {
+        let target = format!("username={username}, role={role}");
+        audit::record(&store, audit::Actor::Named(&cli_actor()), "cli", "cli", "user_create", &target, 200).await;
+    }
     store.close().await;
     result.map(|_| ())
+}
+
+/// `apigw admin reset-password`: sets a user's password and ends their sessions.
+pub async fn admin_reset_password(db: &std::path::Path, username: &str, password: &str) -> Result<(), String> {
+    let store = Store::open(db).await.map_err(|e| e.to_string())?;
+    let result = async {
+        let user =
+            store.user_by_name(username).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no console user named '{username}'"))?;
+        auth::Auth::new(store.clone()).set_password(user.id, password, None).await.map_err(|e| e.to_string())?;
+        audit::record(&store, audit::Actor::Named(&cli_actor()), "cli", "cli", "user_reset_password", &format!("username={username}"), 200)
+            .await;
+        Ok(())
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+/// Who ran a command-line change, for the audit log: the operating-system user.
+fn cli_actor() -> String {
+    format!("{} (command line)", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
 
 /// `apigw admin create-access-key`: makes a control-API key for an existing user.

@@ -4,7 +4,9 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use apigw_server::config::{AdminCommand, Cli, Command, ServeArgs};
-use apigw_server::{admin_create_access_key, admin_create_user, admin_forget_access_keys, shutdown_signal, ServeOptions, Server};
+use apigw_server::{
+    admin_create_access_key, admin_create_user, admin_forget_access_keys, admin_reset_password, shutdown_signal, ServeOptions, Server,
+};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -28,10 +30,17 @@ fn main() -> ExitCode {
         match cli.command {
             None => Err("no command".to_string()),
             Some(Command::Serve(args)) => serve(&cli.db, args).await,
-            Some(Command::Admin(AdminCommand::CreateUser { username })) => {
+            Some(Command::Admin(AdminCommand::CreateUser { username, role })) => {
+                let role = apigw_app::auth::Role::parse(&role).map_err(|e| e.to_string())?;
                 let password = read_password()?;
-                admin_create_user(&cli.db, &username, &password).await?;
-                println!("Created console user '{username}' in {}", cli.db.display());
+                admin_create_user(&cli.db, &username, &password, role).await?;
+                println!("Created console user '{username}' ({role}) in {}", cli.db.display());
+                Ok(())
+            }
+            Some(Command::Admin(AdminCommand::ResetPassword { username })) => {
+                let password = read_password()?;
+                admin_reset_password(&cli.db, &username, &password).await?;
+                println!("Set a new password for '{username}' and ended their sessions.");
                 Ok(())
             }
             Some(Command::Admin(AdminCommand::CreateAccessKey { username, description })) => {

@@ -285,10 +285,10 @@ async fn settings_shows_this_servers_addresses() {
 async fn admin_cli_user_can_sign_in() {
     let s = TestServer::start().await;
     s.setup_admin("admin").await;
-    apigw_server::admin_create_user(&s.db, "ops", "another long password").await.unwrap();
-    let err = apigw_server::admin_create_user(&s.db, "ops", "another long password").await.unwrap_err();
+    apigw_server::admin_create_user(&s.db, "ops", "another long password", apigw_server::Role::Admin).await.unwrap();
+    let err = apigw_server::admin_create_user(&s.db, "ops", "another long password", apigw_server::Role::Admin).await.unwrap_err();
     assert!(err.contains("already exists"), "{err}");
-    let err = apigw_server::admin_create_user(&s.db, "ops2", "short").await.unwrap_err();
+    let err = apigw_server::admin_create_user(&s.db, "ops2", "short", apigw_server::Role::Admin).await.unwrap_err();
     assert!(err.contains("at least 12"), "{err}");
     let c = s.client();
     let res = s.call(&c, "login", &[("username", "ops"), ("password", "another long password")]).await;

@@ -297,7 +297,7 @@ async fn a_user_created_from_the_cli_while_running_is_seen_at_once() {
     let c = s.client();
     let res = c.get(s.url("/apis")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/setup");
-    apigw_server::admin_create_user(&s.db, "ops", "another long password").await.unwrap();
+    apigw_server::admin_create_user(&s.db, "ops", "another long password", apigw_server::Role::Admin).await.unwrap();
     let res = c.get(s.url("/apis")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/login", "setup is closed once a user exists");
     let res = c.get(s.url("/setup")).send().await.unwrap();

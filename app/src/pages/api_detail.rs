@@ -15,37 +15,37 @@ use leptos::server_fn::codec::Json;
 
 #[server(prefix = "/api", endpoint = "api_tree")]
 pub async fn get_api_tree(id: String) -> Result<ApiTree, AppError> {
-    crate::service::authed(move |s, _| async move { s.api_tree(&id).await }).await
+    crate::service::authed("api_tree", move |s, _| async move { s.api_tree(&id).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "resource_create")]
 pub async fn create_resource(api: String, parent: String, path_part: String) -> Result<ApiResource, AppError> {
-    crate::service::authed(move |s, _| async move { s.create_resource(&api, &parent, &path_part).await }).await
+    crate::service::authed("resource_create", move |s, _| async move { s.create_resource(&api, &parent, &path_part).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "resource_delete")]
 pub async fn delete_resource(api: String, resource: String) -> Result<(), AppError> {
-    crate::service::authed(move |s, _| async move { s.delete_resource(&api, &resource).await }).await
+    crate::service::authed("resource_delete", move |s, _| async move { s.delete_resource(&api, &resource).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "method_create")]
 pub async fn create_method(api: String, resource: String, verb: String) -> Result<Method, AppError> {
-    crate::service::authed(move |s, _| async move { s.create_method(&api, &resource, &verb).await }).await
+    crate::service::authed("method_create", move |s, _| async move { s.create_method(&api, &resource, &verb).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "method_delete")]
 pub async fn delete_method(api: String, resource: String, verb: String) -> Result<(), AppError> {
-    crate::service::authed(move |s, _| async move { s.delete_method(&api, &resource, &verb).await }).await
+    crate::service::authed("method_delete", move |s, _| async move { s.delete_method(&api, &resource, &verb).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "deploy")]
 pub async fn deploy_api(api: String, stage: String, description: String) -> Result<crate::model::Deployment, AppError> {
-    crate::service::authed(move |s, _| async move { s.deploy(&api, &stage, &description).await }).await
+    crate::service::authed("deploy", move |s, _| async move { s.deploy(&api, &stage, &description).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "method_save", input = Json)]
 pub async fn save_method(api: String, resource: String, verb: String, settings: MethodSettings) -> Result<Method, AppError> {
-    crate::service::authed(move |s, _| async move { s.save_method(&api, &resource, &verb, settings).await }).await
+    crate::service::authed("method_save", move |s, _| async move { s.save_method(&api, &resource, &verb, settings).await }).await
 }
 
 /// What the page is looking at, from the query string.

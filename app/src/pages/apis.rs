@@ -11,17 +11,17 @@ use crate::rules;
 
 #[server(prefix = "/api", endpoint = "apis_list")]
 pub async fn list_apis() -> Result<Vec<RestApi>, AppError> {
-    crate::service::authed(move |s, _| async move { s.list_apis().await }).await
+    crate::service::authed("apis_list", move |s, _| async move { s.list_apis().await }).await
 }
 
 #[server(prefix = "/api", endpoint = "apis_create")]
 pub async fn create_api(name: String, description: String) -> Result<RestApi, AppError> {
-    crate::service::authed(move |s, _| async move { s.create_api(&name, &description).await }).await
+    crate::service::authed("apis_create", move |s, _| async move { s.create_api(&name, &description).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "apis_delete")]
 pub async fn delete_api(id: String) -> Result<(), AppError> {
-    crate::service::authed(move |s, _| async move { s.delete_api(&id).await }).await
+    crate::service::authed("apis_delete", move |s, _| async move { s.delete_api(&id).await }).await
 }
 
 #[component]

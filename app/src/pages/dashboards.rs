@@ -13,7 +13,7 @@ use crate::pages::metrics_ui::{clock_now, fmt_count, fmt_ms, fmt_pct, rate_level
 
 #[server(prefix = "/api", endpoint = "dashboards_overview")]
 pub async fn get_dashboards_overview(dark: bool) -> Result<Vec<StageOverview>, AppError> {
-    crate::service::authed(move |s, _| async move { s.dashboards_overview(dark).await }).await
+    crate::service::authed("dashboards_overview", move |s, _| async move { s.dashboards_overview(dark).await }).await
 }
 
 #[derive(Clone)]

@@ -11,22 +11,22 @@ use crate::rules;
 
 #[server(prefix = "/api", endpoint = "api_keys_list")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyRow>, AppError> {
-    crate::service::authed(move |s, _| async move { s.list_api_keys().await }).await
+    crate::service::authed("api_keys_list", move |s, _| async move { s.list_api_keys().await }).await
 }
 
 #[server(prefix = "/api", endpoint = "api_keys_create")]
 pub async fn create_api_key(name: String, description: String, value: String) -> Result<ApiKey, AppError> {
-    crate::service::authed(move |s, _| async move { s.create_api_key(&name, &description, &value).await }).await
+    crate::service::authed("api_keys_create", move |s, _| async move { s.create_api_key(&name, &description, &value).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "api_key_enable")]
 pub async fn set_api_key_enabled(id: String, enabled: bool) -> Result<ApiKey, AppError> {
-    crate::service::authed(move |s, _| async move { s.set_api_key_enabled(&id, enabled).await }).await
+    crate::service::authed("api_key_enable", move |s, _| async move { s.set_api_key_enabled(&id, enabled).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "api_key_delete")]
 pub async fn delete_api_key(id: String) -> Result<(), AppError> {
-    crate::service::authed(move |s, _| async move { s.delete_api_key(&id).await }).await
+    crate::service::authed("api_key_delete", move |s, _| async move { s.delete_api_key(&id).await }).await
 }
 
 #[component]

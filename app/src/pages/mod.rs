@@ -12,3 +12,4 @@ pub mod stage_dashboard;
 pub mod stage_logs;
 pub mod test_panel;
 pub mod usage_plans;
+pub mod users;

@@ -19,7 +19,7 @@ pub struct ServerInfo {
 
 #[server(prefix = "/api", endpoint = "server_info")]
 pub async fn get_server_info() -> Result<ServerInfo, AppError> {
-    crate::service::authed(move |s, user| async move {
+    crate::service::authed("server_info", move |s, user| async move {
         let mut info = s.server_info().await?;
         info.username = user.username;
         Ok(info)
@@ -29,17 +29,17 @@ pub async fn get_server_info() -> Result<ServerInfo, AppError> {
 
 #[server(prefix = "/api", endpoint = "access_keys_list")]
 pub async fn list_access_keys() -> Result<Vec<AccessKeyInfo>, AppError> {
-    crate::service::authed(move |s, _| async move { s.list_access_keys().await }).await
+    crate::service::authed("access_keys_list", move |s, user| async move { s.list_access_keys(&user).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "access_keys_create")]
 pub async fn create_access_key(description: String) -> Result<NewAccessKeyInfo, AppError> {
-    crate::service::authed(move |s, user| async move { s.create_access_key(user.id, &description).await }).await
+    crate::service::authed("access_keys_create", move |s, user| async move { s.create_access_key(user.id, &description).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "access_keys_delete")]
 pub async fn delete_access_key(id: String) -> Result<(), AppError> {
-    crate::service::authed(move |s, _| async move { s.delete_access_key(&id).await }).await
+    crate::service::authed("access_keys_delete", move |s, user| async move { s.delete_access_key(&user, &id).await }).await
 }
 
 #[component]
@@ -65,6 +65,7 @@ pub fn SettingsPage() -> impl IntoView {
                         <dl class="facts">
                             <dt>"Signed in as"</dt><dd id="settings-username">{i.username}</dd>
                         </dl>
+                        <p><a href="/account">"Change your password or sign out other sessions →"</a></p>
                     </section>
                 }.into_any(),
                 Err(e) => view! { <div class="card error-card">{e.to_string()}</div> }.into_any(),

@@ -13,17 +13,17 @@ use crate::rules;
 
 #[server(prefix = "/api", endpoint = "stage_detail")]
 pub async fn get_stage_detail(api: String, stage: String) -> Result<StageDetail, AppError> {
-    crate::service::authed(move |s, _| async move { s.stage_detail(&api, &stage).await }).await
+    crate::service::authed("stage_detail", move |s, _| async move { s.stage_detail(&api, &stage).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "stage_update", input = Json)]
 pub async fn update_stage(api: String, stage: String, ops: Vec<PatchOperation>) -> Result<Stage, AppError> {
-    crate::service::authed(move |s, _| async move { s.update_stage(&api, &stage, ops).await }).await
+    crate::service::authed("stage_update", move |s, _| async move { s.update_stage(&api, &stage, ops).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "stage_delete")]
 pub async fn delete_stage(api: String, stage: String) -> Result<(), AppError> {
-    crate::service::authed(move |s, _| async move { s.delete_stage(&api, &stage).await }).await
+    crate::service::authed("stage_delete", move |s, _| async move { s.delete_stage(&api, &stage).await }).await
 }
 #[allow(unused_imports)]
 use leptos::server_fn::codec::Json;

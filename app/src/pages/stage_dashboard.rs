@@ -29,7 +29,10 @@ pub async fn get_stage_dashboard(
     tz_offset_min: i32,
     dark: bool,
 ) -> Result<StageDashboard, AppError> {
-    crate::service::authed(move |s, _| async move { s.stage_dashboard(&api, &stage, &range, only, tz_offset_min, dark).await }).await
+    crate::service::authed("stage_dashboard", move |s, _| async move {
+        s.stage_dashboard(&api, &stage, &range, only, tz_offset_min, dark).await
+    })
+    .await
 }
 
 /// The range a dashboard opens with.

@@ -19,7 +19,7 @@ use leptos::server_fn::codec::Json;
 
 #[server(prefix = "/api", endpoint = "stage_access_log", input = Json)]
 pub async fn get_access_log(api: String, stage: String, filter: LogFilter) -> Result<LogPage, AppError> {
-    crate::service::authed(move |s, _| async move { s.access_log(&api, &stage, filter).await }).await
+    crate::service::authed("stage_access_log", move |s, _| async move { s.access_log(&api, &stage, filter).await }).await
 }
 
 /// How long the text filters wait for typing to pause.

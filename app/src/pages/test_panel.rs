@@ -15,12 +15,12 @@ use leptos::server_fn::codec::Json;
 
 #[server(prefix = "/api", endpoint = "test_invoke", input = Json)]
 pub async fn test_invoke(api: String, resource: String, verb: String, input: TestInvokeInput) -> Result<TestInvokeOutput, AppError> {
-    crate::service::authed(move |s, _| async move { s.test_invoke(&api, &resource, &verb, input).await }).await
+    crate::service::authed("test_invoke", move |s, _| async move { s.test_invoke(&api, &resource, &verb, input).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "stage_dry_run", input = Json)]
 pub async fn stage_dry_run(api: String, stage: String, input: DryRunInput) -> Result<StageTrace, AppError> {
-    crate::service::authed(move |s, _| async move { s.stage_dry_run(&api, &stage, input).await }).await
+    crate::service::authed("stage_dry_run", move |s, _| async move { s.stage_dry_run(&api, &stage, input).await }).await
 }
 
 /// How much of a response body the page shows; more would make the browser crawl.

@@ -23,42 +23,42 @@ type DeployedStages = Vec<(String, String, Vec<String>)>;
 
 #[server(prefix = "/api", endpoint = "usage_plans_list")]
 pub async fn list_usage_plans() -> Result<Vec<UsagePlan>, AppError> {
-    crate::service::authed(move |s, _| async move { s.list_usage_plans().await }).await
+    crate::service::authed("usage_plans_list", move |s, _| async move { s.list_usage_plans().await }).await
 }
 
 #[server(prefix = "/api", endpoint = "usage_plan_detail")]
 pub async fn get_usage_plan_detail(id: String) -> Result<UsagePlanDetail, AppError> {
-    crate::service::authed(move |s, _| async move { s.usage_plan_detail(&id).await }).await
+    crate::service::authed("usage_plan_detail", move |s, _| async move { s.usage_plan_detail(&id).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "usage_plan_create", input = Json)]
 pub async fn create_usage_plan(input: UsagePlanInput) -> Result<UsagePlan, AppError> {
-    crate::service::authed(move |s, _| async move { s.create_usage_plan(input).await }).await
+    crate::service::authed("usage_plan_create", move |s, _| async move { s.create_usage_plan(input).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "usage_plan_save", input = Json)]
 pub async fn save_usage_plan(id: String, input: UsagePlanInput) -> Result<UsagePlan, AppError> {
-    crate::service::authed(move |s, _| async move { s.save_usage_plan(&id, input).await }).await
+    crate::service::authed("usage_plan_save", move |s, _| async move { s.save_usage_plan(&id, input).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "usage_plan_delete")]
 pub async fn delete_usage_plan(id: String) -> Result<(), AppError> {
-    crate::service::authed(move |s, _| async move { s.delete_usage_plan(&id).await }).await
+    crate::service::authed("usage_plan_delete", move |s, _| async move { s.delete_usage_plan(&id).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "usage_plan_key_add")]
 pub async fn add_usage_plan_key(plan: String, key: String) -> Result<UsagePlanKey, AppError> {
-    crate::service::authed(move |s, _| async move { s.add_usage_plan_key(&plan, &key).await }).await
+    crate::service::authed("usage_plan_key_add", move |s, _| async move { s.add_usage_plan_key(&plan, &key).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "usage_plan_key_remove")]
 pub async fn remove_usage_plan_key(plan: String, key: String) -> Result<(), AppError> {
-    crate::service::authed(move |s, _| async move { s.remove_usage_plan_key(&plan, &key).await }).await
+    crate::service::authed("usage_plan_key_remove", move |s, _| async move { s.remove_usage_plan_key(&plan, &key).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "stage_choices")]
 pub async fn stage_choices() -> Result<DeployedStages, AppError> {
-    crate::service::authed(move |s, _| async move { s.stage_choices().await }).await
+    crate::service::authed("stage_choices", move |s, _| async move { s.stage_choices().await }).await
 }
 
 /// `12345` as `12,345`.

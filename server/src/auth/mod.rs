@@ -6,7 +6,7 @@ pub mod throttle;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use apigw_app::auth::{SessionUser, MIN_PASSWORD_LEN};
+use apigw_app::auth::{Role, SessionUser, MIN_PASSWORD_LEN};
 use apigw_app::error::AppError;
 use apigw_app::service::NewSession;
 use rand::RngCore;
@@ -70,11 +70,11 @@ impl Auth {
 
     /// Creates a user after checking the rules. `only_if_first` makes it the
     /// one-time setup path.
-    pub async fn create_user(&self, username: &str, password: &str, only_if_first: bool) -> Result<i64, AppError> {
+    pub async fn create_user(&self, username: &str, password: &str, role: Role, only_if_first: bool) -> Result<i64, AppError> {
         validate_username(username)?;
         validate_password(password)?;
         let hash = self.passwords.hash(password).await?;
-        self.store.insert_user(username, &hash, only_if_first).await.map_err(|e| match e {
+        self.store.insert_user(username, &hash, role, only_if_first).await.map_err(|e| match e {
             StoreError::Conflict(m) if only_if_first => AppError::Forbidden(format!("{m} Setup can only be done once; sign in instead.")),
             StoreError::Conflict(m) => AppError::invalid("username", m),
             other => internal(other),
@@ -107,21 +107,52 @@ impl Auth {
         }
         self.throttle.record_success(username, source);
         let user = user.ok_or_else(|| AppError::Internal("user vanished during sign-in".into()))?;
+        if user.disabled {
+            // Told only to someone who knows the password.
+            return Err(AppError::Forbidden("This account is disabled. Ask an admin to enable it.".into()));
+        }
         tracing::info!(user = %user.username, ?source, "console sign-in");
-        self.open_session(user.id).await
+        self.open_session(user.id, source).await
     }
 
     /// Issues a new session for a user.
-    pub async fn open_session(&self, user_id: i64) -> Result<NewSession, AppError> {
+    pub async fn open_session(&self, user_id: i64, source: Option<IpAddr>) -> Result<NewSession, AppError> {
         let token = random_token();
         let expires = now_secs() + SESSION_TTL.as_secs() as i64;
-        self.store.insert_session(&token_hash(&token), user_id, expires).await.map_err(internal)?;
+        let source = source.map(|ip| ip.to_string()).unwrap_or_default();
+        self.store.insert_session(&token_hash(&token), user_id, expires, &source).await.map_err(internal)?;
         Ok(NewSession { token, max_age_secs: SESSION_TTL.as_secs() })
     }
 
     /// The user behind a session cookie value, if it is live.
     pub async fn session_user(&self, token: &str) -> Result<Option<SessionUser>, StoreError> {
-        Ok(self.store.session_user(&token_hash(token)).await?.map(|(id, username)| SessionUser { id, username }))
+        Ok(self.store.session_user(&token_hash(token)).await?.map(|(id, username, role)| SessionUser { id, username, role }))
+    }
+
+    /// Sets a user's password (checked against the rules) and ends their
+    /// sessions, all but the one whose cookie value is `keep`.
+    pub async fn set_password(&self, user_id: i64, password: &str, keep: Option<&str>) -> Result<(), AppError> {
+        validate_password(password)?;
+        let hash = self.passwords.hash(password).await?;
+        let keep = keep.map(token_hash);
+        self.store.set_password(user_id, &hash, keep.as_deref()).await.map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound("No such user.".into()),
+            other => internal(other),
+        })
+    }
+
+    /// Checks a signed-in user's current password, for changing it. Counts
+    /// as a sign-in attempt for throttling.
+    pub async fn check_current_password(&self, user_id: i64, password: &str, source: Option<IpAddr>) -> Result<(), AppError> {
+        let user = self.store.user_by_id(user_id).await.map_err(internal)?.ok_or(AppError::Unauthorized)?;
+        if let Some(wait) = self.throttle.wait(&user.username, source, Instant::now()) {
+            return Err(AppError::Locked(wait.message(&user.username)));
+        }
+        if !self.passwords.verify(password, Some(user.password_hash)).await? {
+            self.throttle.record_failure(&user.username, source, Instant::now());
+            return Err(AppError::invalid("current", "The current password is wrong."));
+        }
+        Ok(())
     }
 
     /// Ends a session.

@@ -12,6 +12,15 @@ pub struct AccessKeyRow {
     pub last_used_at: Option<i64>,
 }
 
+/// An access key's sealed secret and the user it acts as.
+pub struct AccessKeyOwner {
+    pub secret_sealed: String,
+    pub user_id: i64,
+    pub username: String,
+    pub role: apigw_app::auth::Role,
+    pub disabled: bool,
+}
+
 impl Store {
     /// How many access keys exist: their secrets need the server key file.
     #[tracing::instrument(skip_all)]
@@ -40,15 +49,23 @@ impl Store {
         Ok(())
     }
 
-    /// The sealed secret and owner of an access key.
+    /// The sealed secret of an access key and its owner (id, name, role, disabled).
     #[tracing::instrument(skip_all)]
-    pub async fn access_key_secret(&self, id: &str) -> Result<Option<(String, i64, String)>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT k.secret_sealed, u.id, u.username FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key_id = ?1",
+    pub async fn access_key_secret(&self, id: &str) -> Result<Option<AccessKeyOwner>, StoreError> {
+        let row: Option<(String, i64, String, String, bool)> = sqlx::query_as(
+            "SELECT k.secret_sealed, u.id, u.username, u.role, u.disabled
+             FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key_id = ?1",
         )
         .bind(id)
         .fetch_optional(self.pool())
-        .await?)
+        .await?;
+        Ok(row.map(|(secret_sealed, user_id, username, role, disabled)| AccessKeyOwner {
+            secret_sealed,
+            user_id,
+            username,
+            role: apigw_app::auth::Role::parse(&role).unwrap_or_default(),
+            disabled,
+        }))
     }
 
     /// Notes that a key was used (at most about once a minute per key, by the caller).

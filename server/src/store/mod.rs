@@ -3,6 +3,7 @@
 
 pub mod access_keys;
 pub mod apis;
+pub mod audit;
 pub mod files;
 pub mod plans;
 pub mod stages;

@@ -1,0 +1,106 @@
+// Users and roles in a real browser: the admin adds an editor and a viewer;
+// neither sees Users or the audit log, a viewer's forced write is refused,
+// and the admin's audit log shows who did what.
+import { test, expect, Browser, Page } from '@playwright/test';
+import { SHOTS, hydrated, signIn } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+const OTHER_PASSWORD = 'another long password';
+
+async function signInAs(browser: Browser, username: string, password: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await hydrated(page);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await expect(page).toHaveURL(/\/apis$/);
+  await hydrated(page);
+  return page;
+}
+
+test('an admin adds an editor and a viewer', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+
+  // A rule broken: shown under the form, nothing added.
+  await page.fill('#new-username', 'ed');
+  await page.fill('#new-password', 'short');
+  await page.selectOption('#new-role', 'editor');
+  await page.click('#create-user button[type=submit]');
+  await expect(page.getByText('Password must be at least 12 characters long')).toBeVisible();
+  await expect(page.locator('#users tbody tr')).toHaveCount(1);
+
+  await page.fill('#new-password', OTHER_PASSWORD);
+  await page.click('#create-user button[type=submit]');
+  await expect(page.locator('tr[data-user="ed"]')).toBeVisible();
+  await page.fill('#new-username', 'vi');
+  await page.fill('#new-password', OTHER_PASSWORD);
+  await page.selectOption('#new-role', 'viewer');
+  await page.click('#create-user button[type=submit]');
+  await expect(page.locator('tr[data-user="vi"]')).toBeVisible();
+  await expect(page.locator('tr[data-user="vi"] select')).toHaveValue('viewer');
+  await page.screenshot({ path: `${SHOTS}/70-users.png` });
+});
+
+test('a viewer reads but cannot change anything, even by forcing it', async ({ browser }) => {
+  const page = await signInAs(browser, 'vi', OTHER_PASSWORD);
+  await expect(page.locator('#current-role')).toHaveText('viewer');
+  await expect(page.getByRole('link', { name: 'Account', exact: true })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Users', exact: true })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Audit log', exact: true })).toHaveCount(0);
+
+  // A write sent by hand is refused by the server, with the reason.
+  const forced = await page.evaluate(async () => {
+    const res = await fetch('/api/apis_create', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=sneaky&description=',
+    });
+    return { status: res.status, body: await res.text() };
+  });
+  expect(forced.status).toBe(403);
+  expect(forced.body).toContain('Your role (viewer) cannot do this');
+
+  // Typing the address of an admin page shows why it is empty.
+  await page.goto('/users');
+  await expect(page.getByText('it needs the admin role')).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/71-viewer-users-refused.png` });
+});
+
+test('an editor cannot reach Users, and changes their own password', async ({ browser }) => {
+  const page = await signInAs(browser, 'ed', OTHER_PASSWORD);
+  await expect(page.getByRole('link', { name: 'Users', exact: true })).toHaveCount(0);
+  await page.getByRole('link', { name: 'Account', exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.locator('#sessions tbody tr')).toHaveCount(1);
+  await page.fill('#current-password', 'not my password');
+  await page.fill('#account-new-password', 'a brand new password');
+  await page.fill('#account-confirm', 'a brand new password');
+  await page.click('#change-password button[type=submit]');
+  await expect(page.getByText('The current password is wrong.')).toBeVisible();
+  await page.fill('#current-password', OTHER_PASSWORD);
+  await page.click('#change-password button[type=submit]');
+  await expect(page.getByText('Password changed.')).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/72-account.png` });
+});
+
+test('the audit log shows who changed what', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+  await expect(page).toHaveURL(/\/audit$/);
+  const rows = page.locator('#audit tbody tr');
+  // Two users added, and the attempt with a short password (refused, 400) is there too.
+  await expect(rows.filter({ hasText: 'user_create' })).toHaveCount(3);
+  await expect(rows.filter({ hasText: 'password_change' }).first()).toContainText('ed');
+  await expect(page.locator('#audit')).not.toContainText(OTHER_PASSWORD);
+  await page.fill('#audit-user', 'ed');
+  await page.press('#audit-user', 'Tab');
+  await expect(rows.filter({ hasText: 'user_create' })).toHaveCount(0);
+  await expect(rows.first()).toContainText('password_change');
+  await page.screenshot({ path: `${SHOTS}/73-audit.png` });
+});
