@@ -357,14 +357,14 @@ impl ConsoleService for Console {
     }
 
     async fn list_users(&self) -> Result<Vec<UserInfo>, AppError> {
-        Ok(self.store.list_users().await.map_err(internal)?.into_iter().map(user_info).collect())
+        self.store.list_users().await.map_err(internal)
     }
 
     async fn create_user(&self, username: &str, password: &str, role: Role) -> Result<UserInfo, AppError> {
         let id = self.auth.create_user(username, password, role, false).await?;
         self.has_admin.store(true, Ordering::Release);
         let users = self.store.list_users().await.map_err(internal)?;
-        users.into_iter().find(|u| u.id == id).map(user_info).ok_or_else(|| AppError::Internal("the new user vanished".into()))
+        users.into_iter().find(|u| u.id == id).ok_or_else(|| AppError::Internal("the new user vanished".into()))
     }
 
     async fn update_user(&self, id: i64, role: Role, disabled: bool) -> Result<(), AppError> {
@@ -535,18 +535,6 @@ async fn session_gate(State(console): State<Arc<Console>>, mut req: Request, nex
         crate::audit::record(&console.store, actor, &source, "console", endpoint, &target, res.status().as_u16()).await;
     }
     res
-}
-
-fn user_info(u: crate::store::users::UserListing) -> UserInfo {
-    UserInfo {
-        id: u.id,
-        username: u.username,
-        role: u.role,
-        disabled: u.disabled,
-        created_at: u.created_at,
-        sessions: u.sessions,
-        access_keys: u.access_keys,
-    }
 }
 
 fn user_error(e: crate::store::StoreError) -> AppError {

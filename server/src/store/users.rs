@@ -1,6 +1,7 @@
 //! Console users and their sessions.
 
 use apigw_app::auth::Role;
+use apigw_app::users::UserInfo;
 
 use super::{is_unique_violation, now_secs, Store, StoreError};
 
@@ -12,18 +13,6 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: Role,
     pub disabled: bool,
-}
-
-/// A user as listed for admins (never with the hash).
-#[derive(Debug, Clone)]
-pub struct UserListing {
-    pub id: i64,
-    pub username: String,
-    pub role: Role,
-    pub disabled: bool,
-    pub created_at: i64,
-    pub sessions: i64,
-    pub access_keys: i64,
 }
 
 /// One live session, as its owner sees it.
@@ -105,7 +94,7 @@ impl Store {
 
     /// Every user, by name, with how many live sessions and access keys each has.
     #[tracing::instrument(skip_all)]
-    pub async fn list_users(&self) -> Result<Vec<UserListing>, StoreError> {
+    pub async fn list_users(&self) -> Result<Vec<UserInfo>, StoreError> {
         let rows: Vec<(i64, String, String, bool, i64, i64, i64)> = sqlx::query_as(
             "SELECT u.id, u.username, u.role, u.disabled, u.created_at,
                     (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > ?1),
@@ -117,7 +106,7 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, username, r, disabled, created_at, sessions, access_keys)| UserListing {
+            .map(|(id, username, r, disabled, created_at, sessions, access_keys)| UserInfo {
                 id,
                 username,
                 role: role(&r),
