@@ -24,9 +24,22 @@ const ACCOUNT_NAV: &[(&str, &str, &str)] = &[
     ("/audit", "Audit log", "M6 3h9l4 4v14H6zM9 9h6M9 13h6M9 17h4"),
 ];
 
+/// The signed-in user's role, provided by the layout, so pages can leave
+/// out what the role may not do (the server refuses it anyway).
+#[derive(Clone, Copy)]
+pub struct CurrentRole(pub Signal<Option<Role>>);
+
+/// Whether the signed-in user's role allows what `needed` may do; false
+/// until the role is known, so controls appear only once it is.
+pub fn can(needed: Role) -> Signal<bool> {
+    let role = use_context::<CurrentRole>().map(|r| r.0);
+    Signal::derive(move || role.and_then(|r| r.get()).is_some_and(|r| r.allows(needed)))
+}
+
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| whoami());
+    provide_context(CurrentRole(Signal::derive(move || user.get().and_then(Result::ok).map(|u| u.role))));
     let logout = ServerAction::<Logout>::new();
     view! {
         <div class="console">

@@ -53,6 +53,9 @@ test('a viewer reads but cannot change anything, even by forcing it', async ({ b
   await expect(page.getByRole('link', { name: 'Account', exact: true })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Users', exact: true })).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Audit log', exact: true })).toHaveCount(0);
+  // No controls for what the role may not do.
+  await expect(page.getByRole('heading', { level: 1, name: 'APIs' })).toBeVisible();
+  await expect(page.locator('#new-api')).toHaveCount(0);
 
   // A write sent by hand is refused by the server, with the reason.
   const forced = await page.evaluate(async () => {

@@ -39,15 +39,18 @@ pub fn ApisPage() -> impl IntoView {
         }
     });
 
+    let can_edit = crate::layout::can(crate::auth::Role::Editor);
     view! {
         <div class="page-header row">
             <div>
                 <h1>"APIs"</h1>
                 <p class="muted">"REST APIs: resources, methods and the backends they call."</p>
             </div>
-            <button type="button" class="btn btn-primary" id="new-api" on:click=move |_| show_form.update(|s| *s = !*s)>
-                "Create API"
-            </button>
+            <Show when=move || can_edit.get()>
+                <button type="button" class="btn btn-primary" id="new-api" on:click=move |_| show_form.update(|s| *s = !*s)>
+                    "Create API"
+                </button>
+            </Show>
         </div>
         <Show when=move || show_form.get()>
             <CreateApiForm on_cancel=Callback::new(move |_| show_form.set(false)) />
@@ -60,7 +63,9 @@ pub fn ApisPage() -> impl IntoView {
                         <p>"An API is a tree of resources such as " <code>"/pets/{id}"</code>
                             ", each with methods (GET, POST, ANY…) that call an HTTP backend or answer from a mock."</p>
                         <p>"Create one here, or from a script: " <code>"aws apigateway create-rest-api --name pets --endpoint-url …"</code></p>
-                        <button type="button" class="btn btn-primary" on:click=move |_| show_form.set(true)>"Create your first API"</button>
+                        <Show when=move || can_edit.get()>
+                            <button type="button" class="btn btn-primary" on:click=move |_| show_form.set(true)>"Create your first API"</button>
+                        </Show>
                     </EmptyState>
                 }.into_any(),
                 Ok(list) => {
@@ -92,8 +97,10 @@ pub fn ApisPage() -> impl IntoView {
                                                 <td class="muted">{api.description.clone().unwrap_or_default()}</td>
                                                 <td class="muted nowrap">{fmt_time(api.created_date)}</td>
                                                 <td class="right">
-                                                    <button type="button" class="btn btn-small btn-danger-ghost"
-                                                        on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                                    <Show when=move || can_edit.get()>
+                                                        <button type="button" class="btn btn-small btn-danger-ghost"
+                                                            on:click={let for_delete = for_delete.clone(); move |_| to_delete.set(Some(for_delete.clone()))}>"Delete"</button>
+                                                    </Show>
                                                 </td>
                                             </tr>
                                         }
