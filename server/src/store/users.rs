@@ -24,6 +24,20 @@ pub struct SessionRow {
     pub source: String,
 }
 
+/// The columns a [`UserRow`] is read from; each lookup adds its WHERE.
+macro_rules! user_select {
+    () => {
+        "SELECT id, username, password_hash, role, disabled FROM users"
+    };
+}
+
+/// id, username, password_hash, role, disabled.
+type UserTuple = (i64, String, String, String, bool);
+
+fn user_row((id, username, password_hash, r, disabled): UserTuple) -> UserRow {
+    UserRow { id, username, password_hash, role: role(&r), disabled }
+}
+
 /// A stored role name as the type; the table's CHECK keeps it one of three.
 fn role(s: &str) -> Role {
     Role::parse(s).unwrap_or(Role::Viewer)
@@ -73,23 +87,16 @@ impl Store {
     /// Finds a user by name (case-insensitive).
     #[tracing::instrument(skip_all)]
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
-        let row: Option<(i64, String, String, String, bool)> =
-            sqlx::query_as("SELECT id, username, password_hash, role, disabled FROM users WHERE username = ?1")
-                .bind(username)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(row.map(|(id, username, password_hash, r, disabled)| UserRow { id, username, password_hash, role: role(&r), disabled }))
+        let row: Option<UserTuple> =
+            sqlx::query_as(concat!(user_select!(), " WHERE username = ?1")).bind(username).fetch_optional(self.pool()).await?;
+        Ok(row.map(user_row))
     }
 
     /// Finds a user by id.
     #[tracing::instrument(skip_all)]
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
-        let row: Option<(i64, String, String, String, bool)> =
-            sqlx::query_as("SELECT id, username, password_hash, role, disabled FROM users WHERE id = ?1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(row.map(|(id, username, password_hash, r, disabled)| UserRow { id, username, password_hash, role: role(&r), disabled }))
+        let row: Option<UserTuple> = sqlx::query_as(concat!(user_select!(), " WHERE id = ?1")).bind(id).fetch_optional(self.pool()).await?;
+        Ok(row.map(user_row))
     }
 
     /// Every user, by name, with how many live sessions and access keys each has.
