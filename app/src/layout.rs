@@ -36,6 +36,48 @@ pub fn can(needed: Role) -> Signal<bool> {
     Signal::derive(move || role.and_then(|r| r.get()).is_some_and(|r| r.allows(needed)))
 }
 
+/// Renders its children only for users whose role allows `role`: edit
+/// controls are left out for viewers instead of failing when pressed.
+#[component]
+pub fn IfCan(role: Role, children: ChildrenFn) -> impl IntoView {
+    let allowed = can(role);
+    view! { <Show when=move || allowed.get()>{children()}</Show> }
+}
+
+/// A line saying the page is read-only for this role, shown where the edit
+/// controls would be, so a viewer knows why there is nothing to press.
+#[component]
+pub fn ReadOnlyNote(#[prop(default = Role::Editor)] role: Role) -> impl IntoView {
+    let current = use_context::<CurrentRole>().map(|r| r.0);
+    let shown = move || current.and_then(|r| r.get()).filter(|r| !r.allows(role));
+    view! {
+        {move || shown().map(|r| view! {
+            <p class="read-only-note" role="note">
+                "Read-only: your role (" {r.as_str()} ") can look but not change. Changes need the "
+                {role.as_str()} " role; an admin can grant it."
+            </p>
+        })}
+    }
+}
+
+/// A page only `role` may use: its children for such users, a line saying
+/// who may use it for others (the server refuses them anyway).
+#[component]
+pub fn RoleGate(role: Role, what: &'static str, children: ChildrenFn) -> impl IntoView {
+    let current = use_context::<CurrentRole>().map(|r| r.0);
+    let children = StoredValue::new(children);
+    move || match current.and_then(|r| r.get()) {
+        None => view! { <div class="card loading">"Loading…"</div> }.into_any(),
+        Some(r) if r.allows(role) => children.with_value(|c| c()).into_any(),
+        Some(r) => view! {
+            <div class="card" id="role-gate">
+                <p>{format!("Only the {role} role can {what}; you are signed in as {r}. Ask an admin if you need it.")}</p>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| whoami());

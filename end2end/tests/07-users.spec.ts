@@ -53,9 +53,52 @@ test('a viewer reads but cannot change anything, even by forcing it', async ({ b
   await expect(page.getByRole('link', { name: 'Account', exact: true })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Users', exact: true })).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Audit log', exact: true })).toHaveCount(0);
-  // No controls for what the role may not do.
+  // No controls for what the role may not do, on any page.
   await expect(page.getByRole('heading', { level: 1, name: 'APIs' })).toBeVisible();
+  await expect(page.locator('#api-table')).toContainText('releases');
   await expect(page.locator('#new-api')).toHaveCount(0);
+  await expect(page.locator('#api-table').getByRole('button', { name: 'Delete' })).toHaveCount(0);
+
+  // An API: the tree and a method's settings are there, read-only.
+  await page.locator('#api-table').getByRole('link', { name: 'releases' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'releases' })).toBeVisible();
+  await expect(page.locator('#deploy-button')).toHaveCount(0);
+  await expect(page.locator('#add-resource-form')).toHaveCount(0);
+  await expect(page.locator('#add-method-form')).toHaveCount(0);
+  await expect(page.locator('.read-only-note').first()).toContainText('your role (viewer) can look but not change');
+  await page.locator('.tree-row .verb', { hasText: 'GET' }).first().click();
+  await expect(page.locator('#method-editor')).toBeVisible();
+  await expect(page.locator('#save-method')).toHaveCount(0);
+  await expect(page.locator('#tab-test')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Delete method' })).toHaveCount(0);
+  await expect(page.locator('#api-key-required')).toBeDisabled();
+  await page.screenshot({ path: `${SHOTS}/74-viewer-method.png` });
+
+  // A stage: no rollback, no delete, variables shown but not editable.
+  await page.locator('.stage-chip').first().click();
+  await expect(page.locator('#deployment-history')).toBeVisible();
+  await expect(page.locator('#deployment-history').getByRole('button')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Delete stage' })).toHaveCount(0);
+  await expect(page.locator('#add-variable')).toBeHidden();
+  await expect(page.locator('#stage-variables').getByRole('button', { name: 'Save variables' })).toHaveCount(0);
+
+  // Keys and plans: listed, nothing to create, toggle or delete.
+  await page.getByRole('link', { name: 'API keys', exact: true }).click();
+  await expect(page.locator('#key-table')).toContainText('mobile-app');
+  await expect(page.locator('#new-key')).toHaveCount(0);
+  await expect(page.locator('#key-table button')).toHaveCount(0);
+  await page.getByRole('link', { name: 'Usage plans', exact: true }).click();
+  await expect(page.locator('#plan-table')).toContainText('bronze');
+  await expect(page.locator('#new-plan')).toHaveCount(0);
+  await expect(page.locator('#plan-table').getByRole('button')).toHaveCount(0);
+  await page.locator('#plan-table').getByRole('link', { name: 'bronze' }).click();
+  await expect(page.locator('#plan-title')).toHaveText('bronze');
+  await expect(page.locator('#plan-name')).toBeDisabled();
+  await expect(page.locator('#plan-save')).toHaveCount(0);
+  await expect(page.locator('#delete-plan')).toHaveCount(0);
+  await expect(page.locator('#add-key-form')).toHaveCount(0);
+  await expect(page.locator('#plan-keys button')).toHaveCount(0);
+  await page.screenshot({ path: `${SHOTS}/75-viewer-plan.png`, fullPage: true });
 
   // A write sent by hand is refused by the server, with the reason.
   const forced = await page.evaluate(async () => {
@@ -71,13 +114,16 @@ test('a viewer reads but cannot change anything, even by forcing it', async ({ b
 
   // Typing the address of an admin page shows why it is empty.
   await page.goto('/users');
-  await expect(page.getByText('it needs the admin role')).toBeVisible();
+  await expect(page.locator('#role-gate')).toContainText('Only the admin role can manage users; you are signed in as viewer.');
+  await expect(page.locator('#create-user')).toHaveCount(0);
   await page.screenshot({ path: `${SHOTS}/71-viewer-users-refused.png` });
 });
 
 test('an editor cannot reach Users, and changes their own password', async ({ browser }) => {
   const page = await signInAs(browser, 'ed', OTHER_PASSWORD);
   await expect(page.getByRole('link', { name: 'Users', exact: true })).toHaveCount(0);
+  // An editor has the controls a viewer does not.
+  await expect(page.locator('#new-api')).toBeVisible();
   await page.getByRole('link', { name: 'Account', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.locator('#sessions tbody tr')).toHaveCount(1);

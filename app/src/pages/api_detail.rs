@@ -5,8 +5,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::auth::Role;
 use crate::components::{error_for, error_other, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
 use crate::error::AppError;
+use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::{ApiTree, Method, MethodSettings, Resource as ApiResource, Stage, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
 use crate::pages::test_panel::TestPanel;
 use crate::rules;
@@ -106,8 +108,10 @@ pub fn ApiDetailPage() -> impl IntoView {
                                     </span>
                                 })}
                                 {(!undeployed).then(|| view! { <span class="badge badge-ok">"Deployed"</span> })}
-                                <button type="button" class="btn btn-primary" id="deploy-button"
-                                    on:click=move |_| show_deploy.set(true)>"Deploy"</button>
+                                <IfCan role=Role::Editor>
+                                    <button type="button" class="btn btn-primary" id="deploy-button"
+                                        on:click=move |_| show_deploy.set(true)>"Deploy"</button>
+                                </IfCan>
                             </div>
                         </div>
                         <div class="stage-strip">
@@ -298,6 +302,7 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
     let free: Vec<&'static str> = HTTP_METHODS.iter().copied().filter(|m| !used.iter().any(|u| u == m)).collect();
     let verb = RwSignal::new(free.first().map(|s| s.to_string()).unwrap_or_default());
     let add_method = Action::new(|(a, r, v): &(String, String, String)| create_method(a.clone(), r.clone(), v.clone()));
+    let can_edit = can(Role::Editor);
     let navigate2 = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(m)) = add_method.value().get() {
@@ -327,7 +332,9 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
                     <p class="muted small">"Resource ID " <code>{resource.id.clone()}</code></p>
                 </div>
                 {(!is_root).then(|| view! {
-                    <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete resource"</button>
+                    <IfCan role=Role::Editor>
+                        <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete resource"</button>
+                    </IfCan>
                 })}
             </div>
             <h3>"Methods"</h3>
@@ -342,7 +349,8 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
                     </div>
                 }.into_any()
             }}
-            {(!free.is_empty()).then(|| view! {
+            <ReadOnlyNote />
+            {move || (!free.is_empty() && can_edit.get()).then(|| view! {
                 <form class="inline-row" id="add-method-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     add_method.dispatch((api.get_value(), res.with_value(|r| r.id.clone()), verb.get()));
@@ -356,6 +364,7 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
                 <ErrorLine message=Signal::derive(move || error_other(&add_method.value().get(), &[])) />
             })}
         </div>
+        <IfCan role=Role::Editor>
         <div class="card">
             <h3>"Add a child resource"</h3>
             {if greedy {
@@ -385,6 +394,7 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
                 }.into_any()
             }}
         </div>
+        </IfCan>
         <Show when=move || confirm.get()>
             <ConfirmDelete
                 title=format!("Delete resource {}?", res.with_value(|r| r.path.clone()))
@@ -440,7 +450,7 @@ fn MethodEditor(
     let save = Action::new(move |s: &MethodSettings| save_method(api.get_value(), rid.get_value(), verb.get_value(), s.clone()));
     let flash_key = format!("{}/{}", resource.id, method.http_method);
     let flash_key_check = flash_key.clone();
-    let saved = move || saved_flash.get().as_deref() == Some(flash_key_check.as_str());
+    let saved = Signal::derive(move || saved_flash.get().as_deref() == Some(flash_key_check.as_str()));
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             saved_flash.set(Some(flash_key.clone()));
@@ -530,13 +540,16 @@ fn MethodEditor(
         })
     });
     let tab_class = |on: bool| if on { "method-tab method-tab-on" } else { "method-tab" };
+    let can_edit = can(Role::Editor);
 
     view! {
         <nav class="method-tabs" role="tablist" aria-label="Method views">
             <A href=tab_base.clone() attr:id="tab-settings" attr:role="tab" attr:class=move || tab_class(!on_test.get())
                 attr:aria-selected=move || (!on_test.get()).to_string()>"Settings"</A>
+            <Show when=move || can_edit.get()>
             <A href=format!("{tab_base}&tab=test") attr:id="tab-test" attr:role="tab" attr:class=move || tab_class(on_test.get())
                 attr:aria-selected=move || on_test.get().to_string()>"▶ Test"</A>
+            </Show>
         </nav>
         <div hidden=move || on_test.get()>
             {view! {
@@ -546,9 +559,15 @@ fn MethodEditor(
                             <h2><span class="verb verb-static">{method.http_method.clone()}</span>" "<span class="mono">{resource.path.clone()}</span></h2>
                             {(!configured).then(|| view! { <p class="notice">"This method has no integration yet: choose one and save."</p> })}
                         </div>
-                        <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete method"</button>
+                        <IfCan role=Role::Editor>
+                            <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete method"</button>
+                        </IfCan>
                     </div>
-
+                    <ReadOnlyNote />
+                    // A viewer sees the settings but cannot change them.
+                    <fieldset class="plain" disabled=move || !can_edit.get()>
+                        // Erased to one type: the form is too deep a type for the compiler otherwise.
+                        {view! {
                     <fieldset class="segmented" id="integration-type">
                         <legend>"Integration type"</legend>
                         {[("HTTP_PROXY", "HTTP proxy"), ("HTTP", "HTTP"), ("MOCK", "Mock")].into_iter().map(|(value, label)| view! {
@@ -610,18 +629,24 @@ fn MethodEditor(
                         <span>"API key required"</span>
                         <span class="hint">" Callers must send an enabled key in " <code>"x-api-key"</code></span>
                     </label>
-
+                        }.into_any()}
+                    </fieldset>
                     <ErrorLine message=Signal::derive(move || error_other(&result(), &known_fields)) />
-                    <div class="form-actions">
-                        {move || saved().then(|| view! { <span class="ok-line" id="saved">"Saved ✓"</span> })}
-                        <button type="submit" class="btn btn-primary" id="save-method" disabled=move || save.pending().get() || has_local_error()>
-                            {move || if save.pending().get() { "Saving…" } else { "Save" }}
-                        </button>
-                    </div>
+                    <IfCan role=Role::Editor>
+                        <div class="form-actions">
+                            {move || saved.get().then(|| view! { <span class="ok-line" id="saved">"Saved ✓"</span> })}
+                            <button type="submit" class="btn btn-primary" id="save-method" disabled=move || save.pending().get() || has_local_error()>
+                                {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                            </button>
+                        </div>
+                    </IfCan>
                 </form>
             }.into_any()}
         </div>
-        <Show when=move || test_opened.get()>
+        <Show when=move || test_opened.get() && !can_edit.get() && on_test.get()>
+            <div class="card"><ReadOnlyNote /></div>
+        </Show>
+        <Show when=move || test_opened.get() && can_edit.get()>
             <div hidden=move || !on_test.get()>
                 <TestPanel api=test_panel_props.0.clone() resource_id=test_panel_props.1.clone()
                     resource_path=test_panel_props.2.clone() verb=test_panel_props.3.clone()

@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::auth::Role;
 use crate::components::{error_for, error_other, fmt_time, ConfirmDelete, CopyValue, EmptyState, ErrorLine};
 use crate::error::AppError;
+use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::{ApiKey, ApiKeyRow};
 use crate::rules;
 
@@ -35,6 +37,7 @@ pub fn KeysPage() -> impl IntoView {
     let keys = Resource::new(move || version.get(), |_| list_api_keys());
     let reload = Callback::new(move |_| version.update(|v| *v += 1));
     let show_form = RwSignal::new(false);
+    let can_edit = can(Role::Editor);
     // The value of a key just created. It lives here, above the list, so a
     // reload of the list cannot take it away before the user has copied it.
     let fresh = RwSignal::new(None::<ApiKey>);
@@ -68,10 +71,13 @@ pub fn KeysPage() -> impl IntoView {
                 <h1>"API keys"</h1>
                 <p class="muted">"Keys that callers send in the " <code>"x-api-key"</code> " header."</p>
             </div>
-            <button type="button" class="btn btn-primary" id="new-key" on:click=move |_| show_form.update(|s| *s = !*s)>
-                "Create API key"
-            </button>
+            <IfCan role=Role::Editor>
+                <button type="button" class="btn btn-primary" id="new-key" on:click=move |_| show_form.update(|s| *s = !*s)>
+                    "Create API key"
+                </button>
+            </IfCan>
         </div>
+        <ReadOnlyNote />
         {move || fresh.get().map(|k| view! { <CreatedKey key=k on_done=Callback::new(move |_| fresh.set(None)) /> })}
         <Show when=move || show_form.get()>
             <CreateKeyForm
@@ -84,13 +90,13 @@ pub fn KeysPage() -> impl IntoView {
             />
         </Show>
         <Transition fallback=|| view! { <div class="card loading">"Loading API keys…"</div> }>
-            {move || keys.get().map(|r| match r {
+            {move || keys.get().map(|r| (r, can_edit.get())).map(|(r, edit)| match r {
                 Err(e) => view! { <div class="card error-card">{e.to_string()}</div> }.into_any(),
                 Ok(list) if list.is_empty() => view! {
                     <EmptyState icon="⚷" title="No API keys yet">
                         <p>"A key identifies a caller. Methods marked “API key required” accept only requests carrying an enabled key that belongs to a usage plan for that stage."</p>
                         <p>"A key's value is shown once, when it is created; apigw stores only its hash."</p>
-                        <Show when=move || !show_form.get()>
+                        <Show when=move || !show_form.get() && can_edit.get()>
                             <button type="button" class="btn btn-primary" on:click=move |_| show_form.set(true)>"Create your first key"</button>
                         </Show>
                     </EmptyState>
@@ -140,6 +146,7 @@ pub fn KeysPage() -> impl IntoView {
                                         </td>
                                         <td class="muted nowrap">{fmt_time(k.created_date)}</td>
                                         <td class="right nowrap">
+                                            {edit.then(|| view! {
                                             <button type="button" class="btn btn-small key-toggle" disabled=busy
                                                 on:click={
                                                     let id = id.clone();
@@ -157,6 +164,7 @@ pub fn KeysPage() -> impl IntoView {
                                             </button>
                                             <button type="button" class="btn btn-small btn-danger-ghost"
                                                 on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                            })}
                                         </td>
                                     </tr>
                                 }

@@ -101,7 +101,7 @@ fn AccessKeys(console_url: String) -> impl IntoView {
     view! {
         <section class="card" id="access-keys">
             <h2>"Access keys"</h2>
-            <p class="muted">"For the AWS CLI and SDKs: they sign control-API requests with an access key (AWS Signature V4). Each key acts as the user who made it."</p>
+            <p class="muted">"For the AWS CLI and SDKs: they sign control-API requests with an access key (AWS Signature V4). Each key acts as the user who made it, with that user's role: a viewer's key can only read."</p>
             {move || fresh.get().map(|k| view! {
                 <div class="secret-once" role="status">
                     <p class="strong">"Copy the secret now: it is shown only this once. apigw keeps it encrypted and cannot show it again."</p>

@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use crate::auth::Role;
 use crate::components::{error_other, fmt_time, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
 use crate::error::AppError;
+use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::{PatchOperation, Stage, StageDetail};
 use crate::rules;
 
@@ -75,6 +77,7 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
         }
     });
 
+    let edit = can(Role::Editor);
     let confirm = RwSignal::new(false);
     let remove = Action::new(move |_: &()| delete_stage(api_id.get_value(), stage_name.get_value()));
     let navigate = use_navigate();
@@ -98,9 +101,12 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
             <div class="header-actions">
                 <A href=format!("/apis/{}/stages/{}/dashboard", detail.api.id, detail.stage.stage_name) attr:class="btn btn-small" attr:id="stage-dashboard">"Dashboard"</A>
                 <A href=format!("/apis/{}/stages/{}/logs", detail.api.id, detail.stage.stage_name) attr:class="btn btn-small" attr:id="stage-logs">"Logs"</A>
-                <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete stage"</button>
+                <IfCan role=Role::Editor>
+                    <button type="button" class="btn btn-small btn-danger-ghost" on:click=move |_| confirm.set(true)>"Delete stage"</button>
+                </IfCan>
             </div>
         </div>
+        <ReadOnlyNote />
         <section class="card">
             <h2>"Invoke URL"</h2>
             <p class="invoke" id="invoke-url"><CopyValue value=detail.invoke_url.clone() /></p>
@@ -136,9 +142,9 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
                                 <td>{d.description.clone().unwrap_or_default()}</td>
                                 <td class="muted nowrap">{fmt_time(d.created_date)}</td>
                                 <td class="right">
-                                    {(!is_current).then(|| view! {
+                                    {move || (!is_current && edit.get()).then(|| view! {
                                         <button type="button" class="btn btn-small" disabled=move || switch.pending().get()
-                                            on:click=move |_| { switch.dispatch(id.clone()); }>{label}</button>
+                                            on:click={ let id = id.clone(); move |_| { switch.dispatch(id.clone()); } }>{label}</button>
                                     })}
                                 </td>
                             </tr>
@@ -169,6 +175,7 @@ fn StageVariables(api: String, stage: Stage, reload: Callback<()>, saved: RwSign
     let name = StoredValue::new(stage.stage_name.clone());
     let original = StoredValue::new(stage.variables.clone());
     let rows = KeyValueRows::new(stage.variables.clone());
+    let edit = can(Role::Editor);
     let save = Action::new(move |ops: &Vec<PatchOperation>| update_stage(api.get_value(), name.get_value(), ops.clone()));
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
@@ -194,14 +201,18 @@ fn StageVariables(api: String, stage: Stage, reload: Callback<()>, saved: RwSign
         <form class="card form" id="stage-variables" on:submit=submit>
             <h2>"Stage variables"</h2>
             <p class="muted">"Used in integration URIs as " <code>"${stageVariables.name}"</code> ". Saving applies them at once, without a deploy."</p>
-            <KeyValueEditor rows=rows noun="variable" add_id="add-variable" />
+            <fieldset class="plain" disabled=move || !edit.get()>
+                <KeyValueEditor rows=rows noun="variable" add_id="add-variable" />
+            </fieldset>
             <ErrorLine message=Signal::derive(move || local_error().or_else(|| error_other(&save.value().get(), &[]))) />
-            <div class="form-actions">
-                {move || saved.get().then(|| view! { <span class="ok-line" id="variables-saved">"Saved ✓"</span> })}
-                <button type="submit" class="btn btn-primary" disabled=move || save.pending().get() || local_error().is_some()>
-                    "Save variables"
-                </button>
-            </div>
+            <IfCan role=Role::Editor>
+                <div class="form-actions">
+                    {move || saved.get().then(|| view! { <span class="ok-line" id="variables-saved">"Saved ✓"</span> })}
+                    <button type="submit" class="btn btn-primary" disabled=move || save.pending().get() || local_error().is_some()>
+                        "Save variables"
+                    </button>
+                </div>
+            </IfCan>
         </form>
     }
 }

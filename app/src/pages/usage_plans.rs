@@ -8,8 +8,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use crate::auth::Role;
 use crate::components::{error_for, error_other, fmt_time, ConfirmDelete, CopyValue, EmptyState, ErrorLine};
 use crate::error::AppError;
+use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::{
     ApiStage, KeyUsage, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey, QUOTA_PERIODS,
 };
@@ -119,6 +121,7 @@ pub fn UsagePlansPage() -> impl IntoView {
     let plans = Resource::new(move || version.get(), |_| list_usage_plans());
     let keys = Resource::new(move || version.get(), |_| list_api_keys());
     let show_form = RwSignal::new(false);
+    let can_edit = can(Role::Editor);
     let to_delete = RwSignal::new(None::<UsagePlan>);
     let delete = Action::new(|id: &String| delete_usage_plan(id.clone()));
     Effect::new(move |_| {
@@ -134,16 +137,20 @@ pub fn UsagePlansPage() -> impl IntoView {
                 <h1>"Usage plans"</h1>
                 <p class="muted">"Rate limits and quotas for the keys attached to them."</p>
             </div>
-            <button type="button" class="btn btn-primary" id="new-plan" on:click=move |_| show_form.update(|s| *s = !*s)>
-                "Create usage plan"
-            </button>
+            <IfCan role=Role::Editor>
+                <button type="button" class="btn btn-primary" id="new-plan" on:click=move |_| show_form.update(|s| *s = !*s)>
+                    "Create usage plan"
+                </button>
+            </IfCan>
         </div>
+        <ReadOnlyNote />
         <Show when=move || show_form.get()>
             <CreatePlan on_cancel=Callback::new(move |_| show_form.set(false)) />
         </Show>
         <Transition fallback=|| view! { <div class="card loading">"Loading usage plans…"</div> }>
             {move || {
                 let plans = plans.get()?;
+                let edit = can_edit.get();
                 // Key counts come from the keys list; without it the column says "—".
                 let key_counts: Option<BTreeMap<String, usize>> = keys.get()?.ok().map(|rows| {
                     let mut m = BTreeMap::new();
@@ -157,9 +164,9 @@ pub fn UsagePlansPage() -> impl IntoView {
                     Ok(list) if list.is_empty() => view! {
                         <EmptyState icon="▤" title="No usage plans yet">
                             <p>"A usage plan sets a request rate, a burst and a quota per day, week or month, and covers one or more API stages. Attach keys to it to give callers access."</p>
-                            <Show when=move || !show_form.get()>
-                            <button type="button" class="btn btn-primary" on:click=move |_| show_form.set(true)>"Create your first plan"</button>
-                        </Show>
+                            <Show when=move || !show_form.get() && edit>
+                                <button type="button" class="btn btn-primary" on:click=move |_| show_form.set(true)>"Create your first plan"</button>
+                            </Show>
                         </EmptyState>
                     }.into_any(),
                     Ok(list) => view! {
@@ -188,8 +195,10 @@ pub fn UsagePlansPage() -> impl IntoView {
                                             <td>{keys}</td>
                                             <td class="right nowrap">
                                                 <A href=format!("/usage-plans/{}", p.id) attr:class="btn btn-small">"Open"</A>
-                                                <button type="button" class="btn btn-small btn-danger-ghost"
-                                                    on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                                {edit.then(|| view! {
+                                                    <button type="button" class="btn btn-small btn-danger-ghost"
+                                                        on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                                })}
                                             </td>
                                         </tr>
                                     }
@@ -255,6 +264,7 @@ pub fn UsagePlanPage() -> impl IntoView {
     let refreshing = RwSignal::new(false);
 
     let confirm = RwSignal::new(false);
+    let can_edit = can(Role::Editor);
     let remove = Action::new(|id: &String| delete_usage_plan(id.clone()));
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -268,6 +278,7 @@ pub fn UsagePlanPage() -> impl IntoView {
             {move || {
                 let detail = plan.get()?;
                 let choices = choices.get()?;
+                let read_only = !can_edit.get();
                 Some(match (detail, choices) {
                     (Err(AppError::NotFound(_)), _) => view! {
                         <div class="card error-card">"This usage plan does not exist (it may have been deleted). "
@@ -286,10 +297,13 @@ pub fn UsagePlanPage() -> impl IntoView {
                                         " "<span class="id-line">"ID " <CopyValue value=p.id.clone() /></span>
                                     </p>
                                 </div>
-                                <button type="button" class="btn btn-small btn-danger-ghost" id="delete-plan"
-                                    on:click=move |_| confirm.set(true)>"Delete plan"</button>
+                                {(!read_only).then(|| view! {
+                                    <button type="button" class="btn btn-small btn-danger-ghost" id="delete-plan"
+                                        on:click=move |_| confirm.set(true)>"Delete plan"</button>
+                                })}
                             </div>
-                            <PlanForm plan=p.clone() choices=c saved=saved on_saved=on_saved />
+                            <ReadOnlyNote />
+                            <PlanForm plan=p.clone() choices=c saved=saved on_saved=on_saved read_only=read_only />
                             <Show when=move || confirm.get()>
                                 <ConfirmDelete
                                     title=format!("Delete usage plan “{}”?", p.name)
@@ -313,6 +327,7 @@ pub fn UsagePlanPage() -> impl IntoView {
             {move || {
                 let detail = usage.get()?;
                 let keys = all_keys.get()?;
+                let edit = can_edit.get();
                 Some(match detail {
                     // The editor above already says what went wrong.
                     Err(_) => ().into_any(),
@@ -324,7 +339,7 @@ pub fn UsagePlanPage() -> impl IntoView {
                                 .collect())
                             .unwrap_or_default();
                         view! {
-                            <PlanKeys detail=d.clone() candidates=candidates reload=reload_usage />
+                            <PlanKeys detail=d.clone() candidates=candidates reload=reload_usage edit=edit />
                             <section class="card" id="plan-usage">
                                 <div class="row">
                                     <div>
@@ -354,6 +369,9 @@ fn PlanForm(
     saved: RwSignal<bool>,
     on_saved: Callback<UsagePlan>,
     #[prop(optional)] on_cancel: Option<Callback<()>>,
+    /// Shown to roles that may not change plans: fields disabled, no buttons.
+    #[prop(optional)]
+    read_only: bool,
 ) -> impl IntoView {
     let is_new = plan.id.is_empty();
     let plan_id = StoredValue::new(plan.id.clone());
@@ -472,6 +490,9 @@ fn PlanForm(
     view! {
         <form class="card form plan-form" id="plan-form" on:submit=submit>
             <h2>{if is_new { "Create usage plan" } else { "Plan settings" }}</h2>
+            <fieldset class="plain" disabled=read_only>
+                // Erased to one type: the form is too deep a type for the compiler otherwise.
+                {view! {
             <div class="two-col">
                 <div>
                     <label for="plan-name">"Name"</label>
@@ -561,14 +582,17 @@ fn PlanForm(
             <div class="plan-section">
                 <h3>"API stages"</h3>
                 <p class="hint">"Keys in this plan may call these stages; the throttle and the quota count requests to all of them together."</p>
-                <StageList stages=stages choices=choices />
-                <AddStage stages=stages choices=choices />
+                <StageList stages=stages choices=choices read_only=read_only />
+                {(!read_only).then(|| view! { <AddStage stages=stages choices=choices /> })}
                 <ErrorLine message=Signal::derive(move || error_under(&result(), "apiStages")) />
             </div>
 
+                }.into_any()}
+            </fieldset>
             <ErrorLine message=Signal::derive(move || {
                 error_other(&result(), &known).filter(|_| error_under(&result(), "apiStages").is_none())
             }) />
+            {(!read_only).then(|| view! {
             <div class="form-actions">
                 {move || (!is_new && dirty()).then(|| view! { <span class="muted" id="plan-dirty">"Unsaved changes"</span> })}
                 {move || (!is_new && saved.get() && !dirty()).then(|| view! { <span class="ok-line" id="plan-saved">"Saved ✓"</span> })}
@@ -582,13 +606,14 @@ fn PlanForm(
                     }}
                 </button>
             </div>
+            })}
         </form>
     }
 }
 
 /// The stages a plan covers, each removable.
 #[component]
-fn StageList(stages: RwSignal<Vec<ApiStage>>, choices: StoredValue<DeployedStages>) -> impl IntoView {
+fn StageList(stages: RwSignal<Vec<ApiStage>>, choices: StoredValue<DeployedStages>, read_only: bool) -> impl IntoView {
     move || {
         let list = stages.get();
         if list.is_empty() {
@@ -624,10 +649,12 @@ fn StageList(stages: RwSignal<Vec<ApiStage>>, choices: StoredValue<DeployedStage
                             {(methods > 0).then(|| view! {
                                 <span class="muted small">{format!("+ {} with their own limits", plural(methods, "method", "methods"))}</span>
                             })}
-                            <button type="button" class="btn btn-small btn-ghost stage-remove" aria-label=remove_label
-                                on:click=move |_| stages.update(|l| l.retain(|x| !(x.api_id == api_id && x.stage == stage)))>
-                                "Remove"
-                            </button>
+                            {(!read_only).then(|| view! {
+                                <button type="button" class="btn btn-small btn-ghost stage-remove" aria-label=remove_label
+                                    on:click=move |_| stages.update(|l| l.retain(|x| !(x.api_id == api_id && x.stage == stage)))>
+                                    "Remove"
+                                </button>
+                            })}
                         </li>
                     }
                 }).collect_view()}
@@ -729,7 +756,7 @@ fn fmt_period(period: Option<(i64, i64)>) -> String {
 
 /// The keys in a plan with their use of the current period; add and remove.
 #[component]
-fn PlanKeys(detail: UsagePlanDetail, candidates: Vec<(String, String, bool)>, reload: Callback<()>) -> impl IntoView {
+fn PlanKeys(detail: UsagePlanDetail, candidates: Vec<(String, String, bool)>, reload: Callback<()>, edit: bool) -> impl IntoView {
     let plan_id = StoredValue::new(detail.plan.id.clone());
     let limit = detail.plan.quota.as_ref().map(|q| q.limit);
     let period = fmt_period(detail.period);
@@ -799,10 +826,12 @@ fn PlanKeys(detail: UsagePlanDetail, candidates: Vec<(String, String, bool)>, re
                                         </td>
                                         <td class="muted small nowrap">{period.clone()}</td>
                                         <td class="right">
-                                            <button type="button" class="btn btn-small btn-danger-ghost" disabled=busy
-                                                on:click=move |_| { removing.set(Some(id.clone())); remove.dispatch(id.clone()); }>
-                                                {move || if busy_label() { "Removing…" } else { "Remove" }}
-                                            </button>
+                                            {edit.then(|| view! {
+                                                <button type="button" class="btn btn-small btn-danger-ghost" disabled=busy
+                                                    on:click=move |_| { removing.set(Some(id.clone())); remove.dispatch(id.clone()); }>
+                                                    {move || if busy_label() { "Removing…" } else { "Remove" }}
+                                                </button>
+                                            })}
                                         </td>
                                     </tr>
                                 }
@@ -812,7 +841,9 @@ fn PlanKeys(detail: UsagePlanDetail, candidates: Vec<(String, String, bool)>, re
                 }.into_any()
             }}
             <ErrorLine message=Signal::derive(move || error_other(&remove.value().get(), &[])) />
-            {if no_keys_at_all {
+            {if !edit {
+                ().into_any()
+            } else if no_keys_at_all {
                 view! { <p class="hint add-key-hint">"There are no API keys yet. " <A href="/keys">"Create a key"</A> ", then add it here."</p> }.into_any()
             } else if candidates.with_value(Vec::is_empty) {
                 view! { <p class="hint add-key-hint">"Every API key is already in this plan."</p> }.into_any()

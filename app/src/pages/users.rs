@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::auth::Role;
 use crate::components::{error_for, error_other, fmt_time, ConfirmDelete, ErrorLine, PageHeader};
+use crate::layout::RoleGate;
 use crate::users::{
     audit_log, change_password, create_user, delete_user, end_other_sessions, list_users, my_sessions, reset_password, update_user,
     AuditFilter, UserInfo,
@@ -15,6 +16,11 @@ const ROLE_HELP: &str = "admin: everything, including users · editor: APIs, sta
 /// `/users`: every user, for admins.
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    view! { <RoleGate role=Role::Admin what="manage users"><UsersAdmin /></RoleGate> }
+}
+
+#[component]
+fn UsersAdmin() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let users = Resource::new(move || version.get(), |_| list_users());
     let bump = move || version.update(|v| *v += 1);
@@ -259,6 +265,11 @@ pub fn AccountPage() -> impl IntoView {
 /// `/audit`: every change, newest first, filterable, for admins.
 #[component]
 pub fn AuditPage() -> impl IntoView {
+    view! { <RoleGate role=Role::Admin what="read the audit log"><AuditLog /></RoleGate> }
+}
+
+#[component]
+fn AuditLog() -> impl IntoView {
     let (user, action, via) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
     let before = RwSignal::new(Vec::<i64>::new());
     let filter = Memo::new(move |_| AuditFilter {
