@@ -54,7 +54,7 @@ async fn every_server_function_is_refused_to_roles_below_its_rule() {
     }
     // Pages rendered on the server call server functions directly: the same rule holds there.
     let html = viewer.get(s.url("/users")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("it needs the admin role") && !html.contains("data-user=\"admin\""), "{html}");
+    assert!(html.contains("Only the admin role can manage users") && !html.contains("data-user=\"admin\""), "{html}");
     let html = admin.get(s.url("/users")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-user=\"admin\""), "the admin sees the list");
     // The viewer still signs out normally.

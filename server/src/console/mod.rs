@@ -1,10 +1,14 @@
-//! The console listener: the Leptos console, its server functions, and the
-//! session gate in front of them.
+//! The console listener: the Leptos console, its server functions (the
+//! `ConsoleService` the pages call), the gate in front of them, `/metrics`
+//! and `/healthz`; the control API is merged onto the same router.
+
+mod gate;
+mod metrics_endpoint;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use apigw_app::auth::{Role, SessionUser, SESSION_COOKIE};
+use apigw_app::auth::{Role, SessionUser};
 use apigw_app::error::AppError;
 use apigw_app::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateUsagePlanKeyInput,
@@ -17,12 +21,11 @@ pub use apigw_app::service::cookie_value;
 use apigw_app::service::{ConsoleService, NewSession};
 use apigw_app::users::{AuditFilter, AuditPage, SessionInfo, UserInfo};
 use apigw_app::{shell, App};
-use axum::extract::{Request, State};
-use axum::http::{header, Method as HttpMethod, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Request;
+use axum::middleware;
 use axum::routing::get;
 use axum::Router;
+pub use gate::{is_cross_site, peer_ip};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -430,148 +433,12 @@ impl ConsoleService for Console {
     }
 }
 
-/// Paths anyone may load: the sign-in pages, their server functions, static files, health.
-fn is_public(path: &str) -> bool {
-    matches!(path, "/healthz" | "/login" | "/setup" | "/api/login" | "/api/setup" | "/favicon.ico") || path.starts_with("/pkg/")
-}
-
-/// A state-changing request whose Origin names another site. SameSite=Strict
-/// already keeps the cookie off such requests; this refuses them outright.
-pub fn is_cross_site(req: &Request) -> bool {
-    if req.method() == HttpMethod::GET || req.method() == HttpMethod::HEAD {
-        return false;
-    }
-    let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST)) else {
-        return false;
-    };
-    let origin = origin.to_str().unwrap_or("");
-    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
-    origin_host != host.to_str().unwrap_or("")
-}
-
-fn unauthorized_fn() -> Response {
-    // The body is `AppError::Unauthorized` in the server-function encoding,
-    // so the page shows "sign in again" rather than a decoding error.
-    let body = serde_json::to_string(&AppError::Unauthorized).unwrap_or_default();
-    (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// The session gate: resolves the cookie to a user, sends a first visit to
-/// setup, keeps setup closed once an admin exists, and refuses every page and
-/// server function except the public ones without a session.
-async fn session_gate(State(console): State<Arc<Console>>, mut req: Request, next: Next) -> Response {
-    if is_cross_site(&req) {
-        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
-    }
-    let path = req.uri().path().to_owned();
-    let user = match cookie_value(req.headers(), SESSION_COOKIE) {
-        Some(token) if !token.is_empty() => match console.auth.session_user(token).await {
-            Ok(u) => u,
-            Err(e) => return internal_response(e),
-        },
-        _ => None,
-    };
-    if let Some(axum::extract::ConnectInfo(peer)) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().copied() {
-        req.extensions_mut().insert(apigw_app::service::ClientAddr(peer.ip()));
-    }
-    let is_fn = path.starts_with("/api/");
-    let is_page = !is_fn && !path.starts_with("/pkg/") && path != "/healthz" && path != "/favicon.ico";
-
-    let has_admin = match console.has_admin().await {
-        Ok(b) => b,
-        Err(e) => return internal_response(e),
-    };
-    if !has_admin {
-        if is_page && path != "/setup" {
-            return Redirect::to("/setup").into_response();
-        }
-    } else if path == "/setup" || (path == "/login" && user.is_some()) {
-        return Redirect::to(if user.is_some() { "/apis" } else { "/login" }).into_response();
-    }
-
-    let endpoint = path.strip_prefix("/api/").unwrap_or("");
-    // Every server function checks the caller's role itself (`service::authed`),
-    // which also covers pages rendered here, which call them directly. A call
-    // from outside is checked here first too, with the same rule, so a refused
-    // caller's arguments are never even decoded.
-    match &user {
-        Some(u) => {
-            if is_fn && !crate::roles::PUBLIC_FNS.contains(&endpoint) {
-                if let Err(e) = crate::roles::check(u, endpoint) {
-                    if crate::roles::server_fn_changes(endpoint) {
-                        // A refused attempt at a change is worth knowing about (its arguments are not read).
-                        let source = req.extensions().get::<apigw_app::service::ClientAddr>().map(|a| a.0.to_string()).unwrap_or_default();
-                        crate::audit::record(&console.store, crate::audit::Actor::User(u), &source, "console", endpoint, "", 403).await;
-                    }
-                    let body = serde_json::to_string(&e).unwrap_or_default();
-                    return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-                }
-            }
-            req.extensions_mut().insert::<SessionUser>(u.clone());
-        }
-        None if is_public(&path) => {}
-        None if is_fn => return unauthorized_fn(),
-        None => return Redirect::to("/login").into_response(),
-    }
-    let audited = is_fn && (endpoint == "setup" || (user.is_some() && crate::roles::server_fn_changes(endpoint)));
-    if !audited {
-        return next.run(req).await;
-    }
-    // A change: run it, then write who did what (the arguments in words) to the audit log.
-    let source = req.extensions().get::<apigw_app::service::ClientAddr>().map(|a| a.0.to_string()).unwrap_or_default();
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_FN_BODY).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body larger than 10 MB").into_response();
-    };
-    let target = crate::audit::summarize_body(&bytes);
-    let res = next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
-    // Setup has no session yet: it acts as the user it creates.
-    let setup_name = target.split(", ").find_map(|kv| kv.strip_prefix("username=")).unwrap_or("").to_string();
-    let actor = match &user {
-        Some(u) => crate::audit::Actor::User(u),
-        None => crate::audit::Actor::Named(&setup_name),
-    };
-    if endpoint != "setup" || res.status().is_success() {
-        crate::audit::record(&console.store, actor, &source, "console", endpoint, &target, res.status().as_u16()).await;
-    }
-    res
-}
-
 fn user_error(e: crate::store::StoreError) -> AppError {
     match e {
         crate::store::StoreError::NotFound => AppError::NotFound("No such user.".into()),
         crate::store::StoreError::Conflict(m) => AppError::Conflict(m),
         other => internal(other),
     }
-}
-
-fn internal_response(e: impl std::fmt::Display) -> Response {
-    let _ = internal(e);
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log").into_response()
-}
-
-/// Largest server-function request body: the control API's limit.
-const MAX_FN_BODY: usize = 10 * 1024 * 1024;
-
-/// Gives a server function's error the status its kind means. Leptos
-/// answers 500 for every error it raises before the function runs (a body
-/// that does not decode, JSON nested too deep); those are the caller's
-/// fault, so the `AppError` they carry decides the status, as it does for
-/// errors the functions return.
-async fn server_fn_status(req: Request, next: Next) -> Response {
-    let is_fn = req.uri().path().starts_with("/api/");
-    let res = next.run(req).await;
-    if !is_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log").into_response();
-    };
-    if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// The console's router: Leptos pages and server functions behind the session gate.
@@ -584,105 +451,16 @@ pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<LeptosOptions, _>(context, shell))
         .with_state(leptos_options)
-        .layer(middleware::from_fn(server_fn_status))
-        .layer(middleware::from_fn_with_state(console.clone(), session_gate))
+        .layer(middleware::from_fn(gate::server_fn_status))
+        .layer(middleware::from_fn_with_state(console.clone(), gate::session_gate))
         // Server functions read their whole body; this bounds it (413 past it, as the control API).
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_FN_BODY));
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(gate::MAX_FN_BODY));
     let prom = console.metrics.clone();
     Router::new()
         .merge(crate::control::router(console))
         .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(move |req: Request| async move { prometheus(&prom, &req) }))
+        .route("/metrics", get(move |req: Request| async move { metrics_endpoint::prometheus(&prom, &req) }))
         // The wasm bundle is ~1.5 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new())
-}
-
-/// `GET /metrics`: Prometheus text, for those [`metrics_access`] lets in.
-fn prometheus(hub: &crate::metrics::Hub, req: &Request) -> Response {
-    let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    match metrics_access(hub.token.as_deref(), authorization, peer) {
-        Ok(()) => (
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-            hub.prometheus_text() + &crate::gateway::http1::COUNTERS.prometheus_text(),
-        )
-            .into_response(),
-        Err(MetricsRefused::NeedsToken) => (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            "GET /metrics needs Authorization: Bearer <APIGW_METRICS_TOKEN>\n",
-        )
-            .into_response(),
-        Err(MetricsRefused::NotLocal) => (
-            StatusCode::FORBIDDEN,
-            "GET /metrics is served only to this machine (loopback) while no token is set. Start apigw with --metrics-token \
-             (APIGW_METRICS_TOKEN) and send Authorization: Bearer <token> to scrape it from elsewhere.\n",
-        )
-            .into_response(),
-    }
-}
-
-/// Why `/metrics` was refused.
-#[derive(Debug, PartialEq, Eq)]
-enum MetricsRefused {
-    /// A token is configured and the caller did not send it.
-    NeedsToken,
-    /// No token is configured and the caller is not on this machine.
-    NotLocal,
-}
-
-/// Who may read `/metrics`, which names every API, stage and resource: with
-/// a token configured, only a caller sending `Authorization: Bearer <token>`;
-/// without one, only callers on this machine (loopback).
-fn metrics_access(token: Option<&str>, authorization: Option<&str>, peer: Option<std::net::IpAddr>) -> Result<(), MetricsRefused> {
-    match token {
-        Some(token) => {
-            let ok = authorization.and_then(|v| v.strip_prefix("Bearer ")).is_some_and(|given| {
-                use sha2::{Digest, Sha256};
-                // Compare digests so the comparison takes the same time wherever the strings differ.
-                Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes())
-            });
-            if ok {
-                Ok(())
-            } else {
-                Err(MetricsRefused::NeedsToken)
-            }
-        }
-        None if peer.is_some_and(|ip| ip.to_canonical().is_loopback()) => Ok(()),
-        None => Err(MetricsRefused::NotLocal),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderMap;
-
-    #[test]
-    fn metrics_are_open_to_loopback_or_the_token_holder_only() {
-        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
-        let status = |r: Result<(), MetricsRefused>| match r {
-            Ok(()) => 200,
-            Err(MetricsRefused::NeedsToken) => 401,
-            Err(MetricsRefused::NotLocal) => 403,
-        };
-        assert_eq!(status(metrics_access(None, None, ip("127.0.0.1"))), 200);
-        assert_eq!(status(metrics_access(None, None, ip("::1"))), 200);
-        assert_eq!(status(metrics_access(None, None, ip("::ffff:127.0.0.1"))), 200);
-        assert_eq!(status(metrics_access(None, None, ip("10.0.0.5"))), 403);
-        assert_eq!(status(metrics_access(None, Some("Bearer anything"), ip("10.0.0.5"))), 403);
-        assert_eq!(status(metrics_access(None, None, None)), 403, "an unknown caller is not local");
-        assert_eq!(status(metrics_access(Some("t0k"), None, ip("127.0.0.1"))), 401, "a set token applies to local callers too");
-        assert_eq!(status(metrics_access(Some("t0k"), Some("Bearer t0"), ip("10.0.0.5"))), 401);
-        assert_eq!(status(metrics_access(Some("t0k"), Some("Bearer t0k"), ip("10.0.0.5"))), 200);
-    }
-
-    #[test]
-    fn cookie_parsing_finds_the_session() {
-        let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; apigw_session=abc; b=2".parse().unwrap());
-        assert_eq!(cookie_value(&h, SESSION_COOKIE), Some("abc"));
-        assert_eq!(cookie_value(&h, "missing"), None);
-    }
 }

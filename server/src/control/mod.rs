@@ -5,135 +5,28 @@
 
 use std::sync::Arc;
 
-use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
 use apigw_app::model::{
     CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateStageInput, CreateUsagePlanKeyInput, DryRunInput, PatchInput,
     PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput, PutMethodResponseInput, Resource, TestInvokeInput, UsagePlanInput,
 };
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, put};
-use axum::{Json, Router};
-use serde::de::DeserializeOwned;
+use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::access_keys::KeyLookup;
-use crate::console::{cookie_value, is_cross_site, Console};
-use crate::sigv4::{self, SignedRequest};
+use crate::console::Console;
 
-/// Largest control-API request body.
-const MAX_BODY: usize = 10 * 1024 * 1024;
+mod authn;
+mod wire;
 
-/// An AWS-shaped error: `{"message": …}` with `x-amzn-ErrorType`.
-pub fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response {
-    let mut res = (status, Json(json!({ "message": message }))).into_response();
-    if let Ok(v) = HeaderValue::from_str(kind) {
-        res.headers_mut().insert(HeaderName::from_static("x-amzn-errortype"), v);
-    }
-    res
-}
-
-/// A control-API failure, answered in AWS's error shape.
-pub enum ControlError {
-    /// A rule of the operation was broken, or the server failed.
-    App(AppError),
-    /// The body is not JSON at all: AWS's `SerializationException`.
-    Serialization(String),
-}
-
-impl From<AppError> for ControlError {
-    fn from(e: AppError) -> Self {
-        Self::App(e)
-    }
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        let e = match self {
-            ControlError::App(e) => e,
-            ControlError::Serialization(m) => return aws_error(StatusCode::BAD_REQUEST, "SerializationException", &m),
-        };
-        let msg = e.to_string();
-        let (status, kind) = match &e {
-            AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "BadRequestException"),
-            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFoundException"),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, "ConflictException"),
-            AppError::Unauthorized => (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException"),
-            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "AccessDeniedException"),
-            AppError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
-            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure"),
-        };
-        aws_error(status, kind, &msg)
-    }
-}
-
-type Res = Result<Response, ControlError>;
-
-fn created<T: serde::Serialize>(v: T) -> Res {
-    Ok((StatusCode::CREATED, Json(v)).into_response())
-}
-
-fn ok<T: serde::Serialize>(v: T) -> Res {
-    Ok(Json(v).into_response())
-}
-
-fn status(code: StatusCode) -> Res {
-    Ok(code.into_response())
-}
-
-/// Parses a JSON body; an empty body is the input's default. Text that is
-/// not JSON is a `SerializationException`; JSON of the wrong shape is a
-/// `BadRequestException` naming the field (`throttle.rateLimit: expected a
-/// number…`), as one rule shared by every operation.
-fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ControlError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    parse_json(bytes)
-}
-
-/// The JSON rule behind [`body`], for any input type.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ControlError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = serde_path_to_error::deserialize(&mut de);
-    if parsed.is_ok() {
-        // Anything but whitespace after the value is not JSON.
-        de.end()
-            .map_err(|e| ControlError::Serialization(format!("Could not parse the request body as JSON: {}.", without_position(&e))))?;
-    }
-    parsed.map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let text = without_position(&inner);
-        match inner.classify() {
-            serde_json::error::Category::Data if path != "." => {
-                ControlError::App(AppError::invalid(path.clone(), format!("{path}: {text}.")))
-            }
-            serde_json::error::Category::Data => ControlError::App(AppError::invalid("body", format!("The request body: {text}."))),
-            _ => ControlError::Serialization(format!("Could not parse the request body as JSON: {text}.")),
-        }
-    })
-}
-
-/// serde's text without its " at line 1 column 20": the field's name says more.
-fn without_position(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    text.rsplit_once(" at line ").map_or(text.as_str(), |(t, _)| t).to_string()
-}
-
-/// AWS lists: `{"item": [...], "position": ...}`.
-fn list<T: serde::Serialize>(items: Vec<T>, position: Option<String>) -> Value {
-    let mut v = json!({ "item": items });
-    if let Some(p) = position {
-        v["position"] = json!(p);
-    }
-    v
-}
+pub use wire::{aws_error, parse_json, ControlError};
+use wire::{body, created, list, ok, status, Res};
 
 /// Without `embed=methods`, AWS shows only which methods exist.
 fn summarize_methods(r: &Resource, embed: bool) -> Value {
@@ -409,109 +302,6 @@ async fn unknown_operation(req: Request) -> Response {
     )
 }
 
-/// Reads a request body up to [`MAX_BODY`]; a larger one is AWS's 413.
-async fn bounded_body(body: Body) -> Result<Bytes, Response> {
-    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-        aws_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "BadRequestException",
-            "Request Too Long: the request body is larger than 10 MB (10485760 bytes).",
-        )
-    })
-}
-
-/// Authenticates a control-API request (a valid SigV4 signature, or a
-/// console session), checks that the user's role allows it, runs it, and
-/// writes a change to the audit log. Anything refused is answered in AWS's words.
-async fn control_auth(State(c): S, req: Request, next: Next) -> Response {
-    let (mut parts, body) = req.into_parts();
-    let via_key = parts.headers.contains_key(header::AUTHORIZATION);
-    let (user, bytes) = if via_key {
-        let authz = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let cred = match sigv4::parse_authorization(&authz) {
-            Ok(cred) => cred,
-            Err(e) => return aws_error(StatusCode::FORBIDDEN, e.aws_type(), &e.message()),
-        };
-        let (secret, user) = match c.access_keys.secret(&cred.access_key_id).await {
-            Ok(KeyLookup::Found(secret, user)) => (secret, user),
-            Ok(KeyLookup::OwnerDisabled(name)) => {
-                return aws_error(
-                    StatusCode::FORBIDDEN,
-                    "UnrecognizedClientException",
-                    &format!("The security token included in the request is invalid: its user '{name}' is disabled."),
-                )
-            }
-            Ok(KeyLookup::Unknown) => {
-                return aws_error(
-                    StatusCode::FORBIDDEN,
-                    "UnrecognizedClientException",
-                    "The security token included in the request is invalid. No access key with this id exists; create one in the console under Settings → Access keys.",
-                )
-            }
-            Err(e) => return ControlError::App(crate::auth::internal(e)).into_response(),
-        };
-        let bytes = match bounded_body(body).await {
-            Ok(b) => b,
-            Err(res) => return res,
-        };
-        let signed = SignedRequest {
-            method: parts.method.as_str(),
-            raw_path: parts.uri.path(),
-            raw_query: parts.uri.query().unwrap_or(""),
-            headers: &parts.headers,
-            body: &bytes,
-        };
-        if let Err(e) = sigv4::verify(&signed, &cred, &secret, crate::store::now_secs(), &c.regions) {
-            return aws_error(StatusCode::FORBIDDEN, e.aws_type(), &e.message());
-        }
-        c.access_keys.touch(&cred.access_key_id).await;
-        (user, bytes)
-    } else {
-        let token = cookie_value(&parts.headers, SESSION_COOKIE).map(str::to_string).filter(|t| !t.is_empty());
-        let Some(token) = token else {
-            return aws_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token");
-        };
-        let bytes = match bounded_body(body).await {
-            Ok(b) => b,
-            Err(res) => return res,
-        };
-        let req = Request::from_parts(parts, Body::empty());
-        if is_cross_site(&req) {
-            return aws_error(StatusCode::FORBIDDEN, "AccessDeniedException", "Cross-site request refused.");
-        }
-        parts = req.into_parts().0;
-        match c.auth.session_user(&token).await {
-            Ok(Some(user)) => (user, bytes),
-            Ok(None) => return aws_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token"),
-            Err(e) => return ControlError::App(crate::auth::internal(e)).into_response(),
-        }
-    };
-
-    let need = crate::roles::control_api(&parts.method);
-    // The path as the client sent it: the router has not stripped the nest prefix yet at this layer.
-    let op = format!("{} {}", parts.method, parts.uri.path());
-    if !user.role.allows(need) {
-        return aws_error(
-            StatusCode::FORBIDDEN,
-            "AccessDeniedException",
-            &format!(
-                "User: {} (role {}) is not authorized to perform: {op}. It needs the {need} role; ask an admin.",
-                user.username, user.role
-            ),
-        );
-    }
-    let audited = crate::roles::control_api_changes(&parts.method, parts.uri.path());
-    let source =
-        parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
-    let target = if audited { crate::audit::summarize_body(&bytes) } else { String::new() };
-    parts.extensions.insert::<SessionUser>(user.clone());
-    let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    if audited {
-        crate::audit::record(&c.store, crate::audit::Actor::User(&user), &source, "control-api", &op, &target, res.status().as_u16()).await;
-    }
-    res
-}
-
 /// The control API's routes, behind SigV4-or-session authentication.
 pub fn router(console: Arc<Console>) -> Router {
     const M: &str = "/{api}/resources/{rid}/methods/{verb}";
@@ -546,8 +336,8 @@ pub fn router(console: Arc<Console>) -> Router {
         .nest("/restapis", ops)
         .nest("/apikeys", keys)
         .nest("/usageplans", plans)
-        .layer(middleware::from_fn_with_state(console.clone(), control_auth))
+        .layer(middleware::from_fn_with_state(console.clone(), authn::control_auth))
         // control_auth has read and bounded the body; the handlers' extractors must not cut it at axum's 2 MB default.
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::extract::DefaultBodyLimit::max(authn::MAX_BODY))
         .with_state(console)
 }
