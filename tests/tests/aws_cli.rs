@@ -158,6 +158,35 @@ async fn aws_cli_with_a_wrong_secret_or_unknown_key_is_refused() {
     assert!(out.stderr.contains("UnrecognizedClientException"), "{}", out.stderr);
 }
 
+/// A change made with the AWS CLI is in the audit log as its key's user,
+/// with the secret value of a key it creates left out; its reads are not.
+#[tokio::test]
+async fn aws_cli_changes_are_in_the_audit_log() {
+    let s = TestServer::start().await;
+    let admin = s.setup_admin("admin").await;
+    let key = apigw_server::admin_create_access_key(&s.db, "admin", "audited cli").await.unwrap();
+    let aws = Cli { endpoint: s.console.clone(), key_id: key.access_key_id, secret: key.secret_access_key };
+    let api = aws.json(&["create-rest-api", "--name", "from-cli"]).await;
+    let secret_value = "cli-made-key-value-0123456789";
+    aws.json(&["create-api-key", "--name", "k", "--value", secret_value, "--enabled"]).await;
+    aws.json(&["get-rest-apis"]).await;
+
+    let page: Value =
+        admin.post(s.url("/api/audit_list")).json(&serde_json::json!({"filter": {}})).send().await.unwrap().json().await.unwrap();
+    let entries = page["entries"].as_array().unwrap();
+    let created = entries.iter().find(|e| e["action"] == "POST /restapis").unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(created["username"], "admin");
+    assert_eq!(created["via"], "control-api");
+    assert_eq!(created["status"], 201);
+    assert_eq!(created["source"], "127.0.0.1");
+    assert!(created["target"].as_str().unwrap().contains("name=from-cli"), "{created}");
+    assert!(api["id"].is_string());
+    let key_entry = entries.iter().find(|e| e["action"] == "POST /apikeys").unwrap_or_else(|| panic!("{page}"));
+    assert!(key_entry["target"].as_str().unwrap().contains("value=<hidden>"), "{key_entry}");
+    assert!(!page.to_string().contains(secret_value), "the key's value is not in the log");
+    assert!(entries.iter().all(|e| e["action"] != "GET /restapis"), "reads are not changes");
+}
+
 #[tokio::test]
 async fn aws_cli_deploys_and_the_invoke_url_answers() {
     let s = TestServer::start().await;
