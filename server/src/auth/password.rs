@@ -4,14 +4,15 @@
 //! Each check needs argon2's working memory (19 MiB with the default
 //! parameters, `m=19456,t=2,p=1`). Unbounded, 64 concurrent wrong logins
 //! took the process past 1.5 GB, and the allocator kept it. Here at most
-//! one check per core runs at a time, each in a buffer from a fixed pool
-//! that is reused rather than allocated per check, so the memory is bounded
-//! by `limit × 19 MiB` and stays flat. Callers beyond that wait in a short
-//! queue; when it is full or the wait runs out they get a clear "busy"
-//! answer instead of piling up.
+//! one check per core runs at a time, so the memory is bounded by
+//! `limit × 19 MiB`. Each check maps its memory straight from the kernel
+//! and unmaps it when done ([`Scratch`]), so it is given back at once: an
+//! idle server holds none of it, and the allocator's heap never grows by
+//! it. Callers beyond the limit wait in a short queue; when it is full or
+//! the wait runs out they get a clear "busy" answer instead of piling up.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use apigw_app::error::AppError;
@@ -28,8 +29,6 @@ pub const QUEUE_WAIT: Duration = Duration::from_secs(10);
 /// The pool of password workers.
 pub struct Passwords {
     permits: tokio::sync::Semaphore,
-    /// Working memory, one buffer per running check, reused.
-    memory: Mutex<Vec<Vec<Block>>>,
     /// Callers waiting for a slot now, and how many may wait.
     waiting: AtomicUsize,
     max_waiting: usize,
@@ -43,7 +42,6 @@ impl Passwords {
         let limit = limit.max(1);
         Self {
             permits: tokio::sync::Semaphore::new(limit),
-            memory: Mutex::new(Vec::new()),
             waiting: AtomicUsize::new(0),
             max_waiting: limit * 16,
             limit,
@@ -63,7 +61,8 @@ impl Passwords {
     /// Hashes a new password (argon2id, default parameters, random salt) as a PHC string.
     pub async fn hash(&self, password: &str) -> Result<String, AppError> {
         let password = password.to_owned();
-        self.run(move |memory| {
+        self.run(move || {
+            let mut memory = Scratch::new(Params::default().block_count())?;
             let salt = SaltString::generate(&mut OsRng);
             let params = Params::default();
             let mut salt_bytes = [0u8; 64];
@@ -71,7 +70,7 @@ impl Passwords {
             let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
             let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
             argon
-                .hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, grow(memory, params.block_count())?)
+                .hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, memory.blocks())
                 .map_err(|e| e.to_string())?;
             let output = argon2::password_hash::Output::new(&out).map_err(|e| e.to_string())?;
             let phc = PasswordHash {
@@ -104,13 +103,13 @@ impl Passwords {
             },
         };
         let password = password.to_owned();
-        let ok = self.run(move |memory| check(&password, &hash, memory)).await?;
+        let ok = self.run(move || check(&password, &hash)).await?;
         Ok(ok && known)
     }
 
-    /// Runs `work` on the blocking pool with a working-memory buffer, once a
-    /// slot is free.
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static) -> Result<T, AppError> {
+    /// Runs `work` on the blocking pool once a slot is free; `work` maps its
+    /// own working memory ([`Scratch`]), at most one per slot.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
         let busy = || {
             AppError::Locked(format!(
                 "Too many sign-ins are being checked right now (at most {} at once, {} waiting). Try again in a few seconds.",
@@ -132,32 +131,64 @@ impl Passwords {
                 }
             }
         };
-        let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_default();
-        let (result, memory) = tokio::task::spawn_blocking(move || {
-            let r = work(&mut memory);
-            (r, memory)
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("password task failed: {e}")))?;
-        self.memory.lock().unwrap_or_else(|e| e.into_inner()).push(memory);
+        let result =
+            tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(format!("password task failed: {e}")))?;
         drop(permit);
         Ok(result)
     }
 }
 
-/// The first `blocks` blocks of `memory`, growing it (once) if it is smaller.
-fn grow(memory: &mut Vec<Block>, blocks: usize) -> Result<&mut [Block], String> {
-    if blocks > MAX_BLOCKS {
-        return Err(format!("the stored hash asks for {} KiB of memory; at most {MAX_BLOCKS} KiB is allowed", blocks));
-    }
-    if memory.len() < blocks {
-        memory.resize(blocks, Block::default());
-    }
-    Ok(&mut memory[..blocks])
+/// argon2's working memory for one check: anonymous pages mapped from the
+/// kernel and unmapped on drop. Through the allocator, a freed 19 MiB
+/// buffer raises glibc's mmap threshold and the next one comes from a heap
+/// that is not given back; mapped directly, it always is.
+struct Scratch {
+    ptr: std::ptr::NonNull<Block>,
+    blocks: usize,
 }
 
-/// Verifies `password` against the PHC string `stored` in `memory`.
-fn check(password: &str, stored: &str, memory: &mut Vec<Block>) -> bool {
+// The mapping is owned by this value alone, like a Box<[Block]>.
+#[allow(unsafe_code)]
+unsafe impl Send for Scratch {}
+
+#[allow(unsafe_code)] // mmap, and the mapping seen as Blocks
+impl Scratch {
+    fn new(blocks: usize) -> Result<Self, String> {
+        if blocks == 0 || blocks > MAX_BLOCKS {
+            return Err(format!("the hash asks for {blocks} KiB of memory; 1 to {MAX_BLOCKS} KiB is allowed"));
+        }
+        let len = blocks * std::mem::size_of::<Block>();
+        // SAFETY: an anonymous private mapping of `len` bytes, owned by the
+        // returned value; no existing memory is touched.
+        let ptr = unsafe {
+            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(format!("cannot map {len} bytes for a password check: {}", std::io::Error::last_os_error()));
+        }
+        let ptr = std::ptr::NonNull::new(ptr.cast::<Block>()).ok_or("mmap returned null")?;
+        Ok(Self { ptr, blocks })
+    }
+
+    fn blocks(&mut self) -> &mut [Block] {
+        // SAFETY: the mapping is page-aligned (more than Block's 64-byte
+        // alignment), `blocks` Blocks long, zero-filled by the kernel (all
+        // zeros is a valid Block: it is plain u64s), and borrowed mutably
+        // through `&mut self` only.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.blocks) }
+    }
+}
+
+#[allow(unsafe_code)] // munmap
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `new`, which no borrow outlives.
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.blocks * std::mem::size_of::<Block>()) };
+    }
+}
+
+/// Verifies `password` against the PHC string `stored`.
+fn check(password: &str, stored: &str) -> bool {
     let verified = (|| -> Result<bool, String> {
         let parsed = PasswordHash::new(stored).map_err(|e| e.to_string())?;
         let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|e| e.to_string())?;
@@ -169,7 +200,7 @@ fn check(password: &str, stored: &str, memory: &mut Vec<Block>) -> bool {
         let mut out = vec![0u8; expected.len()];
         let argon = Argon2::new(algorithm, version, params.clone());
         argon
-            .hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, grow(memory, params.block_count())?)
+            .hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, Scratch::new(params.block_count())?.blocks())
             .map_err(|e| e.to_string())?;
         // Output's equality is constant-time.
         Ok(argon2::password_hash::Output::new(&out).map_err(|e| e.to_string())? == expected)
@@ -228,6 +259,5 @@ mod tests {
             }
         }
         assert!(busy > 0 && served >= 17, "served {served}, busy {busy}");
-        assert_eq!(p.memory.lock().unwrap().len(), 1, "one check at a time means one buffer");
     }
 }
