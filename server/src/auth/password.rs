@@ -40,12 +40,7 @@ impl Passwords {
     /// per slot waiting behind them.
     pub fn new(limit: usize) -> Self {
         let limit = limit.max(1);
-        Self {
-            permits: tokio::sync::Semaphore::new(limit),
-            waiting: AtomicUsize::new(0),
-            max_waiting: limit * 16,
-            limit,
-        }
+        Self { permits: tokio::sync::Semaphore::new(limit), waiting: AtomicUsize::new(0), max_waiting: limit * 16, limit }
     }
 
     /// One check per core the process may use.
@@ -69,9 +64,7 @@ impl Passwords {
             let salt_raw = salt.decode_b64(&mut salt_bytes).map_err(|e| format!("salt: {e}"))?;
             let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
             let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-            argon
-                .hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, memory.blocks())
-                .map_err(|e| e.to_string())?;
+            argon.hash_password_into_with_memory(password.as_bytes(), salt_raw, &mut out, memory.blocks()).map_err(|e| e.to_string())?;
             let output = argon2::password_hash::Output::new(&out).map_err(|e| e.to_string())?;
             let phc = PasswordHash {
                 algorithm: Algorithm::Argon2id.ident(),
@@ -131,8 +124,7 @@ impl Passwords {
                 }
             }
         };
-        let result =
-            tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(format!("password task failed: {e}")))?;
+        let result = tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(format!("password task failed: {e}")))?;
         drop(permit);
         Ok(result)
     }
