@@ -115,7 +115,10 @@ pub fn fmt_time(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
 
-/// A small "are you sure?" panel that names what will be deleted.
+/// A small "are you sure?" panel that names what will be deleted. Focus
+/// moves to Cancel when it opens and Esc cancels. The server's refusal
+/// (`error`, e.g. a stage a usage plan still covers) is shown inside it,
+/// where the user is looking, once Delete has been pressed.
 #[component]
 pub fn ConfirmDelete(
     #[prop(into)] title: String,
@@ -124,16 +127,38 @@ pub fn ConfirmDelete(
     #[prop(into)] pending: Signal<bool>,
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
+    /// Why the last attempt failed, if it did.
+    #[prop(optional, into)]
+    error: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
+    let tried = RwSignal::new(false);
+    let shown_error = move || error.and_then(|e| e.get()).filter(|_| tried.get() && !pending.get());
+    let cancel_ref = NodeRef::<leptos::html::Button>::new();
+    // Focus starts on Cancel, and goes back there when an attempt ends
+    // (the Delete button, disabled while pending, drops the focus).
+    Effect::new(move |_| {
+        let _ = pending.get();
+        if let Some(b) = cancel_ref.get() {
+            let _ = b.focus();
+        }
+    });
+    // Esc cancels wherever the focus is, while the dialog is open.
+    let esc = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            on_cancel.run(());
+        }
+    });
+    on_cleanup(move || esc.remove());
     view! {
         <div class="modal-backdrop">
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
                 <h2 id="confirm-title">{title}</h2>
                 <p class="muted">{detail}</p>
+                {move || shown_error().map(|m| view! { <p class="field-error" role="alert" id="confirm-error">{m}</p> })}
                 <div class="modal-actions">
-                    <button type="button" class="btn" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                    <button type="button" class="btn" node_ref=cancel_ref on:click=move |_| on_cancel.run(())>"Cancel"</button>
                     <button type="button" class="btn btn-danger" id="confirm-delete"
-                        disabled=move || pending.get() on:click=move |_| on_confirm.run(())>
+                        disabled=move || pending.get() on:click=move |_| { tried.set(true); on_confirm.run(()) }>
                         {move || if pending.get() { "Deleting…".to_string() } else { confirm_label.clone() }}
                     </button>
                 </div>

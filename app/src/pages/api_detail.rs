@@ -401,6 +401,7 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
                 detail="This deletes the resource, every resource under it, and their methods and integrations."
                 confirm_label="Delete resource"
                 pending=remove.pending()
+                error=Signal::derive(move || crate::components::error_other(&remove.value().get(), &[]))
                 on_confirm=Callback::new(move |_| { remove.dispatch((api.get_value(), res.with_value(|r| r.id.clone()))); })
                 on_cancel=Callback::new(move |_| confirm.set(false))
             />
@@ -660,6 +661,7 @@ fn MethodEditor(
                 detail="This deletes the method and its integration."
                 confirm_label="Delete method"
                 pending=remove.pending()
+                error=Signal::derive(move || crate::components::error_other(&remove.value().get(), &[]))
                 on_confirm=Callback::new(move |_| { remove.dispatch((api.get_value(), rid.get_value(), verb.get_value())); })
                 on_cancel=Callback::new(move |_| confirm.set(false))
             />

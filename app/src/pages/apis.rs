@@ -123,6 +123,7 @@ pub fn ApisPage() -> impl IntoView {
                     detail=format!("This deletes {} ({}) with all its resources, methods and integrations. It cannot be undone.", api.name, api.id)
                     confirm_label=format!("Delete {}", api.name)
                     pending=delete.pending()
+                    error=Signal::derive(move || crate::components::error_other(&delete.value().get(), &[]))
                     on_confirm=Callback::new(move |_| { delete.dispatch(id.clone()); })
                     on_cancel=Callback::new(move |_| to_delete.set(None))
                 />

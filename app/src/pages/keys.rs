@@ -188,6 +188,7 @@ pub fn KeysPage() -> impl IntoView {
                     detail=format!("Callers sending this key ({}) are refused from now on.{plans} This cannot be undone.", row.key.id)
                     confirm_label="Delete key"
                     pending=delete.pending()
+                    error=Signal::derive(move || crate::components::error_other(&delete.value().get(), &[]))
                     on_confirm=Callback::new(move |_| { delete.dispatch(id.clone()); })
                     on_cancel=Callback::new(move |_| to_delete.set(None))
                 />

@@ -162,6 +162,7 @@ fn AccessKeys(console_url: String) -> impl IntoView {
                     detail="Scripts and SDKs signing with this key stop working at once."
                     confirm_label="Delete key"
                     pending=delete.pending()
+                    error=Signal::derive(move || crate::components::error_other(&delete.value().get(), &[]))
                     on_confirm=Callback::new(move |_| { delete.dispatch(id2.clone()); })
                     on_cancel=Callback::new(move |_| to_delete.set(None))
                 />

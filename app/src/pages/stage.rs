@@ -161,6 +161,7 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
                 detail="Its invoke URL stops answering at once. The deployments stay and can be served by another stage."
                 confirm_label="Delete stage"
                 pending=remove.pending()
+                error=Signal::derive(move || crate::components::error_other(&remove.value().get(), &[]))
                 on_confirm=Callback::new(move |_| { remove.dispatch(()); })
                 on_cancel=Callback::new(move |_| confirm.set(false))
             />

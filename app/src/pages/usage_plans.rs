@@ -217,6 +217,7 @@ pub fn UsagePlansPage() -> impl IntoView {
                     detail="Keys in this plan lose access to its stages at once, unless another plan covers them. Its usage history is deleted too."
                     confirm_label="Delete plan"
                     pending=delete.pending()
+                    error=Signal::derive(move || crate::components::error_other(&delete.value().get(), &[]))
                     on_confirm=Callback::new(move |_| { delete.dispatch(id.clone()); })
                     on_cancel=Callback::new(move |_| to_delete.set(None))
                 />
@@ -310,6 +311,7 @@ pub fn UsagePlanPage() -> impl IntoView {
                                     detail="Keys in this plan lose access to its stages at once, unless another plan covers them. Its usage history is deleted too."
                                     confirm_label="Delete plan"
                                     pending=remove.pending()
+                                    error=Signal::derive(move || error_other(&remove.value().get(), &[]))
                                     on_confirm={
                                         let id = p.id.clone();
                                         Callback::new(move |_| { remove.dispatch(id.clone()); })

@@ -132,6 +132,7 @@ fn UsersAdmin() -> impl IntoView {
                     detail=format!("They are signed out at once and their {} access key(s) stop working. Their entries in the audit log stay.", u.access_keys)
                     confirm_label="Remove user"
                     pending=delete.pending()
+                    error=Signal::derive(move || crate::components::error_other(&delete.value().get(), &[]))
                     on_confirm=Callback::new(move |_| { delete.dispatch(id); })
                     on_cancel=Callback::new(move |_| to_delete.set(None))
                 />
