@@ -553,6 +553,44 @@ pub struct StageMetrics {
     pub totals: MetricValues,
     pub series: Vec<MetricPoint>,
     pub methods: Vec<MethodMetrics>,
+    /// Answers the gateway gave itself over the range, by reason code
+    /// (most first).
+    #[serde(default)]
+    pub reasons: Vec<ReasonCount>,
+}
+
+/// How many answers had one reason code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonCount {
+    pub reason: String,
+    pub count: u64,
+}
+
+/// The reason codes of the access log and the metrics, each with what it
+/// means and what to do about it (the gateway stores the code; the console
+/// explains it). The server checks it writes no code missing here.
+pub const REASONS: &[(&str, &str)] = &[
+    ("NO_ROUTE", "No resource or method of the stage matches the request (403)."),
+    ("KEY_MISSING", "The method requires an API key and the request sent no x-api-key header (403)."),
+    ("KEY_INVALID", "The x-api-key sent is not a key of this gateway (403)."),
+    ("KEY_DISABLED", "The API key is disabled (403). Enable it on the API keys page."),
+    ("KEY_NOT_IN_PLAN", "The API key is in no usage plan that covers this stage (403). Add it to a plan."),
+    ("THROTTLED_PLAN_METHOD", "The usage plan's throttle for this method refused the request (429)."),
+    ("THROTTLED_PLAN", "The usage plan's throttle refused the request (429)."),
+    ("THROTTLED_STAGE", "The stage's throttle (default or per method) refused the request (429)."),
+    ("QUOTA", "The API key's quota for the period is used up (429)."),
+    ("PAYLOAD_TOO_LARGE", "The request body is over the gateway's limit (413)."),
+    ("BACKEND_TIMEOUT", "The backend sent no response headers within the integration's timeout (504)."),
+    ("BACKEND_UNREACHABLE", "The backend could not be connected to: refused, unknown host or no route (502)."),
+    ("BACKEND_BAD_RESPONSE", "The backend closed or reset the connection, or answered with something that is not HTTP (502)."),
+    ("INTEGRATION_CONFIG", "The integration's configuration cannot be used, e.g. its URI does not make a valid URL (500/502)."),
+    ("CLIENT_CLOSED", "The caller hung up before the answer was sent (recorded as 499)."),
+];
+
+/// What a reason code means, for tooltips and the error breakdown.
+pub fn reason_text(code: &str) -> &'static str {
+    REASONS.iter().find(|(c, _)| *c == code).map_or("", |(_, t)| *t)
 }
 
 /// Counts and latency percentiles of some requests.
@@ -596,6 +634,9 @@ pub struct MethodMetrics {
     pub method: String,
     #[serde(flatten)]
     pub values: MetricValues,
+    /// This method's answers by reason code (most first).
+    #[serde(default)]
+    pub reasons: Vec<ReasonCount>,
 }
 
 /// One row of the access log.
@@ -615,6 +656,10 @@ pub struct LogEntry {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub request_id: String,
+    /// Why the gateway answered itself (see [`REASONS`]); None when the
+    /// answer came from the integration.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// Filters of the access log; empty fields filter nothing.
@@ -630,6 +675,9 @@ pub struct LogFilter {
     pub path_contains: String,
     #[serde(default)]
     pub key_id: String,
+    /// A reason code (see [`REASONS`]), or "any" for every entry that has one.
+    #[serde(default)]
+    pub reason: String,
     /// Only entries older than this id (the next page).
     #[serde(default)]
     pub before: Option<i64>,

@@ -173,3 +173,110 @@ async fn a_caller_that_hangs_up_is_still_recorded() {
     let status: i64 = sqlx::query_scalar("SELECT status FROM request_log").fetch_one(&mut conn).await.unwrap();
     assert_eq!(status, 499, "nginx's 'client closed request'");
 }
+
+/// Every answer the gateway gives itself, and every failed backend call,
+/// carries a reason code: in the access log (its `access_log` view), in the
+/// stage's JSON metrics and in Prometheus. A throttle 429 and a quota 429
+/// are told apart; so are a refused connection, a broken answer and a timeout.
+#[tokio::test]
+async fn every_refusal_says_why() {
+    use apigw_tests::echo::{broken_backend, dead_backend};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("apigw.db");
+    let s = TestServer::start_on(&db).await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("reasons").await;
+    let e = echo.host();
+    let open = ctl.resource(&api, &root, "open").await;
+    ctl.method(&api, &open, "GET", false, Ctl::proxy(&format!("http://{e}/open"), "GET")).await;
+    let keyed = ctl.resource(&api, &root, "keyed").await;
+    ctl.method(&api, &keyed, "GET", true, Ctl::proxy(&format!("http://{e}/keyed"), "GET")).await;
+    let dead = ctl.resource(&api, &root, "dead").await;
+    ctl.method(&api, &dead, "GET", false, Ctl::proxy(&format!("http://{}/x", dead_backend().await), "GET")).await;
+    let broken = ctl.resource(&api, &root, "broken").await;
+    ctl.method(&api, &broken, "GET", false, Ctl::proxy(&format!("http://{}/x", broken_backend().await), "GET")).await;
+    let slow = ctl.resource(&api, &root, "slow").await;
+    let mut late = Ctl::proxy(&format!("http://{e}/slow?echo_delay_ms=2000"), "GET");
+    late["timeoutInMillis"] = json!(50);
+    ctl.method(&api, &slow, "GET", false, late).await;
+    ctl.deploy(&api, "dev").await;
+    let throttle = json!({"patchOperations": [
+        {"op": "replace", "path": "/~1open/GET/throttling/rateLimit", "value": "1"},
+        {"op": "replace", "path": "/~1open/GET/throttling/burstLimit", "value": "1"}]});
+    ctl.req(Method::PATCH, &format!("/restapis/{api}/stages/dev"), Some(throttle), 200).await;
+    let key = |name: &'static str| {
+        let ctl = &ctl;
+        async move {
+            let k = ctl.req(Method::POST, "/apikeys", Some(json!({"name": name, "enabled": true})), 201).await;
+            (k["id"].as_str().unwrap().to_string(), k["value"].as_str().unwrap().to_string())
+        }
+    };
+    let plan = ctl
+        .req(
+            Method::POST,
+            "/usageplans",
+            Some(json!({"name": "one a day", "quota": {"limit": 1, "period": "DAY"}, "apiStages": [{"apiId": api, "stage": "dev"}]})),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (in_plan, in_plan_value) = key("in-plan").await;
+    let (_, no_plan_value) = key("no-plan").await;
+    let (off, off_value) = key("disabled").await;
+    for k in [&in_plan, &off] {
+        ctl.req(Method::POST, &format!("/usageplans/{plan}/keys"), Some(json!({"keyId": k, "keyType": "API_KEY"})), 201).await;
+    }
+    let disable = json!({"patchOperations": [{"op": "replace", "path": "/enabled", "value": "false"}]});
+    ctl.req(Method::PATCH, &format!("/apikeys/{off}"), Some(disable), 200).await;
+    let url = |p: &str| ctl.invoke(&api, "dev", p);
+
+    let calls: Vec<(&str, Option<&str>, u16, Option<&str>)> = vec![
+        ("/nothing", None, 403, Some("NO_ROUTE")),
+        ("/keyed", None, 403, Some("KEY_MISSING")),
+        ("/keyed", Some("not-a-key-of-this-gateway-at-all"), 403, Some("KEY_INVALID")),
+        ("/keyed", Some(&no_plan_value), 403, Some("KEY_NOT_IN_PLAN")),
+        ("/keyed", Some(&off_value), 403, Some("KEY_DISABLED")),
+        ("/keyed", Some(&in_plan_value), 200, None),
+        ("/keyed", Some(&in_plan_value), 429, Some("QUOTA")),
+        ("/open", None, 200, None),
+        ("/open", None, 429, Some("THROTTLED_STAGE")),
+        ("/dead", None, 502, Some("BACKEND_UNREACHABLE")),
+        ("/broken", None, 502, Some("BACKEND_BAD_RESPONSE")),
+        ("/slow", None, 504, Some("BACKEND_TIMEOUT")),
+    ];
+    for (path, key, status, _) in &calls {
+        assert_eq!(get(&url(path), *key).await, *status, "GET {path}");
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+
+    // The access log, through the view operators query (sorted: the two
+    // gateway threads hand their records over in batches of their own).
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::ConnectOptions;
+    let mut conn = SqliteConnectOptions::new().filename(&db).read_only(true).connect().await.unwrap();
+    let mut rows: Vec<(String, i64, Option<String>)> =
+        sqlx::query_as("SELECT path, status, reason FROM access_log").fetch_all(&mut conn).await.unwrap();
+    let mut want: Vec<(String, i64, Option<String>)> =
+        calls.iter().map(|(p, _, s, r)| (p.to_string(), i64::from(*s), r.map(str::to_string))).collect();
+    rows.sort();
+    want.sort();
+    assert_eq!(rows, want);
+
+    // The JSON metrics count them, for the stage and per method.
+    let m = ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await;
+    let reasons = m["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 10, "{m}");
+    for r in reasons {
+        assert_eq!(r["count"], 1, "{r}");
+    }
+    assert_eq!(method_row(&m, "/keyed", "GET")["reasons"].as_array().unwrap().len(), 5);
+    assert_eq!(method_row(&m, "/slow", "GET")["reasons"], json!([{"reason": "BACKEND_TIMEOUT", "count": 1}]));
+
+    // Prometheus too.
+    let prom = reqwest::get(s.url("/metrics")).await.unwrap().text().await.unwrap();
+    let line = format!("apigw_gateway_answers_total{{api=\"{api}\",stage=\"dev\",resource=\"/keyed\",method=\"GET\",reason=\"QUOTA\"}} 1");
+    assert!(prom.contains(&line), "{line} in\n{prom}");
+}

@@ -13,7 +13,7 @@ use leptos_router::params::ParamsMap;
 
 use crate::components::EmptyState;
 use crate::error::AppError;
-use crate::model::{LogFilter, MethodMetrics, MetricValues, StageDashboard, StageDetail, METRIC_RANGES};
+use crate::model::{reason_text, LogFilter, MethodMetrics, MetricValues, ReasonCount, StageDashboard, StageDetail, METRIC_RANGES};
 use crate::pages::metrics_ui::{clock_now, fmt_count, fmt_ms, fmt_pct, rate_level, use_refresh, viewer, REFRESH};
 use crate::pages::stage::get_stage_detail;
 use crate::pages::stage_logs::get_access_log;
@@ -197,6 +197,7 @@ pub fn StageDashboardPage() -> impl IntoView {
                                 </section>
                             }).collect_view()}
                         </div>
+                        <Reasons reasons=d.metrics.reasons.clone() api=api_id() stage=stage_name() range=l.range.clone() />
                         <MethodTable methods=d.metrics.methods api=api_id() stage=stage_name() range=l.range only=l.only sort=sort />
                     </div>
                 }.into_any(),
@@ -300,6 +301,51 @@ fn Tile(
             <div class="tile-value num">{value}</div>
             <div class="tile-note">{note}</div>
         </div>
+    }
+}
+
+/// The gateway's own answers (throttles, quotas, key refusals, backend
+/// failures) by reason code, each linking to the access log filtered to it.
+#[component]
+fn Reasons(reasons: Vec<ReasonCount>, api: String, stage: String, range: String) -> impl IntoView {
+    let total: u64 = reasons.iter().map(|r| r.count).sum();
+    view! {
+        <section class="card table-card" id="reason-table">
+            <h2>"Gateway answers by reason"</h2>
+            {if reasons.is_empty() {
+                view! {
+                    <p class="muted" id="reason-none">
+                        {format!("None in {}: every request reached its integration and the backend answered.", range_words(&range))}
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="muted small">"Requests the gateway answered itself, or whose backend call failed. Each links to those requests in the access log."</p>
+                    <div class="table-scroll">
+                        <table class="table">
+                            <thead><tr><th>"Reason"</th><th class="num-col">"Requests"</th><th class="num-col">"Share"</th><th>"What it means"</th></tr></thead>
+                            <tbody>
+                                {reasons.into_iter().map(|r| {
+                                    let href = format!("/apis/{api}/stages/{stage}/logs?reason={}", r.reason);
+                                    let share = format!("{:.1}%", r.count as f64 * 100.0 / total.max(1) as f64);
+                                    let text = reason_text(&r.reason);
+                                    let (code, count) = (r.reason, r.count);
+                                    let label = code.clone();
+                                    view! {
+                                        <tr data-reason=code>
+                                            <td><A href=href attr:class="reason-code">{label.clone()}</A></td>
+                                            <td class="num-col">{count}</td>
+                                            <td class="num-col">{share}</td>
+                                            <td class="muted">{text}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
     }
 }
 
@@ -426,6 +472,7 @@ mod tests {
             resource: resource.into(),
             method: "GET".into(),
             values: MetricValues { count, error4xx: e4, error5xx: e5, latency_p99_ms: p99, ..Default::default() },
+            reasons: Vec::new(),
         }
     }
 

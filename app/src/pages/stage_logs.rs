@@ -1,17 +1,19 @@
 //! One stage's access log: every request the gateway answered, newest first,
-//! with filters (status class, method, path, API key) that apply as you type
-//! and paging to older entries. Times are shown in the viewer's zone, so the
-//! log is fetched in the browser.
+//! with filters (status class, method, reason, path, API key) that apply as
+//! you type and live in the page's URL (shared links and reloads keep
+//! them), and paging to older entries. Times are shown in the viewer's zone,
+//! so the log is fetched in the browser.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
 
 use crate::components::EmptyState;
 use crate::error::AppError;
-use crate::model::{LogEntry, LogFilter, LogPage, HTTP_METHODS};
+use crate::model::{reason_text, LogEntry, LogFilter, LogPage, HTTP_METHODS, REASONS};
 use crate::pages::metrics_ui::{clock_now, fmt_bytes, fmt_ms, local_datetime, CopyButton};
 use crate::pages::stage::get_stage_detail;
 #[allow(unused_imports)]
@@ -48,13 +50,17 @@ pub fn StageLogsPage() -> impl IntoView {
     let stage_name = move || key.get().1;
     let detail = Resource::new(move || key.get(), |(api, stage)| get_stage_detail(api, stage));
 
-    // What is typed, and what the log is filtered by (typing settles first).
-    let status = RwSignal::new(String::new());
-    let method = RwSignal::new(String::new());
-    let path_typed = RwSignal::new(String::new());
-    let key_typed = RwSignal::new(String::new());
-    let path = RwSignal::new(String::new());
-    let key_id = RwSignal::new(String::new());
+    // What is typed, and what the log is filtered by (typing settles first),
+    // starting from the URL's query.
+    let query = use_query_map();
+    let from_url = |name: &str| query.with_untracked(|q| q.get(name).unwrap_or_default());
+    let status = RwSignal::new(from_url("status"));
+    let method = RwSignal::new(from_url("method"));
+    let reason = RwSignal::new(from_url("reason"));
+    let path_typed = RwSignal::new(from_url("path"));
+    let key_typed = RwSignal::new(from_url("key"));
+    let path = RwSignal::new(from_url("path"));
+    let key_id = RwSignal::new(from_url("key"));
     // The `before` id of each page after the first, so "Newer" can step back.
     let pages = RwSignal::new(Vec::<i64>::new());
     let version = RwSignal::new(0u32);
@@ -64,14 +70,31 @@ pub fn StageLogsPage() -> impl IntoView {
         method: method.get(),
         path_contains: path.get(),
         key_id: key_id.get(),
+        reason: reason.get(),
         before: pages.with(|p| p.last().copied()),
+    });
+    // The filters go into the URL (replacing the history entry, so Back
+    // leaves the page rather than stepping through every keystroke).
+    let navigate = use_navigate();
+    Effect::new(move |prev: Option<String>| {
+        let f = filter.get();
+        let q = filter_query(&f);
+        if prev.as_ref().is_some_and(|p| *p != q) {
+            let (api, stage) = key.get_untracked();
+            let sep = if q.is_empty() { "" } else { "?" };
+            navigate(
+                &format!("/apis/{api}/stages/{stage}/logs{sep}{q}"),
+                NavigateOptions { replace: true, scroll: false, ..Default::default() },
+            );
+        }
+        q
     });
     let data = LocalResource::new(move || {
         let (api, stage) = key.get();
         let f = filter.get();
         version.track();
         async move {
-            let filtered = !(f.status_class.is_empty() && f.method.is_empty() && f.path_contains.is_empty() && f.key_id.is_empty());
+            let filtered = !filter_query(&f).is_empty();
             let first_page = f.before.is_none();
             let result = get_access_log(api, stage, f).await;
             Loaded { filtered, first_page, result, at: clock_now() }
@@ -95,7 +118,7 @@ pub fn StageLogsPage() -> impl IntoView {
     let mut path_later = leptos::prelude::debounce(TYPING_PAUSE, move |_: ()| apply_path());
     let mut key_later = leptos::prelude::debounce(TYPING_PAUSE, move |_: ()| apply_key());
     let clear = move |_| {
-        for s in [status, method, path_typed, key_typed, path, key_id] {
+        for s in [status, method, reason, path_typed, key_typed, path, key_id] {
             s.set(String::new());
         }
         pages.set(Vec::new());
@@ -138,6 +161,16 @@ pub fn StageLogsPage() -> impl IntoView {
                     on:change=move |ev| { pages.set(Vec::new()); method.set(event_target_value(&ev)); }>
                     <option value="">"All"</option>
                     {HTTP_METHODS.iter().filter(|m| **m != "ANY").map(|m| view! { <option value=*m>{*m}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="filter">
+                <label for="log-reason">"Reason"</label>
+                <select id="log-reason" prop:value=move || reason.get()
+                    title="Why the gateway answered a request itself, or why its backend call failed"
+                    on:change=move |ev| { pages.set(Vec::new()); reason.set(event_target_value(&ev)); }>
+                    <option value="">"All"</option>
+                    <option value="any">"Any reason"</option>
+                    {REASONS.iter().map(|(c, t)| view! { <option value=*c title=*t>{*c}</option> }).collect_view()}
                 </select>
             </div>
             <div class="filter filter-wide">
@@ -225,6 +258,28 @@ pub fn StageLogsPage() -> impl IntoView {
     }
 }
 
+/// The filters as a URL query (`status=4xx&reason=QUOTA`), empty when none is set.
+fn filter_query(f: &LogFilter) -> String {
+    [("status", &f.status_class), ("method", &f.method), ("reason", &f.reason), ("path", &f.path_contains), ("key", &f.key_id)]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", escape(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encodes all but URL-safe characters.
+fn escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 #[component]
 fn Breadcrumb(api_id: String, api_name: String, stage: String) -> impl IntoView {
     view! {
@@ -247,7 +302,13 @@ fn LogRow(e: LogEntry) -> impl IntoView {
             <td><span class="verb verb-static">{e.method.clone()}</span></td>
             <td class="mono path-cell" title=e.path.clone()>{e.path.clone()}</td>
             <td class="mono muted path-cell" title=e.resource.clone()>{e.resource.clone()}</td>
-            <td><span class=format!("status status-{class}xx")>{e.status}</span></td>
+            <td class="nowrap">
+                <span class=format!("status status-{class}xx")>{e.status}</span>
+                {e.reason.clone().map(|r| {
+                    let text = reason_text(&r);
+                    view! { " " <span class="reason-code" title=text>{r}</span> }
+                })}
+            </td>
             <td class="num-col">{fmt_ms(Some(e.latency_ms))}</td>
             <td class="num-col" class:muted=e.integration_latency_ms.is_none()>{fmt_ms(e.integration_latency_ms)}</td>
             <td>{match e.key_id.clone() {
@@ -260,5 +321,17 @@ fn LogRow(e: LogEntry) -> impl IntoView {
                 <CopyButton value=e.request_id.clone() label=format!("Copy request ID {}", e.request_id) />
             </td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_make_a_query_that_reads_back() {
+        let f = LogFilter { status_class: "4xx".into(), reason: "QUOTA".into(), path_contains: "/a b&c".into(), ..Default::default() };
+        assert_eq!(filter_query(&f), "status=4xx&reason=QUOTA&path=/a%20b%26c");
+        assert_eq!(filter_query(&LogFilter::default()), "");
     }
 }

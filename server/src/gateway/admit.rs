@@ -12,6 +12,7 @@ use super::limits::{self, retry_after_secs, Allowed, Gcra};
 use super::record::{Began, Trace};
 use super::route::Routed;
 use super::{gateway_error, Gateway, GwBody, Refusal};
+use crate::metrics::reason::Reason;
 
 /// A request let through by [`Gateway::admit`]: the limits a keyed caller
 /// is told about in its response headers.
@@ -98,11 +99,24 @@ impl Gateway {
                     trace.key_id = Some(b.key_id.clone());
                     Some(b)
                 }
-                KeyCheck::Disabled(id) | KeyCheck::NoPlan(id) => {
+                KeyCheck::Disabled(id) => {
                     trace.key_id = Some(id);
+                    trace.reason = Some(Reason::KeyDisabled);
                     return Err(Box::new(forbidden()));
                 }
-                KeyCheck::Missing | KeyCheck::Unknown => return Err(Box::new(forbidden())),
+                KeyCheck::NoPlan(id) => {
+                    trace.key_id = Some(id);
+                    trace.reason = Some(Reason::KeyNotInPlan);
+                    return Err(Box::new(forbidden()));
+                }
+                KeyCheck::Missing => {
+                    trace.reason = Some(Reason::KeyMissing);
+                    return Err(Box::new(forbidden()));
+                }
+                KeyCheck::Unknown => {
+                    trace.reason = Some(Reason::KeyInvalid);
+                    return Err(Box::new(forbidden()));
+                }
             }
         } else {
             None
@@ -127,6 +141,7 @@ impl Gateway {
                 }
                 Err(wait) => {
                     buckets[..i].iter().flatten().for_each(|b| b.release());
+                    trace.reason = Some([Reason::ThrottledPlanMethod, Reason::ThrottledPlan, Reason::ThrottledStage][i]);
                     let mut res = too_many("TooManyRequestsException", "Too Many Requests", retry_after_secs(wait));
                     if binding.is_some() {
                         let limit = bucket.burst.max(0) as u64;
@@ -143,6 +158,7 @@ impl Gateway {
                 Ok(q) => quota = q,
                 Err(e) => {
                     buckets.iter().flatten().for_each(|b| b.release());
+                    trace.reason = Some(Reason::Quota);
                     return Err(Box::new(too_many("LimitExceededException", "Limit Exceeded", e.retry_after_secs)));
                 }
             }

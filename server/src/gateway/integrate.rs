@@ -14,6 +14,7 @@ use super::record::Trace;
 use super::route::greedy_param;
 use super::snapshot::{self, CompiledIntegration, CompiledMethod, Params};
 use super::{execlog, gateway_error, Gateway, GwBody};
+use crate::metrics::reason::Reason;
 
 impl Gateway {
     /// Runs a method's integration: the one implementation behind live
@@ -47,6 +48,7 @@ impl Gateway {
             }
             CompiledIntegration::Mock(Err(why)) => {
                 tracing::warn!(resource = %method.resource_path, verb = %method.verb, "{why}");
+                trace.reason = Some(Reason::IntegrationConfig);
                 if let Some(log) = log.as_deref_mut() {
                     log.line(format!("Execution failed due to configuration error: {why}"));
                 }
@@ -81,11 +83,19 @@ impl Gateway {
                             log.line(format!("Endpoint response headers: {}", execlog::headers_text(res.headers())));
                         }
                         Err(ProxyError::Timeout) => log.line(format!("Execution failed due to a timeout error (after {ms} ms)")),
-                        Err(ProxyError::Failed(why) | ProxyError::BadUri(why)) => {
+                        Err(ProxyError::Failed(why) | ProxyError::Unreachable(why) | ProxyError::BadUri(why)) => {
                             log.line(format!("Execution failed due to configuration error: {why}"))
                         }
                     }
                 }
+                let reason = match &result {
+                    Ok(_) => None,
+                    Err(ProxyError::Timeout) => Some(Reason::BackendTimeout),
+                    Err(ProxyError::Unreachable(_)) => Some(Reason::BackendUnreachable),
+                    Err(ProxyError::Failed(_)) => Some(Reason::BackendBadResponse),
+                    Err(ProxyError::BadUri(_)) => Some(Reason::IntegrationConfig),
+                };
+                trace.reason = reason;
                 match result {
                     Ok((res, _)) => {
                         if *proxy {
@@ -97,7 +107,7 @@ impl Gateway {
                     Err(ProxyError::Timeout) => {
                         gateway_error(StatusCode::GATEWAY_TIMEOUT, "IntegrationTimeoutException", "Endpoint request timed out")
                     }
-                    Err(ProxyError::Failed(why) | ProxyError::BadUri(why)) => {
+                    Err(ProxyError::Failed(why) | ProxyError::Unreachable(why) | ProxyError::BadUri(why)) => {
                         tracing::warn!(resource = %method.resource_path, verb = %method.verb, error = %why, "backend call failed");
                         gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error")
                     }

@@ -55,6 +55,7 @@ impl Gateway {
             Err(res) => return *res,
         };
         if parts.extensions.get::<BodyTooLarge>().is_some() {
+            trace.reason = Some(crate::metrics::reason::Reason::PayloadTooLarge);
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
         }
         let mut res = self.integrate(&routed.method, &parts, body, &routed.params, peer, trace, None).await;

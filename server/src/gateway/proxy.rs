@@ -18,7 +18,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::http1::client::{encode_request_with, Backend, Pool};
+use super::http1::client::{encode_request_with, Backend, Pool, SendError};
 use super::http1::header::{is_hop_by_hop, tokens};
 use super::snapshot::{Params, UriPart, UriTemplate};
 use super::{BoxError, GwBody};
@@ -89,7 +89,10 @@ pub fn upstream_connector(extra_ca: Option<&Path>) -> std::io::Result<Connector>
 pub enum ProxyError {
     /// No response headers within the integration's timeout.
     Timeout,
-    /// Unreachable, refused, reset, or not HTTP; the text is for the log.
+    /// No connection could be made: refused, no route, unknown host, or
+    /// the TLS handshake failed; the text is for the log.
+    Unreachable(String),
+    /// Reset, closed, or not HTTP; the text is for the log.
     Failed(String),
     /// The integration URI did not make a valid URL after substitution.
     BadUri(String),
@@ -327,7 +330,8 @@ pub async fn call(clients: &Backends, mut out: Outbound<'_>, body_idle: Duration
             encode_request_with(&mut request, &out.method, url.target, url.authority, forwarded.fields(out.headers), &out.body);
             match clients.plain.send(&backend, &request, &out.method, body_idle).await {
                 Ok(res) => Ok(res.map(|b| b.map_err(BoxError::from).boxed())),
-                Err(e) => Err(ProxyError::Failed(e.to_string())),
+                Err(SendError::Unreachable(e)) => Err(ProxyError::Unreachable(e)),
+                Err(SendError::Failed(e)) => Err(ProxyError::Failed(e)),
             }
         } else {
             let uri = uri.clone().ok_or_else(|| ProxyError::BadUri(format!("{}: not a valid URL", out.url)))?;
@@ -337,6 +341,7 @@ pub async fn call(clients: &Backends, mut out: Outbound<'_>, body_idle: Duration
             *req.headers_mut() = forwarded.map(out.headers);
             match clients.tls.request(req).await {
                 Ok(res) => Ok(res.map(stream_body)),
+                Err(e) if e.is_connect() => Err(ProxyError::Unreachable(error_chain(&e))),
                 Err(e) => Err(ProxyError::Failed(error_chain(&e))),
             }
         }

@@ -10,6 +10,7 @@ use http::header::{HeaderName, HeaderValue};
 use http::Response;
 
 use super::GwBody;
+use crate::metrics::reason::Reason;
 use crate::metrics::{MetricKey, Pending, Record, Recorded, Recorder, RequestId};
 
 /// What one request learns along the pipeline, for its metric record.
@@ -23,6 +24,8 @@ pub struct Trace {
     /// When the backend call began (for a request abandoned during it).
     pub(crate) called: Option<Instant>,
     pub(crate) bytes_in: u64,
+    /// Why the gateway answered itself, set by the stage that did.
+    pub(crate) reason: Option<Reason>,
 }
 
 /// Status recorded for a request whose caller hung up before the gateway
@@ -86,6 +89,7 @@ impl<'g> Unanswered<'g> {
                     bytes_out: 0,
                     path: trace.path,
                     request_id: rid,
+                    reason: trace.reason,
                 },
             })
         });
@@ -123,6 +127,7 @@ impl Drop for Unanswered<'_> {
                 bytes_out: 0,
                 path: std::mem::take(&mut self.trace.path),
                 request_id: self.rid,
+                reason: Some(Reason::ClientClosed),
             });
         }
     }

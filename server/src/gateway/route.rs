@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::record::Trace;
 use super::snapshot::{CompiledMethod, Params};
 use super::{missing_token, Gateway, Refusal};
+use crate::metrics::reason::Reason;
 use crate::metrics::{MetricKey, NO_ROUTE};
 
 /// Where a request goes: found by [`Gateway::route`].
@@ -102,10 +103,12 @@ impl Gateway {
         let mut params: Params = Vec::new();
         let Some(route) = compiled.root.find(segments, &mut params) else {
             trace.metric = no_route();
+            trace.reason = Some(Reason::NoRoute);
             return Err(Box::new(missing_token()));
         };
         let Some(method) = route.method(verb).cloned() else {
             trace.metric = no_route();
+            trace.reason = Some(Reason::NoRoute);
             return Err(Box::new(missing_token()));
         };
         trace.metric = Some(method.metric.clone());

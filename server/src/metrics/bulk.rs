@@ -25,8 +25,9 @@ use super::writer::{Rollup, RollupId, ROLLUP_COLUMNS};
 use super::Record;
 
 /// The access-log columns, bound in this order for each row.
-const ROW_COLUMNS: &str = "at_us, stage_ref, route_ref, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id";
-const PER_ROW: c_int = 11;
+const ROW_COLUMNS: &str =
+    "at_us, stage_ref, route_ref, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id, reason";
+const PER_ROW: c_int = 12;
 /// Rows per INSERT statement. One statement with many rows keeps its
 /// cursors on the last pages of the table and of the index between rows,
 /// where one row per statement opened them, sought down from the root and
@@ -97,7 +98,7 @@ pub fn insert_rows(handle: &mut LockedSqliteHandle<'_>, rows: &[Record], refs: &
 /// A row's `(stage_ref, route_ref)`: its ids in `log_stages` and `log_routes`.
 pub type LogRefs = (i64, i64);
 
-/// Binds one row's values to parameters `base + 1` to `base + 11`.
+/// Binds one row's values to parameters `base + 1` to `base + 12`.
 fn bind_row(stmt: &Statement, base: c_int, r: &Record, (stage_ref, route_ref): LogRefs) -> bool {
     stmt.int(base + 1, r.at_us)
         && stmt.int(base + 2, stage_ref)
@@ -113,18 +114,23 @@ fn bind_row(stmt: &Statement, base: c_int, r: &Record, (stage_ref, route_ref): L
         && stmt.int(base + 9, r.bytes_in as i64)
         && stmt.int(base + 10, r.bytes_out as i64)
         && stmt.text(base + 11, r.request_id.as_str())
+        && match r.reason {
+            Some(reason) => stmt.text(base + 12, reason.code()),
+            None => stmt.null(base + 12),
+        }
 }
 
 /// Writes rollup rows (replacing the stored ones), inside the open transaction.
 pub fn save_rollups(handle: &mut LockedSqliteHandle<'_>, rollups: &HashMap<RollupId, Rollup>) -> Result<(), String> {
-    // The rollup columns in the order `load_rollup` reads them, bound 7 to 16 below.
+    // The rollup columns in the order `load_rollup` reads them, bound 7 to 17 below.
     let sql = format!(
         "INSERT OR REPLACE INTO metric_rollups (api_id, stage, period, start, resource, method, {ROLLUP_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
     );
     let stmt = Statement::prepare(handle, &sql)?;
     for ((period, start, key), r) in rollups {
         let (latency, integration) = (r.latency.encode(), r.integration.encode());
+        let reasons = super::reason::encode(&r.reasons);
         let ok = stmt.text(1, &key.api)
             && stmt.text(2, &key.stage)
             && stmt.int(3, *period)
@@ -136,7 +142,11 @@ pub fn save_rollups(handle: &mut LockedSqliteHandle<'_>, rollups: &HashMap<Rollu
                 .zip(7..)
                 .all(|(&v, i)| stmt.int(i, v as i64))
             && stmt.blob(15, &latency)
-            && stmt.blob(16, &integration);
+            && stmt.blob(16, &integration)
+            && match &reasons {
+                Some(text) => stmt.text(17, text),
+                None => stmt.null(17),
+            };
         let saved = stmt.run(ok, "saving a metrics rollup");
         stmt.clear();
         saved?;

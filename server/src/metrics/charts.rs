@@ -341,6 +341,7 @@ mod tests {
                 })
                 .collect(),
             methods: vec![],
+            reasons: vec![],
         }
     }
 

@@ -13,6 +13,7 @@ pub mod charts;
 pub mod hist;
 pub mod prom;
 pub mod query;
+pub mod reason;
 pub mod writer;
 
 use std::pin::Pin;
@@ -52,6 +53,9 @@ pub struct Record {
     pub bytes_out: u64,
     pub path: String,
     pub request_id: RequestId,
+    /// Why the gateway answered itself (or the backend call failed); None
+    /// for an answer that came from the integration.
+    pub reason: Option<reason::Reason>,
 }
 
 /// A request id, formatted like AWS's (a UUID), kept inline: 36 ASCII bytes
@@ -359,6 +363,7 @@ mod tests {
             bytes_out: 0,
             path: "/".into(),
             request_id: RequestId::fresh(),
+            reason: None,
         }
     }
 

@@ -1,11 +1,12 @@
 //! Prometheus text format for `GET /metrics` on the console listener:
-//! requests by status class, errors, and latency histograms per API, stage,
-//! resource and method, counted since this process started.
+//! requests by status class, errors, the gateway's own answers by reason
+//! code, and latency histograms per API, stage, resource and method, counted since this process started.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
+use super::reason::{Reason, ReasonCounts};
 use super::{MetricKey, Record};
 
 /// Histogram bucket bounds, in seconds.
@@ -41,11 +42,13 @@ struct Series {
     by_class: [u64; 5],
     latency: Hist,
     integration: Hist,
+    reasons: ReasonCounts,
 }
 
 impl Series {
     fn merge(&mut self, o: &Series) {
         self.by_class.iter_mut().zip(o.by_class).for_each(|(a, b)| *a += b);
+        self.reasons.iter_mut().zip(o.reasons).for_each(|(a, b)| *a += b);
         self.latency.merge(&o.latency);
         self.integration.merge(&o.integration);
     }
@@ -77,6 +80,9 @@ impl Prom {
             if let Some(i) = r.integration_us {
                 s.integration.add(i);
             }
+            if let Some(reason) = r.reason {
+                s.reasons[reason.index()] += 1;
+            }
         }
         let mut map = self.series.lock().unwrap_or_else(|p| p.into_inner());
         for (key, sum) in sums.into_values() {
@@ -107,6 +113,15 @@ impl Prom {
         for (k, s) in &map {
             let _ = writeln!(out, "apigw_errors_total{{{},status_class=\"4xx\"}} {}", labels(k), s.by_class[3]);
             let _ = writeln!(out, "apigw_errors_total{{{},status_class=\"5xx\"}} {}", labels(k), s.by_class[4]);
+        }
+        out.push_str(
+            "# HELP apigw_gateway_answers_total Answers the gateway gave itself, and failed backend calls, by reason code.\n\
+             # TYPE apigw_gateway_answers_total counter\n",
+        );
+        for (k, s) in &map {
+            for (reason, n) in Reason::ALL.iter().zip(s.reasons).filter(|(_, n)| *n > 0) {
+                let _ = writeln!(out, "apigw_gateway_answers_total{{{},reason=\"{}\"}} {n}", labels(k), reason.code());
+            }
         }
         for (name, help, pick) in [
             ("apigw_request_duration_seconds", "Whole request time in the gateway.", 0),

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use apigw_app::error::AppError;
-use apigw_app::model::{LogEntry, LogFilter, LogPage, MethodMetrics, MetricPoint, MetricValues, StageMetrics, HTTP_METHODS};
+use apigw_app::model::{LogEntry, LogFilter, LogPage, MethodMetrics, MetricPoint, MetricValues, ReasonCount, StageMetrics, HTTP_METHODS};
+
+use super::reason::Reason;
 
 use super::writer::{rollup_from_row, Rollup};
 use crate::store::{Store, StoreError};
@@ -37,6 +39,18 @@ pub fn values(r: &Rollup) -> MetricValues {
     }
 }
 
+/// A rollup's reason counts, most first.
+pub fn reason_counts(r: &Rollup) -> Vec<ReasonCount> {
+    let mut out: Vec<ReasonCount> = Reason::ALL
+        .iter()
+        .zip(r.reasons)
+        .filter(|(_, n)| *n > 0)
+        .map(|(reason, count)| ReasonCount { reason: reason.code().to_string(), count })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
+    out
+}
+
 /// Rollup columns summed by SQLite. A stored histogram is a list of
 /// (bucket, count) pairs and decoding adds the counts of repeated buckets,
 /// so the concatenation of several stored histograms decodes to their merge:
@@ -44,13 +58,13 @@ pub fn values(r: &Rollup) -> MetricValues {
 /// cross over to Rust (per-row hand-over is the slow part of a query).
 const SUMMED: &str = "SUM(count), SUM(error4xx), SUM(error5xx), SUM(latency_sum_us), SUM(integration_count), \
      SUM(integration_sum_us), SUM(bytes_in), SUM(bytes_out), \
-     CAST(group_concat(latency_hist, '') AS BLOB), CAST(group_concat(integration_hist, '') AS BLOB)";
+     CAST(group_concat(latency_hist, '') AS BLOB), CAST(group_concat(integration_hist, '') AS BLOB), group_concat(reasons, '')";
 
-type Summed = (i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
+type Summed = (i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>, Option<String>);
 
 /// A summed rollup row with its period start, and with its resource and method.
-type StartRow = (i64, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
-type MethodRow = (String, String, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
+type StartRow = (i64, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>, Option<String>);
+type MethodRow = (String, String, i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>, Option<String>);
 
 /// One stage's rollups of `period` from `first` (a period start) on, summed
 /// per period start; with `only`, one method's.
@@ -77,7 +91,7 @@ async fn per_start(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(start, c, e4, e5, ls, ic, is, bi, bo, lh, ih)| (start, rollup_from_row((c, e4, e5, ls, ic, is, bi, bo, lh, ih))))
+        .map(|(start, c, e4, e5, ls, ic, is, bi, bo, lh, ih, rs)| (start, rollup_from_row((c, e4, e5, ls, ic, is, bi, bo, lh, ih, rs))))
         .collect())
 }
 
@@ -95,8 +109,8 @@ async fn per_method(store: &Store, api: &str, stage: &str, period: i64, first: i
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(resource, method, c, e4, e5, ls, ic, is, bi, bo, lh, ih)| {
-            let summed: Summed = (c, e4, e5, ls, ic, is, bi, bo, lh, ih);
+        .map(|(resource, method, c, e4, e5, ls, ic, is, bi, bo, lh, ih, rs)| {
+            let summed: Summed = (c, e4, e5, ls, ic, is, bi, bo, lh, ih, rs);
             (resource, method, rollup_from_row(summed))
         })
         .collect())
@@ -125,8 +139,10 @@ pub async fn stage_metrics(
             MetricPoint { t, values: by_start.get(&t).map(values).unwrap_or_default() }
         })
         .collect();
-    let mut methods: Vec<MethodMetrics> =
-        by_method.into_iter().map(|(resource, method, r)| MethodMetrics { resource, method, values: values(&r) }).collect();
+    let mut methods: Vec<MethodMetrics> = by_method
+        .into_iter()
+        .map(|(resource, method, r)| MethodMetrics { resource, method, values: values(&r), reasons: reason_counts(&r) })
+        .collect();
     methods.sort_by(|a, b| b.values.count.cmp(&a.values.count).then(a.resource.cmp(&b.resource)).then(a.method.cmp(&b.method)));
     Ok(StageMetrics {
         api_id: api.to_string(),
@@ -136,6 +152,7 @@ pub async fn stage_metrics(
         from: first,
         to: now,
         totals: values(&total),
+        reasons: reason_counts(&total),
         series,
         methods,
     })
@@ -162,7 +179,7 @@ pub async fn stage_hour(store: &Store, api: &str, stage: &str, now: i64) -> Resu
     Ok((per_minute, values(&hour), values(&recent)))
 }
 
-type LogRow = (i64, i64, String, String, String, i64, i64, Option<i64>, Option<String>, i64, i64, String);
+type LogRow = (i64, i64, String, String, String, i64, i64, Option<i64>, Option<String>, i64, i64, String, Option<String>);
 
 /// Most entries one log page holds.
 pub const LOG_PAGE: i64 = 50;
@@ -181,11 +198,16 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
     if !method.is_empty() && !HTTP_METHODS.contains(&method.as_str()) {
         return Err(AppError::invalid("method", format!("method must be one of {}; '{}' is not.", HTTP_METHODS.join(", "), f.method)));
     }
+    let reason = f.reason.trim().to_ascii_uppercase();
+    if !reason.is_empty() && reason != "ANY" && Reason::from_code(&reason).is_none() {
+        let codes: Vec<&str> = Reason::ALL.iter().map(|r| r.code()).collect();
+        return Err(AppError::invalid("reason", format!("reason must be any or one of {}; '{}' is not.", codes.join(", "), f.reason)));
+    }
     if f.path_contains.len() > 1024 {
         return Err(AppError::invalid("pathContains", "pathContains must be at most 1024 characters."));
     }
     let mut sql = String::from(
-        "SELECT id, at_us, resource, method, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id
+        "SELECT id, at_us, resource, method, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id, reason
          FROM access_log WHERE api_id = ?1 AND stage = ?2 AND id < ?3 AND status >= ?4 AND status < ?5",
     );
     if !method.is_empty() {
@@ -196,6 +218,11 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
     }
     if !f.key_id.is_empty() {
         sql.push_str(" AND key_id = ?8");
+    }
+    match reason.as_str() {
+        "" => {}
+        "ANY" => sql.push_str(" AND reason IS NOT NULL"),
+        _ => sql.push_str(" AND reason = ?10"),
     }
     sql.push_str(" ORDER BY id DESC LIMIT ?9");
     let (lo, hi) = status.unwrap_or((0, 1000));
@@ -209,6 +236,7 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
         .bind(&f.path_contains)
         .bind(&f.key_id)
         .bind(LOG_PAGE + 1)
+        .bind(&reason)
         .fetch_all(store.pool())
         .await
         .map_err(|e| crate::auth::internal(StoreError::from(e)))?;
@@ -216,7 +244,7 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
     let entries: Vec<LogEntry> = rows
         .into_iter()
         .take(LOG_PAGE as usize)
-        .map(|(id, at_us, resource, method, path, status, lat, int, key_id, bin, bout, request_id)| LogEntry {
+        .map(|(id, at_us, resource, method, path, status, lat, int, key_id, bin, bout, request_id, reason)| LogEntry {
             id,
             at_us,
             resource,
@@ -229,6 +257,7 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
             bytes_in: bin as u64,
             bytes_out: bout as u64,
             request_id,
+            reason,
         })
         .collect();
     let next = if more { entries.last().map(|e| e.id) } else { None };
@@ -272,6 +301,7 @@ mod tests {
                 bytes_out: 2 * i,
                 path: "/".into(),
                 request_id: RequestId::fresh(),
+                reason: None,
             };
             all.add(&r);
             if Arc::ptr_eq(k, &k1) {
@@ -326,6 +356,7 @@ mod tests {
                     bytes_out: 1_000,
                     path: "/".into(),
                     request_id: RequestId::fresh(),
+                    reason: None,
                 });
             }
             if batch.len() >= 20_000 {

@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, watch};
 use super::bulk::LogRefs;
 use super::hist::Histogram;
 use super::prom::Prom;
+use super::reason::ReasonCounts;
 use super::{MetricKey, Record};
 use crate::store::{Store, StoreError};
 use crate::FastMap;
@@ -48,6 +49,8 @@ pub struct Rollup {
     pub bytes_out: u64,
     pub latency: Histogram,
     pub integration: Histogram,
+    /// Answers by why the gateway gave them (see [`super::reason`]).
+    pub reasons: ReasonCounts,
 }
 
 impl Rollup {
@@ -67,6 +70,9 @@ impl Rollup {
         }
         self.bytes_in += r.bytes_in;
         self.bytes_out += r.bytes_out;
+        if let Some(reason) = r.reason {
+            self.reasons[reason.index()] += 1;
+        }
     }
 
     pub fn merge(&mut self, o: &Rollup) {
@@ -80,6 +86,7 @@ impl Rollup {
         self.bytes_out += o.bytes_out;
         self.latency.merge(&o.latency);
         self.integration.merge(&o.integration);
+        self.reasons.iter_mut().zip(o.reasons).for_each(|(a, b)| *a += b);
     }
 }
 
@@ -321,11 +328,11 @@ fn minute_sums(records: &[Record]) -> FastMap<(i64, usize), (Arc<MetricKey>, Rol
     minutes
 }
 
-type RollupRow = (i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
+type RollupRow = (i64, i64, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>, Option<String>);
 
 /// Reads a stored rollup into its in-memory form.
 pub fn rollup_from_row(row: RollupRow) -> Rollup {
-    let (count, e4, e5, lsum, icount, isum, bin, bout, lh, ih) = row;
+    let (count, e4, e5, lsum, icount, isum, bin, bout, lh, ih, reasons) = row;
     Rollup {
         count: count as u64,
         error4xx: e4 as u64,
@@ -337,11 +344,12 @@ pub fn rollup_from_row(row: RollupRow) -> Rollup {
         bytes_out: bout as u64,
         latency: Histogram::decode(&lh),
         integration: Histogram::decode(&ih),
+        reasons: super::reason::decode(reasons.as_deref()),
     }
 }
 
 pub const ROLLUP_COLUMNS: &str =
-    "count, error4xx, error5xx, latency_sum_us, integration_count, integration_sum_us, bytes_in, bytes_out, latency_hist, integration_hist";
+    "count, error4xx, error5xx, latency_sum_us, integration_count, integration_sum_us, bytes_in, bytes_out, latency_hist, integration_hist, reasons";
 
 /// A key's ids in `log_stages` and `log_routes`, adding what is missing.
 async fn log_ids(tx: &mut Transaction<'_, Sqlite>, key: &MetricKey) -> Result<LogRefs, StoreError> {
@@ -398,6 +406,7 @@ mod tests {
             bytes_out: 100,
             path: "/pets/1".into(),
             request_id: RequestId::from_text("00000000-0000-0000-0000-000000000000").unwrap(),
+            reason: None,
         }
     }
 

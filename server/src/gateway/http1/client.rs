@@ -48,14 +48,16 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Why a request got no response.
 #[derive(Debug)]
 pub enum SendError {
-    /// Unreachable, refused, reset, closed, or not HTTP/1.
+    /// No connection could be made (refused, no route, unknown host).
+    Unreachable(String),
+    /// Reset, closed, or not HTTP/1.
     Failed(String),
 }
 
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SendError::Failed(why) => f.write_str(why),
+            SendError::Unreachable(why) | SendError::Failed(why) => f.write_str(why),
         }
     }
 }
@@ -310,8 +312,9 @@ impl Pool<TcpStream> {
 
 async fn connect(b: &Backend<'_>) -> Result<Conn<TcpStream>, SendError> {
     let target = b.host.trim_start_matches('[').trim_end_matches(']');
-    let stream =
-        TcpStream::connect((target, b.port)).await.map_err(|e| SendError::Failed(format!("connecting to {}:{}: {e}", b.host, b.port)))?;
+    let stream = TcpStream::connect((target, b.port))
+        .await
+        .map_err(|e| SendError::Unreachable(format!("connecting to {}:{}: {e}", b.host, b.port)))?;
     let _ = stream.set_nodelay(true);
     Ok(Conn::new(stream))
 }
