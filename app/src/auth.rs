@@ -95,14 +95,32 @@ pub async fn setup_admin(username: String, password: String, confirm: String) ->
     )
 }
 
-/// Signs in with a username and password.
+/// Where to go after signing in: `next` when it is a path on this console
+/// (never another site: `//host`, `/\host` or a scheme), else the API list.
+pub fn after_sign_in(next: Option<&str>) -> &str {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.starts_with("/login")
+                && !n.bytes().any(|b| b.is_ascii_control()) =>
+        {
+            n
+        }
+        _ => "/apis",
+    }
+}
+
+/// Signs in with a username and password, then goes to `next` (the page
+/// that sent the user here) or the API list.
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<(), AppError> {
+pub async fn login(username: String, password: String, #[server(default)] next: Option<String>) -> Result<(), AppError> {
     crate::service::respond(
         async move {
             let session = crate::service::service()?.login(&username, &password, crate::service::client_addr()).await?;
             set_session_cookie(&session.token, session.max_age_secs);
-            leptos_axum::redirect("/apis");
+            leptos_axum::redirect(after_sign_in(next.as_deref()));
             Ok(())
         }
         .await,
@@ -210,6 +228,7 @@ pub fn SetupPage() -> impl IntoView {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
+    let next = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("next")).filter(|n| after_sign_in(Some(n)) == n.as_str());
     let result = action.value();
     let general = Signal::derive(move || {
         field_error(result.get(), "username").or_else(|| field_error(result.get(), "password")).or_else(|| form_error(result.get()))
@@ -221,6 +240,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input id="username" name="username" type="text" autocomplete="username" required />
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required />
+                {next.map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <FieldError message=general />
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}

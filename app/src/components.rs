@@ -84,9 +84,37 @@ fn copy_to_clipboard(_text: String, state: RwSignal<CopyState>) {
 /// The message for `field` if the last result failed on it.
 pub fn error_for<T>(result: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
     match result {
-        Some(Err(e)) if e.field() == Some(field) => Some(e.to_string()),
+        Some(Err(e)) if e.field() == Some(field) => Some(on_screen(&e.to_string())),
         _ => None,
     }
+}
+
+/// The console's labels for the wire names AWS's messages start with: the
+/// control API answers `timeoutInMillis must be …` as AWS does, the form
+/// says `Timeout (ms) must be …` under the field of that label.
+const LABELS: &[(&str, &str)] = &[
+    ("pathPart", "Path part"),
+    ("timeoutInMillis", "Timeout (ms)"),
+    ("uri", "Endpoint URL"),
+    ("statusCode", "Status code"),
+    ("stageName", "Stage name"),
+    ("integrationHttpMethod", "Backend HTTP method"),
+    ("responseTemplates", "Body"),
+    ("responseParameters", "Response headers"),
+    ("rateLimit", "Rate limit"),
+    ("burstLimit", "Burst limit"),
+];
+
+/// A field's message with its leading wire name replaced by the label on screen.
+pub fn on_screen(message: &str) -> String {
+    for (wire, label) in LABELS {
+        if let Some(rest) = message.strip_prefix(wire) {
+            if rest.starts_with([' ', ':', '.']) {
+                return format!("{label}{rest}");
+            }
+        }
+    }
+    message.to_string()
 }
 
 /// The message of a failure that is not about one known field.
@@ -113,6 +141,14 @@ pub fn fmt_time(secs: i64) -> String {
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = crate::calendar::civil_from_days(secs.div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+/// Like [`fmt_time`], to the second (deployments a few seconds apart must
+/// be told apart).
+pub fn fmt_time_secs(secs: i64) -> String {
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = crate::calendar::civil_from_days(secs.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// A small "are you sure?" panel that names what will be deleted. Focus
@@ -231,5 +267,18 @@ mod tests {
         assert_eq!(super::fmt_time(0), "1970-01-01 00:00 UTC");
         assert_eq!(super::fmt_time(1_795_000_000), "2026-11-18 11:06 UTC");
         assert_eq!(super::fmt_time(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(super::fmt_time_secs(1_795_000_007), "2026-11-18 11:06:47 UTC");
+    }
+
+    #[test]
+    fn messages_use_the_labels_on_screen() {
+        use super::on_screen;
+        assert_eq!(
+            on_screen("timeoutInMillis must be between 50 and 29000 milliseconds; 5 is not."),
+            "Timeout (ms) must be between 50 and 29000 milliseconds; 5 is not."
+        );
+        assert_eq!(on_screen("uri 'ftp://x' must be an absolute URL"), "Endpoint URL 'ftp://x' must be an absolute URL");
+        assert_eq!(on_screen("urine is not a field"), "urine is not a field", "whole words only");
+        assert_eq!(on_screen("Name is taken."), "Name is taken.");
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod components;
+pub mod diff;
 pub mod error;
 pub mod layout;
 pub mod model;

@@ -197,6 +197,20 @@ pub struct ApiTree {
     pub stages: Vec<Stage>,
     /// The configuration changed since the newest deployment (or was never deployed).
     pub undeployed_changes: bool,
+    /// Stages that serve something other than the configuration now (an
+    /// older deployment after a rollback, or changes not yet deployed).
+    #[serde(default)]
+    pub stale_stages: Vec<String>,
+}
+
+/// What the stages of an API serve against its configuration now.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Freshness {
+    /// The newest deployment differs from the configuration (or there is none).
+    pub undeployed: bool,
+    /// Stages serving a snapshot that differs from the configuration.
+    pub stale_stages: Vec<String>,
 }
 
 /// A stage page: the stage, the API's deployments, and where to call it.
@@ -207,6 +221,9 @@ pub struct StageDetail {
     /// Newest first.
     pub deployments: Vec<Deployment>,
     pub invoke_url: String,
+    /// The stage serves exactly the API's configuration now.
+    #[serde(default)]
+    pub serves_latest: bool,
 }
 
 /// The method editor's form: the method's switch, its integration, and for
@@ -793,4 +810,18 @@ pub struct DryRunInput {
     /// The `x-api-key` value to try, if any.
     #[serde(default)]
     pub api_key: Option<String>,
+}
+
+/// Percent-encodes all but the characters a URL path or query value may
+/// carry as they are (letters, digits, `-_.~/`): for filters in a page's
+/// URL and the sign-in page's `next`.
+pub fn percent_encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

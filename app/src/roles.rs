@@ -20,6 +20,7 @@ pub const SERVER_FNS: &[(&str, Role)] = &[
     ("apis_list", Role::Viewer),
     ("api_tree", Role::Viewer),
     ("stage_detail", Role::Viewer),
+    ("deployment_changes", Role::Viewer),
     ("stage_dashboard", Role::Viewer),
     ("stage_access_log", Role::Viewer),
     ("stage_choices", Role::Viewer),

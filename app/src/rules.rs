@@ -143,6 +143,35 @@ pub fn endpoint_uri(uri: &str) -> Result<(), AppError> {
         }
         s = &after[end + 1..];
     }
+    // Every other {…} is a path parameter: closed, and a plain name.
+    let mut rest = uri;
+    while let Some(i) = rest.find(['{', '}']) {
+        if rest[i..].starts_with('}') {
+            return Err(AppError::invalid(FIELD, format!("uri '{uri}' has a '}}' with no '{{' before it.")));
+        }
+        if i > 0 && rest.as_bytes()[i - 1] == b'$' {
+            rest = &rest[i + 1..];
+            rest = &rest[rest.find('}').map_or(rest.len(), |e| e + 1)..];
+            continue;
+        }
+        let after = &rest[i + 1..];
+        let Some(end) = after.find('}') else {
+            return Err(AppError::invalid(
+                FIELD,
+                format!("uri '{uri}' has a '{{' without a closing '}}': write a path parameter as {{name}}."),
+            ));
+        };
+        let name = &after[..end];
+        let plain =
+            !name.is_empty() && name.trim_end_matches('+').chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !plain {
+            return Err(AppError::invalid(
+                FIELD,
+                format!("uri placeholder '{{{name}}}' is not a parameter name; use letters, digits, '_', '-' or '.', e.g. {{id}}."),
+            ));
+        }
+        rest = &after[end + 1..];
+    }
     Ok(())
 }
 
@@ -241,10 +270,23 @@ mod tests {
             "https://backend:8080/pets/{id}",
             "http://${stageVariables.host}/x",
             "http://h/${stageVariables.v1_x}/{proxy}",
+            "http://h/{proxy+}?a={a.b}",
         ] {
             assert!(endpoint_uri(ok).is_ok(), "{ok}");
         }
-        for bad in ["ftp://x", "/relative", "http://", "http://a b", "http://h/${env.x}", "http://h/${stageVariables.x"] {
+        for bad in [
+            "ftp://x",
+            "/relative",
+            "http://",
+            "http://a b",
+            "http://h/${env.x}",
+            "http://h/${stageVariables.x",
+            "http://h/pets/{id",
+            "http://h/pets/id}",
+            "http://h/{}",
+            "http://h/{a{b}}",
+            "http://h/{a/b}",
+        ] {
             assert_eq!(endpoint_uri(bad).unwrap_err().field(), Some("uri"), "{bad}");
         }
     }

@@ -56,6 +56,8 @@ pub trait ConsoleService: Send + Sync + 'static {
     /// Snapshots the API and points `stage` (created if new) at it.
     async fn deploy(&self, api: &str, stage: &str, description: &str) -> Result<Deployment, AppError>;
     async fn stage_detail(&self, api: &str, stage: &str) -> Result<StageDetail, AppError>;
+    /// What a stage's callers would notice if it served deployment `to`.
+    async fn deployment_changes(&self, api: &str, stage: &str, to: &str) -> Result<Vec<crate::diff::DeploymentChange>, AppError>;
     /// UpdateStage: rollback, variables and settings, one implementation for console and control API.
     async fn update_stage(&self, api: &str, stage: &str, ops: Vec<PatchOperation>) -> Result<Stage, AppError>;
     async fn delete_stage(&self, api: &str, stage: &str) -> Result<(), AppError>;

@@ -2,9 +2,10 @@
 // validation, surviving a reload, and visible through the control API.
 import { test, expect } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { SHOTS, hydrated, signIn } from './helpers';
+import { DOC_SHOTS, SHOTS, hydrated, signIn } from './helpers';
 
 mkdirSync(SHOTS, { recursive: true });
+mkdirSync(DOC_SHOTS, { recursive: true });
 test.describe.configure({ mode: 'serial' });
 
 test('build /pets/{id} GET → HTTP proxy and see it everywhere', async ({ page }) => {
@@ -46,7 +47,7 @@ test('build /pets/{id} GET → HTTP proxy and see it everywhere', async ({ page 
   await expect(page.getByText('{petId} is not a path parameter of this resource')).toBeVisible();
   await page.fill('#endpoint-uri', 'http://backend.internal/pets/{id}');
   await page.fill('#timeout', '10');
-  await expect(page.getByText('timeoutInMillis must be between 50 and 29000')).toBeVisible();
+  await expect(page.getByText('Timeout (ms) must be between 50 and 29000')).toBeVisible();
   await page.fill('#timeout', '5000');
   await page.check('#api-key-required');
   await page.screenshot({ path: `${SHOTS}/30-method-editor.png`, fullPage: true });
@@ -61,6 +62,8 @@ test('build /pets/{id} GET → HTTP proxy and see it everywhere', async ({ page 
   await expect(page.locator('#api-key-required')).toBeChecked();
   await expect(page.locator('.tree-row', { hasText: '{id}' }).locator('.verb', { hasText: 'GET' })).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/31-api-tree.png`, fullPage: true });
+  // The README's picture, kept current by this test.
+  await page.screenshot({ path: `${DOC_SHOTS}/api-editor.png` });
 
   // The control API sees the same thing.
   const res = await page.request.get(`/restapis/${apiId}/resources?embed=methods`);

@@ -44,13 +44,16 @@ test('deploy, call, change, roll back', async ({ page, context }) => {
   // Change the mock: nothing changes live until the next deploy.
   await page.locator('.breadcrumb a', { hasText: 'releases' }).click();
   await expect(page.locator('#deploy-button')).toBeVisible();
-  await expect(page.locator('.badge-ok')).toHaveText('Deployed');
+  await expect(page.locator('#deployed')).toHaveText('Deployed');
   await page.locator('.tree-row').first().locator('.verb', { hasText: 'GET' }).click();
   await page.fill('#mock-body', 'v2');
+  // v2 also requires an API key.
+  await page.check('#api-key-required');
   await page.click('#save-method');
   await expect(page.locator('#saved')).toBeVisible();
   await expect(page.locator('#undeployed')).toBeVisible();
   expect(await (await page.request.get(invokeUrl)).text()).toBe('v1');
+  await expect(page.locator('.stage-chip[data-stale=true]')).toHaveText(/dev/);
 
   await page.click('#deploy-button');
   await expect(page.locator('#deploy-stage')).toHaveValue('dev');
@@ -58,18 +61,51 @@ test('deploy, call, change, roll back', async ({ page, context }) => {
   await page.click('#deploy-submit');
   await expect(page).toHaveURL(/\/stages\/dev$/);
   await expect(page.locator('#current-deployment')).toContainText('second');
-  expect(await (await page.request.get(invokeUrl)).text()).toBe('v2');
+  expect((await page.request.get(invokeUrl)).status()).toBe(403);
+  await expect(page.locator('#stage-fresh')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/51-stage.png`, fullPage: true });
 
-  // One click rolls back; the old behaviour is back at once.
+  // Rolling back asks first and lists what callers will notice, the key
+  // requirement going away first.
   const firstRow = page.locator('#deployment-history tr', { hasText: 'first' });
   await firstRow.getByRole('button', { name: 'Roll back to this' }).click();
+  const dialog = page.locator('#switch-dialog');
+  await expect(dialog).toBeVisible();
+  const changes = page.locator('#switch-changes li');
+  await expect(changes).toHaveCount(2);
+  await expect(changes.first()).toContainText('GET /');
+  await expect(changes.first()).toContainText('API key no longer required');
+  await expect(changes.nth(1)).toContainText('Other method settings differ');
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.screenshot({ path: `${SHOTS}/53-rollback-confirm.png` });
+  // Esc cancels and nothing changes.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(page.locator('#current-deployment')).toContainText('second');
+  expect((await page.request.get(invokeUrl)).status()).toBe(403);
+  // Confirmed: the old behaviour is back at once, and the stage says it is behind.
+  await firstRow.getByRole('button', { name: 'Roll back to this' }).click();
+  await page.click('#switch-confirm');
+  await expect(dialog).toHaveCount(0);
   await expect(page.locator('#current-deployment')).toContainText('first');
+  await expect(page.locator('#stage-stale')).toBeVisible();
   expect(await (await page.request.get(invokeUrl)).text()).toBe('v1');
+  // The API page tells the truth too: not "Deployed", but which stage is behind.
+  await page.locator('.breadcrumb a', { hasText: 'releases' }).click();
+  await expect(page.locator('#stages-behind')).toHaveText('1 stage serves an older deployment');
+  await expect(page.locator('#deployed')).toHaveCount(0);
+  await expect(page.locator('.stage-chip[data-stale=true]')).toHaveText(/dev/);
+  await page.screenshot({ path: `${SHOTS}/54-api-stage-behind.png` });
+  await page.locator('.stage-chip', { hasText: 'dev' }).click();
+  await expect(page).toHaveURL(/\/stages\/dev$/);
+  await hydrated(page);
   // And forward again.
   await page.locator('#deployment-history tr', { hasText: 'second' }).getByRole('button', { name: 'Roll forward to this' }).click();
+  await expect(page.locator('#switch-changes li').first()).toContainText('API key becomes required');
+  await page.click('#switch-confirm');
   await expect(page.locator('#current-deployment')).toContainText('second');
-  expect(await (await page.request.get(invokeUrl)).text()).toBe('v2');
+  await expect(page.locator('#stage-fresh')).toBeVisible();
+  expect((await page.request.get(invokeUrl)).status()).toBe(403);
 
   // Stage variables save without a deploy.
   await page.click('#add-variable');

@@ -100,6 +100,12 @@ test('dashboards, drill-down, live refresh, overview and access log', async ({ p
   await expect(tile(page, 'tile-4xx')).toHaveText('8');
   await expect(tile(page, 'tile-5xx')).toHaveText('3');
   await expect(tile(page, 'tile-error-rate')).toHaveText('35.5%');
+  // The gateway's own answers, by reason: the two calls no route matched
+  // (the 404s and 500s came from the integration, so they have none).
+  const reasons = page.locator('#reason-table tbody tr');
+  await expect(reasons).toHaveCount(1);
+  await expect(reasons.first()).toHaveAttribute('data-reason', 'NO_ROUTE');
+  await expect(reasons.first().locator('td').nth(1)).toHaveText('2');
   await expect(tile(page, 'tile-p99')).toHaveText(/ms$/);
   // Mocks call no backend: integration latency has no data.
   await expect(tile(page, 'tile-int-p99')).toHaveText('—');
@@ -209,8 +215,29 @@ test('dashboards, drill-down, live refresh, overview and access log', async ({ p
   await expect(logRows).toHaveCount(2);
   await expect(logRows.first()).toContainText('(no route)');
   await expect(logRows.first().locator('.status')).toHaveText('403');
+  await expect(logRows.first().locator('.reason-code')).toHaveText('NO_ROUTE');
   await page.fill('#log-path', 'no-such-path');
   await expect(page.getByRole('heading', { name: 'No requests match' })).toBeVisible();
+  await page.click('#log-clear');
+  await expect(logRows).toHaveCount(36);
+  await expect(page).toHaveURL(new RegExp(`/stages/dev/logs$`));
+
+  // Filters live in the URL: a reload (or a shared link) keeps them.
+  await page.selectOption('#log-status', '4xx');
+  await page.selectOption('#log-reason', 'NO_ROUTE');
+  await expect(logRows).toHaveCount(2);
+  await expect(page).toHaveURL(/\/logs\?status=4xx&reason=NO_ROUTE$/);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('#log-status')).toHaveValue('4xx');
+  await expect(page.locator('#log-reason')).toHaveValue('NO_ROUTE');
+  await expect(logRows).toHaveCount(2);
+  // The dashboard's breakdown links to the same filtered log.
+  await page.goto(dashboard);
+  await hydrated(page);
+  await page.locator('#reason-table a.reason-code').click();
+  await expect(page).toHaveURL(/\/logs\?reason=NO_ROUTE$/);
+  await expect(logRows).toHaveCount(2);
   await page.click('#log-clear');
   await expect(logRows).toHaveCount(36);
 

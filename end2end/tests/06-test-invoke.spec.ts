@@ -217,6 +217,7 @@ test('test a method, copy it as curl, and dry-run a stage', async ({ page, conte
   await page.click('#test-add-header');
   await page.locator('#test-panel').getByLabel('Header name').fill('x-note');
   await page.locator('#test-panel').getByLabel('Header value').fill("it's here");
+  await expect(page.locator('#test-stage-vars')).toHaveValue('dev');
   await page.selectOption('#test-stage-vars', 'dev');
   await expect(page.getByText('Stage dev has no stage variables.')).toBeVisible();
   await expect(page.locator('#curl-stage')).toHaveValue('dev');

@@ -4,6 +4,8 @@ import { expect, Page } from '@playwright/test';
 export const USER = 'admin';
 export const PASSWORD = 'correct horse battery staple';
 export const SHOTS = 'artifacts';
+/** Screenshots the docs show (docs/screenshots), rewritten by every run. */
+export const DOC_SHOTS = '../docs/screenshots';
 
 /** Waits until the WebAssembly client has taken over the server-rendered page. */
 export async function hydrated(page: Page) {

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use apigw_app::diff::DeploymentChange;
 use apigw_app::error::AppError;
-use apigw_app::model::{CreateDeploymentInput, CreateStageInput, Deployment, MethodSetting, PatchOperation, Stage};
+use apigw_app::model::{CreateDeploymentInput, CreateStageInput, Deployment, Freshness, MethodSetting, PatchOperation, Resource, Stage};
 use apigw_app::rules;
 
 use crate::apis::Apis;
@@ -115,11 +116,40 @@ impl Deploys {
             .ok_or_else(|| AppError::NotFound("Invalid Deployment identifier specified".into()))
     }
 
-    /// Whether the API has changed since its newest deployment (true when never deployed).
-    pub async fn has_undeployed_changes(&self, api_id: &str) -> Result<bool, AppError> {
-        let revision = self.store.api_revision(api_id).await.map_err(internal)?;
-        let latest = self.store.list_deployments(api_id).await.map_err(internal)?.into_iter().map(|(_, r)| r).max();
-        Ok(latest.is_none_or(|r| r < revision))
+    /// What the stages serve against the API's configuration now, judged by
+    /// the deployments' snapshots (what the gateway compiles), not by
+    /// revision numbers: an edit undone counts as no change.
+    pub async fn freshness(&self, api_id: &str, now: &[Resource]) -> Result<Freshness, AppError> {
+        let newest = self.store.list_deployments(api_id).await.map_err(internal)?.into_iter().next().map(|(d, _)| d.id);
+        let stages = self.store.list_stages(api_id).await.map_err(internal)?;
+        // Each deployment's snapshot is read once, however many stages serve it.
+        let mut same: BTreeMap<String, bool> = BTreeMap::new();
+        for id in newest.iter().chain(stages.iter().map(|s| &s.deployment_id)) {
+            if !same.contains_key(id) {
+                let v = self.snapshot(api_id, id).await?.as_slice() == now;
+                same.insert(id.clone(), v);
+            }
+        }
+        let undeployed = newest.is_none_or(|id| !same[&id]);
+        let stale_stages = stages.into_iter().filter(|s| !same[&s.deployment_id]).map(|s| s.stage_name).collect();
+        Ok(Freshness { undeployed, stale_stages })
+    }
+
+    /// The resources a deployment captured.
+    async fn snapshot(&self, api_id: &str, id: &str) -> Result<Vec<Resource>, AppError> {
+        let text = self.store.deployment_snapshot(api_id, id).await.map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound("Invalid Deployment identifier specified".into()),
+            other => internal(other),
+        })?;
+        serde_json::from_str(&text).map_err(internal)
+    }
+
+    /// What a stage's callers would notice if it served deployment `to`
+    /// instead of the one it serves now.
+    pub async fn changes(&self, api_id: &str, stage: &str, to: &str) -> Result<Vec<DeploymentChange>, AppError> {
+        let from = self.stage(api_id, stage).await?.deployment_id;
+        let (before, after) = (self.snapshot(api_id, &from).await?, self.snapshot(api_id, to).await?);
+        Ok(apigw_app::diff::deployment_changes(&before, &after))
     }
 
     pub async fn create_stage(&self, api_id: &str, input: CreateStageInput) -> Result<Stage, AppError> {

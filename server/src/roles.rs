@@ -17,6 +17,7 @@ pub fn server_fn_changes(endpoint: &str) -> bool {
             | "apis_list"
             | "api_tree"
             | "stage_detail"
+            | "deployment_changes"
             | "stage_dashboard"
             | "stage_access_log"
             | "stage_choices"

@@ -233,7 +233,7 @@ async fn logout_ends_the_session_for_good() {
     let res = raw.post(s.url("/api/whoami")).header("cookie", &token).send().await.unwrap();
     assert_eq!(res.status(), 401);
     let res = raw.get(s.url("/apis")).header("cookie", &token).send().await.unwrap();
-    assert_eq!(location(&res), "/login");
+    assert_eq!(location(&res), "/login?next=/apis");
 }
 
 #[tokio::test]
@@ -244,7 +244,8 @@ async fn pages_and_server_functions_need_a_session() {
     for page in PAGES.iter().chain(&["/", "/no-such-page"]) {
         let res = anon.get(s.url(page)).send().await.unwrap();
         assert_eq!(res.status(), 303, "{page}");
-        assert_eq!(location(&res), "/login", "{page}");
+        let back = if *page == "/" { "/login".to_string() } else { format!("/login?next={page}") };
+        assert_eq!(location(&res), back, "{page}");
     }
     for f in PROTECTED_FNS {
         let res = anon.post(s.url(&format!("/api/{f}"))).send().await.unwrap();
@@ -293,4 +294,34 @@ async fn admin_cli_user_can_sign_in() {
     let c = s.client();
     let res = s.call(&c, "login", &[("username", "ops"), ("password", "another long password")]).await;
     assert_eq!(res.status(), 200);
+}
+
+/// A deep link opened without a session comes back after sign-in, query
+/// and all; `next` never leads off the console.
+#[tokio::test]
+async fn sign_in_returns_to_the_page_that_was_asked_for() {
+    let s = TestServer::start().await;
+    s.setup_admin("admin").await;
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = raw.get(s.url("/apis/abc/stages/dev/logs?status=4xx&reason=QUOTA")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login?next=/apis/abc/stages/dev/logs%3Fstatus%3D4xx%26reason%3DQUOTA");
+    // The login page carries it into its form.
+    let page = raw.get(s.url(location(&res))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"name="next" value="/apis/abc/stages/dev/logs?status=4xx&amp;reason=QUOTA""#), "{page}");
+    let login = |next: &'static str| {
+        let (raw, url) = (raw.clone(), s.url("/api/login"));
+        async move {
+            let res = raw.post(url).form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", next)]).send().await.unwrap();
+            assert!(res.status().is_redirection() || res.status().is_success(), "{}", res.status());
+            location(&res).to_string()
+        }
+    };
+    assert_eq!(login("/apis/abc/stages/dev/logs?status=4xx&reason=QUOTA").await, "/apis/abc/stages/dev/logs?status=4xx&reason=QUOTA");
+    for hostile in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "evil", "/login?next=/x"] {
+        assert_eq!(login(hostile).await, "/apis", "{hostile}");
+    }
+    // Without `next`, as before.
+    let res = raw.post(s.url("/api/login")).form(&[("username", "admin"), ("password", ADMIN_PASSWORD)]).send().await.unwrap();
+    assert_eq!(location(&res), "/apis");
 }

@@ -316,3 +316,61 @@ async fn twenty_redeploys_under_load_fail_no_request() {
     let v: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
     assert_eq!(v["path"], "/a");
 }
+
+/// The console's deployment badges come from the snapshots the gateway
+/// serves: after a rollback the API page names the stage that serves an
+/// older deployment, the stage page says so, and the rollback's
+/// confirmation lists what callers would notice (a key requirement first).
+#[tokio::test]
+async fn badges_follow_what_each_stage_serves() {
+    let s = TestServer::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("badges").await;
+    ctl.mock(&api, &root, "GET", 200, "open").await;
+    let d1 = ctl.deploy(&api, "prod").await;
+    let tree = || async {
+        let res = s.call(&ctl.c, "api_tree", &[("id", api.as_str())]).await;
+        assert_eq!(res.status(), 200);
+        let t: serde_json::Value = res.json().await.unwrap();
+        (t["undeployed_changes"].as_bool().unwrap(), t["stale_stages"].clone())
+    };
+    assert_eq!(tree().await, (false, json!([])));
+
+    // An edit: not deployed, and prod serves something else.
+    let key_required = |on: bool| json!({"patchOperations": [{"op": "replace", "path": "/apiKeyRequired", "value": on.to_string()}]});
+    ctl.req(Method::PATCH, &format!("/restapis/{api}/resources/{root}/methods/GET"), Some(key_required(true)), 200).await;
+    assert_eq!(tree().await, (true, json!(["prod"])));
+    let d2 = ctl.deploy(&api, "prod").await;
+    assert_eq!(tree().await, (false, json!([])));
+
+    // Roll back: the newest deployment holds the configuration, but prod does not serve it.
+    let patch = |d: &str| json!({"patchOperations": [{"op": "replace", "path": "/deploymentId", "value": d}]});
+    ctl.req(Method::PATCH, &format!("/restapis/{api}/stages/prod"), Some(patch(&d1)), 200).await;
+    assert_eq!(tree().await, (false, json!(["prod"])));
+    let detail: serde_json::Value = s.call(&ctl.c, "stage_detail", &[("api", &api), ("stage", "prod")]).await.json().await.unwrap();
+    assert_eq!(detail["serves_latest"], false);
+
+    // What rolling forward again would change, and what the rollback did.
+    let changes = |to: &str| {
+        let (ctl, api, to) = (&ctl, api.clone(), to.to_string());
+        async move {
+            let res = ctl.s.call(&ctl.c, "deployment_changes", &[("api", &api), ("stage", "prod"), ("to", &to)]).await;
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let forward = changes(&d2).await;
+    assert_eq!(forward[0]["route"], "GET /");
+    assert_eq!(forward[0]["access"], true);
+    assert!(forward[0]["what"].as_str().unwrap().contains("API key becomes required"), "{forward}");
+    assert_eq!(changes(&d1).await, json!([]), "prod serves d1 already");
+    let missing = s.call(&ctl.c, "deployment_changes", &[("api", &api), ("stage", "prod"), ("to", "nosuchdep0")]).await;
+    assert_eq!(missing.status(), 404);
+
+    // Undoing the edit by hand brings the configuration back to what prod
+    // serves: judged by content, not by revision numbers.
+    ctl.req(Method::PATCH, &format!("/restapis/{api}/resources/{root}/methods/GET"), Some(key_required(false)), 200).await;
+    assert_eq!(tree().await, (true, json!([])));
+    let detail: serde_json::Value = s.call(&ctl.c, "stage_detail", &[("api", &api), ("stage", "prod")]).await.json().await.unwrap();
+    assert_eq!(detail["serves_latest"], true);
+}

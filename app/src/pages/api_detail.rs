@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::Role;
-use crate::components::{error_for, error_other, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
+use crate::components::{error_for, error_other, on_screen, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
 use crate::error::AppError;
 use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::{ApiTree, Method, MethodSettings, Resource as ApiResource, Stage, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
@@ -61,6 +61,17 @@ fn depth(path: &str) -> usize {
     path.split('/').filter(|s| !s.is_empty()).count()
 }
 
+/// A mock body is answered as `application/json`: say so when it is not
+/// JSON (it is still saved and sent as written).
+fn json_warning(body: &str) -> Option<String> {
+    if body.trim().is_empty() {
+        return None;
+    }
+    serde_json::from_str::<serde_json::Value>(body).err().map(|e| {
+        format!("This body is not valid JSON ({e}), but it is answered with Content-Type: application/json. Fix it, or callers' JSON parsers will fail.")
+    })
+}
+
 #[component]
 pub fn ApiDetailPage() -> impl IntoView {
     let params = use_params_map();
@@ -90,6 +101,8 @@ pub fn ApiDetailPage() -> impl IntoView {
                     let tree_now = t.get_value();
                     let api = tree_now.api.clone();
                     let undeployed = tree_now.undeployed_changes;
+                    let stale = tree_now.stale_stages.clone();
+                    let stale_names = tree_now.stale_stages.clone();
                     let stage_names: Vec<String> = tree_now.stages.iter().map(|s| s.stage_name.clone()).collect();
                     view! {
                         <nav class="breadcrumb"><A href="/apis">"APIs"</A>" / "<span>{api.name.clone()}</span></nav>
@@ -107,7 +120,17 @@ pub fn ApiDetailPage() -> impl IntoView {
                                         "Changes not deployed"
                                     </span>
                                 })}
-                                {(!undeployed).then(|| view! { <span class="badge badge-ok">"Deployed"</span> })}
+                                {match (undeployed, stale.len(), stage_names.len()) {
+                                    (true, _, _) => None,
+                                    (false, _, 0) => Some(view! { <span class="badge badge-off" id="not-deployed">"Not on any stage"</span> }.into_any()),
+                                    (false, 0, _) => Some(view! { <span class="badge badge-ok" id="deployed">"Deployed"</span> }.into_any()),
+                                    (false, n, _) => Some(view! {
+                                        <span class="badge badge-warn" id="stages-behind"
+                                            title=format!("Serving an older deployment: {}", stale.join(", "))>
+                                            {if n == 1 { "1 stage serves an older deployment".to_string() } else { format!("{n} stages serve an older deployment") }}
+                                        </span>
+                                    }.into_any()),
+                                }}
                                 <IfCan role=Role::Editor>
                                     <button type="button" class="btn btn-primary" id="deploy-button"
                                         on:click=move |_| show_deploy.set(true)>"Deploy"</button>
@@ -120,8 +143,18 @@ pub fn ApiDetailPage() -> impl IntoView {
                                 view! { <span class="muted">" none yet. Deploy to create one."</span> }.into_any()
                             } else {
                                 let api_id = api.id.clone();
-                                stage_names.clone().into_iter().map(|name| view! {
-                                    <A href=format!("/apis/{api_id}/stages/{name}") attr:class="stage-chip">{name.clone()}</A>
+                                stage_names.clone().into_iter().map(|name| {
+                                    let behind = stale_names.contains(&name);
+                                    let (class, title) = if behind {
+                                        ("stage-chip stale", "Serves something other than the configuration shown here")
+                                    } else {
+                                        ("stage-chip", "Serves the configuration shown here")
+                                    };
+                                    view! {
+                                        <A href=format!("/apis/{api_id}/stages/{name}") attr:class=class attr:title=title attr:data-stale=behind.to_string()>
+                                            {name.clone()}{behind.then(|| view! { <span class="stale-mark" aria-label="behind">"●"</span> })}
+                                        </A>
+                                    }
                                 }).collect_view().into_any()
                             }}
                         </div>
@@ -284,7 +317,7 @@ fn ResourcePanel(api: String, root: String, resource: ApiResource, reload: Callb
     });
     let local_part_error = move || {
         let p = part.get();
-        (!p.is_empty()).then(|| rules::path_part(&p).err().map(|e| e.to_string())).flatten()
+        (!p.is_empty()).then(|| rules::path_part(&p).err().map(|e| on_screen(&e.to_string()))).flatten()
     };
     let part_error = Signal::derive(move || local_part_error().or_else(|| error_for(&add_child.value().get(), "pathPart")));
     let child_other = Signal::derive(move || error_other(&add_child.value().get(), &["pathPart"]));
@@ -465,7 +498,7 @@ fn MethodEditor(
         if is_mock() || uri.get().is_empty() {
             return None;
         }
-        rules::endpoint_uri(uri.get().trim()).err().map(|e| e.to_string())
+        rules::endpoint_uri(uri.get().trim()).err().map(|e| on_screen(&e.to_string()))
     };
     let uri_warning = move || {
         let u = uri.get();
@@ -483,10 +516,11 @@ fn MethodEditor(
         })
     };
     let timeout_local = move || match timeout.get().trim().parse::<i64>() {
-        Ok(n) => rules::timeout_ms(n).err().map(|e| e.to_string()),
-        Err(_) => Some(format!("timeoutInMillis must be a whole number of milliseconds between {TIMEOUT_MIN_MS} and {TIMEOUT_MAX_MS}.")),
+        Ok(n) => rules::timeout_ms(n).err().map(|e| on_screen(&e.to_string())),
+        Err(_) => Some(format!("Timeout (ms) must be a whole number of milliseconds between {TIMEOUT_MIN_MS} and {TIMEOUT_MAX_MS}.")),
     };
-    let status_local = move || is_mock().then(|| rules::status_code(mock_status.get().trim()).err().map(|e| e.to_string())).flatten();
+    let status_local =
+        move || is_mock().then(|| rules::status_code(mock_status.get().trim()).err().map(|e| on_screen(&e.to_string()))).flatten();
     let has_local_error = move || uri_local().is_some() || timeout_local().is_some() || status_local().is_some();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -591,6 +625,7 @@ fn MethodEditor(
                         <label for="mock-body">"Body"</label>
                         <textarea id="mock-body" rows="6" class="mono" placeholder="{\"message\": \"hello\"}"
                             prop:value=move || mock_body.get() on:input=move |ev| mock_body.set(event_target_value(&ev))></textarea>
+                        {move || json_warning(&mock_body.get()).map(|w| view! { <p class="warning-line" id="mock-body-warning">{w}</p> })}
                         <ErrorLine message=Signal::derive(move || error_for(&result(), "responseTemplates")) />
                     }>
                         <label for="endpoint-uri">"Endpoint URL"</label>
@@ -666,5 +701,18 @@ fn MethodEditor(
                 on_cancel=Callback::new(move |_| confirm.set(false))
             />
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mock_bodies_that_are_not_json_are_flagged() {
+        assert_eq!(json_warning(""), None);
+        assert_eq!(json_warning(r#"{"ok": true}"#), None);
+        let w = json_warning(r#"{"ok": tru"#).unwrap();
+        assert!(w.contains("not valid JSON") && w.contains("line 1"), "{w}");
     }
 }

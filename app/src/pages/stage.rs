@@ -7,7 +7,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::auth::Role;
-use crate::components::{error_other, fmt_time, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
+use crate::components::{error_other, fmt_time_secs, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
+use crate::diff::DeploymentChange;
 use crate::error::AppError;
 use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::{PatchOperation, Stage, StageDetail};
@@ -16,6 +17,11 @@ use crate::rules;
 #[server(prefix = "/api", endpoint = "stage_detail")]
 pub async fn get_stage_detail(api: String, stage: String) -> Result<StageDetail, AppError> {
     crate::service::authed("stage_detail", move |s, _| async move { s.stage_detail(&api, &stage).await }).await
+}
+
+#[server(prefix = "/api", endpoint = "deployment_changes")]
+pub async fn get_deployment_changes(api: String, stage: String, to: String) -> Result<Vec<DeploymentChange>, AppError> {
+    crate::service::authed("deployment_changes", move |s, _| async move { s.deployment_changes(&api, &stage, &to).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "stage_update", input = Json)]
@@ -71,11 +77,15 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
     let switch = Action::new(move |dep: &String| {
         update_stage(api_id.get_value(), stage_name.get_value(), vec![replace("/deploymentId".into(), dep.clone())])
     });
+    // The deployment a switch waits to be confirmed for, and its button's words.
+    let asking = RwSignal::new(None::<(String, &'static str)>);
     Effect::new(move |_| {
         if let Some(Ok(_)) = switch.value().get() {
+            asking.set(None);
             reload.run(());
         }
     });
+    let serves_latest = detail.serves_latest;
 
     let edit = can(Role::Editor);
     let confirm = RwSignal::new(false);
@@ -115,11 +125,21 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
         </section>
         <section class="card">
             <h2>"Deployment"</h2>
+            {if serves_latest {
+                view! { <p><span class="badge badge-ok" id="stage-fresh">"Serves the API's current configuration"</span></p> }.into_any()
+            } else {
+                view! {
+                    <p><span class="badge badge-warn" id="stage-stale"
+                        title="The API's resources and methods now differ from what this stage serves. Deploy to this stage to serve them.">
+                        "Serves an older configuration than the API's current one"
+                    </span></p>
+                }.into_any()
+            }}
             {match current_dep.clone() {
                 Some(d) => view! {
                     <p id="current-deployment">"Serving " <code>{d.id.clone()}</code> " — "
                         {d.description.clone().unwrap_or_else(|| "no description".into())}
-                        <span class="muted">" · deployed " {fmt_time(d.created_date)}</span></p>
+                        <span class="muted">" · deployed " {fmt_time_secs(d.created_date)}</span></p>
                 }.into_any(),
                 None => view! { <p class="muted">{format!("Serving deployment {current}.")}</p> }.into_any(),
             }}
@@ -131,20 +151,21 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
                         let id = d.id.clone();
                         let is_current = d.id == current;
                         // The list is newest first: a higher index is older.
-                        let label = match current_index {
-                            Some(c) if i > c => "Roll back to this",
-                            Some(_) => "Roll forward to this",
-                            None => "Serve this",
+                        let (label, verb) = match current_index {
+                            Some(c) if i > c => ("Roll back to this", "Roll back"),
+                            Some(_) => ("Roll forward to this", "Roll forward"),
+                            None => ("Serve this", "Serve it"),
                         };
                         view! {
                             <tr class:current-row=is_current>
                                 <td><code>{d.id.clone()}</code>{is_current.then(|| view! { <span class="badge badge-ok">"live"</span> })}</td>
                                 <td>{d.description.clone().unwrap_or_default()}</td>
-                                <td class="muted nowrap">{fmt_time(d.created_date)}</td>
+                                <td class="muted nowrap">{fmt_time_secs(d.created_date)}</td>
                                 <td class="right">
                                     {move || (!is_current && edit.get()).then(|| view! {
-                                        <button type="button" class="btn btn-small" disabled=move || switch.pending().get()
-                                            on:click={ let id = id.clone(); move |_| { switch.dispatch(id.clone()); } }>{label}</button>
+                                        <button type="button" class="btn btn-small switch-deployment" data-deployment=id.clone()
+                                            disabled=move || switch.pending().get()
+                                            on:click={ let id = id.clone(); move |_| asking.set(Some((id.clone(), verb))) }>{label}</button>
                                     })}
                                 </td>
                             </tr>
@@ -152,8 +173,14 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
                     }).collect_view()}
                 </tbody>
             </table>
-            <ErrorLine message=Signal::derive(move || error_other(&switch.value().get(), &[])) />
         </section>
+        {move || asking.get().map(|(to, verb)| view! {
+            <SwitchDialog api=api_id.get_value() stage=stage_name.get_value() to=to.clone() verb=verb
+                pending=switch.pending()
+                error=Signal::derive(move || error_other(&switch.value().get(), &[]))
+                on_confirm=Callback::new(move |_| { switch.dispatch(to.clone()); })
+                on_cancel=Callback::new(move |_| asking.set(None)) />
+        })}
         <StageVariables api=detail.api.id.clone() stage=detail.stage.clone() reload=reload saved=vars_saved />
         <Show when=move || confirm.get()>
             <ConfirmDelete
@@ -166,6 +193,73 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
                 on_cancel=Callback::new(move |_| confirm.set(false))
             />
         </Show>
+    }
+}
+
+/// Asks before a stage switches deployments, listing what its callers would
+/// notice (routes added or removed, key requirements, integrations), the
+/// changes that open or close access first.
+#[component]
+fn SwitchDialog(
+    api: String,
+    stage: String,
+    to: String,
+    verb: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    error: Signal<Option<String>>,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let changes = {
+        let (api, stage, to) = (api.clone(), stage.clone(), to.clone());
+        LocalResource::new(move || get_deployment_changes(api.clone(), stage.clone(), to.clone()))
+    };
+    let tried = RwSignal::new(false);
+    let cancel_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        let _ = pending.get();
+        if let Some(b) = cancel_ref.get() {
+            let _ = b.focus();
+        }
+    });
+    let esc = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            on_cancel.run(());
+        }
+    });
+    on_cleanup(move || esc.remove());
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal modal-wide" role="dialog" aria-modal="true" aria-labelledby="switch-title" id="switch-dialog">
+                <h2 id="switch-title">{format!("{verb} stage {stage} to deployment {to}?")}</h2>
+                <p class="muted">"The stage serves it at once. What its callers will notice:"</p>
+                <Suspense fallback=|| view! { <p class="muted">"Comparing the two deployments…"</p> }>
+                    {move || changes.get().map(|r| match r {
+                        Err(e) => view! { <p class="field-error" role="alert">{format!("Could not compare the deployments: {e}")}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p id="switch-no-changes">"Nothing: both deployments hold the same resources and methods."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="change-list" id="switch-changes">
+                                {list.into_iter().map(|c| view! {
+                                    <li class=format!("change change-{}", c.kind) class:change-access=c.access>
+                                        <code>{c.route}</code>" "<span>{c.what}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    })}
+                </Suspense>
+                {move || error.get().filter(|_| tried.get() && !pending.get()).map(|m| view! { <p class="field-error" role="alert" id="switch-error">{m}</p> })}
+                <div class="modal-actions">
+                    <button type="button" class="btn" node_ref=cancel_ref on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                    <button type="button" class="btn btn-primary" id="switch-confirm"
+                        disabled=move || pending.get() on:click=move |_| { tried.set(true); on_confirm.run(()) }>
+                        {move || if pending.get() { "Switching…".to_string() } else { verb.to_string() }}
+                    </button>
+                </div>
+            </div>
+        </div>
     }
 }
 

@@ -13,7 +13,7 @@ use leptos_router::NavigateOptions;
 
 use crate::components::EmptyState;
 use crate::error::AppError;
-use crate::model::{reason_text, LogEntry, LogFilter, LogPage, HTTP_METHODS, REASONS};
+use crate::model::{percent_encode, reason_text, LogEntry, LogFilter, LogPage, HTTP_METHODS, REASONS};
 use crate::pages::metrics_ui::{clock_now, fmt_bytes, fmt_ms, local_datetime, CopyButton};
 use crate::pages::stage::get_stage_detail;
 #[allow(unused_imports)]
@@ -263,21 +263,9 @@ fn filter_query(f: &LogFilter) -> String {
     [("status", &f.status_class), ("method", &f.method), ("reason", &f.reason), ("path", &f.path_contains), ("key", &f.key_id)]
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", escape(v)))
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Percent-encodes all but URL-safe characters.
-fn escape(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[component]

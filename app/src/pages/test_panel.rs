@@ -73,7 +73,13 @@ pub fn TestPanel(
     let query = RwSignal::new(String::new());
     let headers = KeyValueRows::new(Vec::<(String, String)>::new());
     let body = RwSignal::new(String::new());
-    let vars_from = RwSignal::new(String::new());
+    // Stage variables come from a stage by default (the one with variables,
+    // else the first): with none, a URI using ${stageVariables.x} is called
+    // with an empty value, which is rarely what is being tested.
+    let vars_from =
+        RwSignal::new(stages.with_value(|s| {
+            s.iter().find(|st| !st.variables.is_empty()).or(s.first()).map(|st| st.stage_name.clone()).unwrap_or_default()
+        }));
     let show_missing = RwSignal::new(false);
 
     let built = Memo::new(move |_| {

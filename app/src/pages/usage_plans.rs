@@ -599,7 +599,7 @@ fn PlanForm(
                 {move || (!is_new && dirty()).then(|| view! { <span class="muted" id="plan-dirty">"Unsaved changes"</span> })}
                 {move || (!is_new && saved.get() && !dirty()).then(|| view! { <span class="ok-line" id="plan-saved">"Saved ✓"</span> })}
                 {on_cancel.map(|c| view! { <button type="button" class="btn" on:click=move |_| c.run(())>"Cancel"</button> })}
-                <button type="submit" class="btn btn-primary" id="plan-save" disabled=move || save.pending().get()>
+                <button type="submit" class="btn btn-primary" id="plan-save" disabled=move || save.pending().get() || has_local_error()>
                     {move || match (is_new, save.pending().get()) {
                         (true, true) => "Creating…",
                         (true, false) => "Create usage plan",

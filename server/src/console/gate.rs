@@ -103,7 +103,15 @@ pub(super) async fn session_gate(State(console): State<Arc<Console>>, mut req: R
         }
         None if is_public(&path) => {}
         None if is_fn => return unauthorized_fn(),
-        None => return Redirect::to("/login").into_response(),
+        // Back to the page that was asked for once signed in.
+        None => {
+            let wanted = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let to = match wanted {
+                "/" | "" => "/login".to_string(),
+                w => format!("/login?next={}", apigw_app::model::percent_encode(w)),
+            };
+            return Redirect::to(&to).into_response();
+        }
     }
     let audited = is_fn && (endpoint == "setup" || (user.is_some() && crate::roles::server_fn_changes(endpoint)));
     if !audited {

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use apigw_app::auth::{Role, SessionUser};
+use apigw_app::diff::DeploymentChange;
 use apigw_app::error::AppError;
 use apigw_app::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateUsagePlanKeyInput,
@@ -153,11 +154,15 @@ impl ConsoleService for Console {
     }
 
     async fn api_tree(&self, id: &str) -> Result<ApiTree, AppError> {
+        let api = self.apis.get_api(id).await?;
+        let resources = self.apis.resources(id).await?;
+        let fresh = self.deploys.freshness(id, &resources).await?;
         Ok(ApiTree {
-            api: self.apis.get_api(id).await?,
-            resources: self.apis.resources(id).await?,
+            api,
+            resources,
             stages: self.deploys.stages(id).await?,
-            undeployed_changes: self.deploys.has_undeployed_changes(id).await?,
+            undeployed_changes: fresh.undeployed,
+            stale_stages: fresh.stale_stages,
         })
     }
 
@@ -178,12 +183,19 @@ impl ConsoleService for Console {
     }
 
     async fn stage_detail(&self, api: &str, stage: &str) -> Result<StageDetail, AppError> {
+        let resources = self.apis.resources(api).await?;
+        let fresh = self.deploys.freshness(api, &resources).await?;
         Ok(StageDetail {
             api: self.apis.get_api(api).await?,
             stage: self.deploys.stage(api, stage).await?,
             deployments: self.deploys.deployments(api).await?,
             invoke_url: format!("{}/{api}/{stage}/", self.info.gateway_url),
+            serves_latest: !fresh.stale_stages.iter().any(|s| s == stage),
         })
+    }
+
+    async fn deployment_changes(&self, api: &str, stage: &str, to: &str) -> Result<Vec<DeploymentChange>, AppError> {
+        self.deploys.changes(api, stage, to).await
     }
 
     async fn update_stage(&self, api: &str, stage: &str, ops: Vec<PatchOperation>) -> Result<Stage, AppError> {
