@@ -143,6 +143,87 @@ pub fn fmt_time(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
 
+/// Makes an open dialog modal for the keyboard (WAI-ARIA's dialog pattern):
+/// focus moves into it when it opens (unless the dialog put it somewhere
+/// itself), Tab and Shift+Tab wrap around inside it, and when it closes
+/// focus goes back to the control that opened it. `dialog` is the element
+/// around the dialog (its backdrop).
+pub fn trap_focus(dialog: NodeRef<leptos::html::Div>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let opener = document().active_element();
+        Effect::new(move |_| {
+            let Some(root) = dialog.get() else { return };
+            let active: Option<web_sys::Node> = document().active_element().map(Into::into);
+            if active.as_ref().is_some_and(|a| root.contains(Some(a))) {
+                return;
+            }
+            if let Some(el) = root.query_selector(FOCUSABLE).ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = el.focus();
+            }
+        });
+        on_cleanup(move || {
+            if let Some(el) = opener.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = el.focus();
+            }
+        });
+        const FOCUSABLE: &str = "button:not([disabled]), a[href], input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() != "Tab" {
+                return;
+            }
+            let Some(root) = dialog.get_untracked() else { return };
+            let Ok(list) = root.query_selector_all(FOCUSABLE) else { return };
+            let n = list.length();
+            if n == 0 {
+                return;
+            }
+            let (first, last) = (list.item(0), list.item(n - 1));
+            let active: Option<web_sys::Node> = document().active_element().map(Into::into);
+            let inside = active.as_ref().is_some_and(|a| root.contains(Some(a)));
+            let at = |node: &Option<web_sys::Node>| active.as_ref().is_some_and(|a| a.is_same_node(node.as_ref()));
+            let target = match (ev.shift_key(), inside) {
+                (_, false) => first,
+                (true, true) if at(&first) => last,
+                (false, true) if at(&last) => first,
+                _ => return,
+            };
+            if let Some(el) = target.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+                ev.prevent_default();
+                let _ = el.focus();
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = dialog;
+}
+
+/// A dialog's keyboard behaviour: [`trap_focus`], and Esc closes it
+/// wherever the focus is.
+pub fn modal_keys(dialog: NodeRef<leptos::html::Div>, on_close: Callback<()>) {
+    trap_focus(dialog);
+    let esc = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            on_close.run(());
+        }
+    });
+    on_cleanup(move || esc.remove());
+}
+
+/// Puts focus on `target` when it appears and again whenever `pending`
+/// changes: an attempt that ends leaves focus on the disabled confirm
+/// button otherwise.
+pub fn keep_focus_on(target: NodeRef<leptos::html::Button>, pending: Signal<bool>) {
+    Effect::new(move |_| {
+        let _ = pending.get();
+        if let Some(b) = target.get() {
+            let _ = b.focus();
+        }
+    });
+}
+
 /// Like [`fmt_time`], to the second (deployments a few seconds apart must
 /// be told apart).
 pub fn fmt_time_secs(secs: i64) -> String {
@@ -170,23 +251,11 @@ pub fn ConfirmDelete(
     let tried = RwSignal::new(false);
     let shown_error = move || error.and_then(|e| e.get()).filter(|_| tried.get() && !pending.get());
     let cancel_ref = NodeRef::<leptos::html::Button>::new();
-    // Focus starts on Cancel, and goes back there when an attempt ends
-    // (the Delete button, disabled while pending, drops the focus).
-    Effect::new(move |_| {
-        let _ = pending.get();
-        if let Some(b) = cancel_ref.get() {
-            let _ = b.focus();
-        }
-    });
-    // Esc cancels wherever the focus is, while the dialog is open.
-    let esc = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" {
-            on_cancel.run(());
-        }
-    });
-    on_cleanup(move || esc.remove());
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    modal_keys(dialog, on_cancel);
+    keep_focus_on(cancel_ref, pending);
     view! {
-        <div class="modal-backdrop">
+        <div class="modal-backdrop" node_ref=dialog>
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
                 <h2 id="confirm-title">{title}</h2>
                 <p class="muted">{detail}</p>

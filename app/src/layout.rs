@@ -83,7 +83,15 @@ pub fn ConsoleLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| whoami());
     provide_context(CurrentRole(Signal::derive(move || user.get().and_then(Result::ok).map(|u| u.role))));
     let logout = ServerAction::<Logout>::new();
+    let main_ref = NodeRef::<leptos::html::Main>::new();
     view! {
+        // The router would take the click as a navigation: focus the content here.
+        <a href="#main" class="skip-link" on:click=move |ev| {
+            ev.prevent_default();
+            if let Some(m) = main_ref.get() {
+                let _ = m.focus();
+            }
+        }>"Skip to content"</a>
         <div class="console">
             <aside class="sidebar">
                 <A href="/apis" attr:class="brand">
@@ -157,7 +165,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                         </ActionForm>
                     </div>
                 </header>
-                <main class="content">
+                <main class="content" id="main" tabindex="-1" node_ref=main_ref>
                     <Outlet />
                 </main>
             </div>

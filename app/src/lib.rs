@@ -64,7 +64,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/apigw.css" />
-        <Title formatter=|t: String| if t.is_empty() { "apigw".to_string() } else { format!("{t} · apigw") } />
+        <Title text="Console" formatter=|t: String| if t.is_empty() { "apigw".to_string() } else { format!("{t} · apigw") } />
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/setup") view=SetupPage />

@@ -60,7 +60,7 @@ test('log out, wrong password, log in', async ({ page }) => {
   await expect(page).toHaveURL(/\/login$/);
   // The session is gone: protected pages send us back to sign in.
   await page.goto('/settings');
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=\/settings$/);
 });
 
 test('every section renders and navigation stays client-side', async ({ page, context }) => {

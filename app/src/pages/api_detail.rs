@@ -220,8 +220,10 @@ fn DeployDialog(api: String, stages: Vec<String>, on_close: Callback<()>, reload
             .then(|| rules::stage_name(new_name.get().trim()).err().map(|e| e.to_string()))
             .flatten()
     };
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    crate::components::modal_keys(dialog, on_close);
     view! {
-        <div class="modal-backdrop">
+        <div class="modal-backdrop" node_ref=dialog>
             <form class="modal form" role="dialog" aria-modal="true" aria-labelledby="deploy-title" id="deploy-form"
                 on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();

@@ -216,20 +216,11 @@ fn SwitchDialog(
     };
     let tried = RwSignal::new(false);
     let cancel_ref = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        let _ = pending.get();
-        if let Some(b) = cancel_ref.get() {
-            let _ = b.focus();
-        }
-    });
-    let esc = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" {
-            on_cancel.run(());
-        }
-    });
-    on_cleanup(move || esc.remove());
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    crate::components::modal_keys(dialog, on_cancel);
+    crate::components::keep_focus_on(cancel_ref, pending);
     view! {
-        <div class="modal-backdrop">
+        <div class="modal-backdrop" node_ref=dialog>
             <div class="modal modal-wide" role="dialog" aria-modal="true" aria-labelledby="switch-title" id="switch-dialog">
                 <h2 id="switch-title">{format!("{verb} stage {stage} to deployment {to}?")}</h2>
                 <p class="muted">"The stage serves it at once. What its callers will notice:"</p>

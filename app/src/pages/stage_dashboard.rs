@@ -158,9 +158,9 @@ pub fn StageDashboardPage() -> impl IntoView {
                     view! {
                         <A href=move || dashboard_href(&api_id(), &stage_name(), r, only.get().as_ref())
                             attr:id=format!("range-{r}")
-                            attr:class=move || if range.get() == r { "seg seg-on" } else { "seg" }
-                            attr:aria-pressed=move || (range.get() == r).to_string()>
+                            attr:class=move || if range.get() == r { "seg seg-on" } else { "seg" }>
                             {range_label(r)}
+                            {move || (range.get() == r).then(|| view! { <span class="sr-only">" (shown)"</span> })}
                         </A>
                     }
                 }).collect_view()}

@@ -154,8 +154,10 @@ fn ResetPassword(user: UserInfo, on_close: Callback<()>) -> impl IntoView {
             on_close.run(());
         }
     });
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    crate::components::modal_keys(dialog, on_close);
     view! {
-        <div class="modal-backdrop">
+        <div class="modal-backdrop" node_ref=dialog>
             <form class="modal" role="dialog" aria-modal="true" aria-labelledby="reset-title" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 reset.dispatch(password.get());
