@@ -299,7 +299,7 @@ async fn a_user_created_from_the_cli_while_running_is_seen_at_once() {
     assert_eq!(res.headers()["location"], "/setup");
     apigw_server::admin_create_user(&s.db, "ops", "another long password", apigw_server::Role::Admin).await.unwrap();
     let res = c.get(s.url("/apis")).send().await.unwrap();
-    assert_eq!(res.headers()["location"], "/login", "setup is closed once a user exists");
+    assert_eq!(res.headers()["location"], "/login?next=/apis", "setup is closed once a user exists");
     let res = c.get(s.url("/setup")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/login");
     assert_eq!(s.call(&c, "login", &[("username", "ops"), ("password", "another long password")]).await.status(), 200);
