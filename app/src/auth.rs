@@ -2,72 +2,11 @@
 //! server functions behind them.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-
-/// Name of the session cookie. The server's middleware reads the same name.
-pub const SESSION_COOKIE: &str = "apigw_session";
-
-/// Shortest password the console accepts for an admin.
-pub const MIN_PASSWORD_LEN: usize = 12;
-
-/// What a user may do. Ordered: each role may do everything the ones
-/// below it may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Read-only: pages, dashboards, logs; no Test button, no changes.
-    #[default]
-    Viewer,
-    /// APIs, stages, keys and plans; not users or server settings.
-    Editor,
-    /// Everything, including users.
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Viewer];
-
-    /// The name stored and shown: `admin`, `editor`, `viewer`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Editor => "editor",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    /// Parses a role name, naming the choices when it is none of them.
-    pub fn parse(s: &str) -> Result<Role, AppError> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "admin" => Ok(Role::Admin),
-            "editor" => Ok(Role::Editor),
-            "viewer" => Ok(Role::Viewer),
-            _ => Err(AppError::invalid("role", format!("role '{s}' must be one of admin, editor, viewer."))),
-        }
-    }
-
-    /// Whether this role may do what `needed` may.
-    pub fn allows(self, needed: Role) -> bool {
-        self >= needed
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The person signed in to the console (or acting through an access key).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionUser {
-    pub id: i64,
-    pub username: String,
-    #[serde(default)]
-    pub role: Role,
-}
+use crate::identity::SessionUser;
+#[cfg(feature = "ssr")]
+use crate::identity::SESSION_COOKIE;
 
 #[cfg(feature = "ssr")]
 fn set_session_cookie(value: &str, max_age_secs: u64) {
@@ -209,7 +148,7 @@ pub fn SetupPage() -> impl IntoView {
                 <FieldError message=err("username") />
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="new-password"
-                    required minlength=crate::auth::MIN_PASSWORD_LEN />
+                    required minlength=crate::identity::MIN_PASSWORD_LEN />
                 <p class="hint">"At least 12 characters."</p>
                 <FieldError message=err("password") />
                 <label for="confirm">"Confirm password"</label>

@@ -292,6 +292,16 @@ impl KeyValueRows {
         self.rows.get().iter().map(|(_, k, v)| (k.get().trim().to_string(), v.get())).filter(|(k, _)| !k.is_empty()).collect()
     }
 
+    /// [`Self::pairs`] without subscribing (for event handlers).
+    pub fn pairs_untracked(&self) -> Vec<(String, String)> {
+        self.rows
+            .get_untracked()
+            .iter()
+            .map(|(_, k, v)| (k.get_untracked().trim().to_string(), v.get_untracked()))
+            .filter(|(k, _)| !k.is_empty())
+            .collect()
+    }
+
     fn add(&self) {
         let i = self.next.get_value();
         self.next.set_value(i + 1);

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::auth::{whoami, Logout, Role};
+use crate::auth::{whoami, Logout};
 use crate::error::AppError;
+use crate::identity::Role;
 
 /// Sections: address, label, and an SVG path (24×24, stroked) for the icon.
 /// Drawn as SVG so no font has to carry the glyphs.
@@ -78,10 +79,66 @@ pub fn RoleGate(role: Role, what: &'static str, children: ChildrenFn) -> impl In
     }
 }
 
+/// Edits somewhere on the page that are not saved yet: the question to ask
+/// before they are left behind. Provided by the layout, set by a form
+/// through [`guard_unsaved`].
+#[derive(Clone, Copy)]
+pub struct Unsaved(pub RwSignal<Option<String>>);
+
+/// While `dirty`, leaving the page asks `question` first: a click on any
+/// link of the console (links marked `data-keeps-edits`, such as the tabs
+/// of the same editor, excepted) and closing or reloading the tab.
+pub fn guard_unsaved(dirty: Signal<bool>, question: String) {
+    let Some(Unsaved(slot)) = use_context::<Unsaved>() else { return };
+    Effect::new(move |_| slot.set(dirty.get().then(|| question.clone())));
+    on_cleanup(move || {
+        let _ = slot.try_set(None);
+    });
+}
+
+/// The layout's side of [`guard_unsaved`], for a click anywhere in the
+/// console. It runs before the router's own listener (on the window), so a
+/// "Cancel" leaves the router nothing to follow.
+fn confirm_leaving(unsaved: RwSignal<Option<String>>, ev: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(question) = unsaved.get_untracked() else { return };
+        if ev.default_prevented() || ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+            return;
+        }
+        let link = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("a[href]").ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+        let Some(link) = link else { return };
+        let here = window().location().href().unwrap_or_default();
+        if link.has_attribute("data-keeps-edits") || link.href() == here || link.target() == "_blank" {
+            return;
+        }
+        if !window().confirm_with_message(&question).unwrap_or(true) {
+            ev.prevent_default();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (unsaved, ev);
+}
+
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| whoami());
     provide_context(CurrentRole(Signal::derive(move || user.get().and_then(Result::ok).map(|u| u.role))));
+    let unsaved = RwSignal::new(None::<String>);
+    provide_context(Unsaved(unsaved));
+    // Closing or reloading the tab: the browser asks with its own words.
+    let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if unsaved.get_untracked().is_some() {
+            ev.prevent_default();
+            ev.set_return_value("unsaved");
+        }
+    });
+    on_cleanup(move || unload.remove());
     let logout = ServerAction::<Logout>::new();
     let main_ref = NodeRef::<leptos::html::Main>::new();
     view! {
@@ -92,7 +149,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                 let _ = m.focus();
             }
         }>"Skip to content"</a>
-        <div class="console">
+        <div class="console" on:click=move |ev| confirm_leaving(unsaved, ev)>
             <aside class="sidebar">
                 <A href="/apis" attr:class="brand">
                     <span class="brand-mark">"◆"</span>
@@ -163,6 +220,10 @@ pub fn ConsoleLayout() -> impl IntoView {
                         <ActionForm action=logout attr:class="inline-form">
                             <button type="submit" class="btn btn-small btn-ghost" id="logout">"Log out"</button>
                         </ActionForm>
+                        // A sign-out that did not go through (the server unreachable) says so.
+                        {move || crate::components::error_other(&logout.value().get(), &[]).map(|m| view! {
+                            <span class="field-error" role="alert" id="logout-error">{format!("Not signed out: {m}")}</span>
+                        })}
                     </div>
                 </header>
                 <main class="content" id="main" tabindex="-1" node_ref=main_ref>

@@ -6,8 +6,11 @@ pub mod calendar;
 pub mod components;
 pub mod diff;
 pub mod error;
+pub mod identity;
 pub mod layout;
 pub mod model;
+#[cfg(test)]
+mod no_swallowed_errors;
 pub mod pages;
 pub mod roles;
 pub mod rules;

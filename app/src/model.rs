@@ -224,6 +224,10 @@ pub struct StageDetail {
     /// The stage serves exactly the API's configuration now.
     #[serde(default)]
     pub serves_latest: bool,
+    /// The methods the stage serves, as (resource path, HTTP method), for
+    /// per-method settings.
+    #[serde(default)]
+    pub served_methods: Vec<(String, String)>,
 }
 
 /// The method editor's form: the method's switch, its integration, and for
@@ -715,13 +719,15 @@ pub struct StageOverview {
     pub api_id: String,
     pub api_name: String,
     pub stage: String,
-    /// Requests per minute over the last hour, oldest first (60 values).
-    pub per_minute: Vec<u64>,
-    /// The last hour.
-    pub hour: MetricValues,
-    /// The last 5 minutes: the "current" error rate.
-    pub recent: MetricValues,
-    /// Requests per minute as a small SVG chart (drawn on the server).
+    /// The window every figure of the row covers (one of `METRIC_RANGES`).
+    pub range: String,
+    /// Length of one `series` point, in seconds.
+    pub period_seconds: i64,
+    /// Requests per period over the range, oldest first.
+    pub series: Vec<u64>,
+    /// The range's totals and percentiles.
+    pub values: MetricValues,
+    /// `series` as a small SVG chart (drawn on the server).
     pub sparkline: String,
 }
 
@@ -824,4 +830,14 @@ pub fn percent_encode(v: &str) -> String {
         }
     }
     out
+}
+
+/// Facts about the running server that an operator needs at hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub version: String,
+    pub console_url: String,
+    pub gateway_url: String,
+    pub database_path: String,
+    pub username: String,
 }

@@ -4,8 +4,8 @@
 //! server function missing from the table is refused to everyone, and a
 //! test in the server crate lists the registered ones to catch it first.
 
-use crate::auth::{Role, SessionUser};
 use crate::error::AppError;
+use crate::identity::{Role, SessionUser};
 
 /// The role each server function (its endpoint under `/api/`) needs.
 /// `setup` and `login` are public and never reach this table.
@@ -24,6 +24,7 @@ pub const SERVER_FNS: &[(&str, Role)] = &[
     ("stage_dashboard", Role::Viewer),
     ("stage_access_log", Role::Viewer),
     ("stage_choices", Role::Viewer),
+    ("served_methods", Role::Viewer),
     ("dashboards_overview", Role::Viewer),
     ("api_keys_list", Role::Viewer),
     ("usage_plans_list", Role::Viewer),

@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use crate::auth::{Role, SessionUser};
 use crate::error::AppError;
+use crate::identity::{AuditFilter, AuditPage, SessionInfo, UserInfo};
+use crate::identity::{Role, SessionUser};
 use crate::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, Deployment, DryRunInput, LogFilter, LogPage, Method, MethodSettings, NewAccessKeyInfo,
     PatchOperation, Resource, RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TestInvokeInput, TestInvokeOutput,
     UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
 };
-use crate::users::{AuditFilter, AuditPage, SessionInfo, UserInfo};
 
 /// A session cookie value the server just issued, with how long it lives.
 #[derive(Clone)]
@@ -40,7 +40,7 @@ pub trait ConsoleService: Send + Sync + 'static {
     /// Ends the session whose cookie value is `token`.
     async fn logout(&self, token: &str) -> Result<(), AppError>;
     /// Addresses and storage of this server, for the settings page.
-    async fn server_info(&self) -> Result<crate::pages::settings::ServerInfo, AppError>;
+    async fn server_info(&self) -> Result<crate::model::ServerInfo, AppError>;
 
     async fn list_apis(&self) -> Result<Vec<RestApi>, AppError>;
     async fn create_api(&self, name: &str, description: &str) -> Result<RestApi, AppError>;
@@ -88,6 +88,9 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn remove_usage_plan_key(&self, plan: &str, key: &str) -> Result<(), AppError>;
     /// Every deployed stage, as (API id, API name, stage names), for the plan editor.
     async fn stage_choices(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError>;
+    /// The methods each deployed stage serves, as plan throttle keys
+    /// (`/pets/{id}/GET`): (API id, stage, keys).
+    async fn served_methods(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError>;
 
     /// A stage's metrics and charts over `range` (15m, 1h, 6h, 24h, 7d); with
     /// `only` = (resource, method), one method's. Charts use the viewer's UTC
@@ -102,7 +105,7 @@ pub trait ConsoleService: Send + Sync + 'static {
         dark: bool,
     ) -> Result<StageDashboard, AppError>;
     /// Every stage of every API: the last hour at a glance.
-    async fn dashboards_overview(&self, dark: bool) -> Result<Vec<StageOverview>, AppError>;
+    async fn dashboards_overview(&self, range: &str, dark: bool) -> Result<Vec<StageOverview>, AppError>;
     /// One page of a stage's access log, newest first.
     async fn access_log(&self, api: &str, stage: &str, filter: LogFilter) -> Result<LogPage, AppError>;
 

@@ -5,81 +5,9 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use serde::{Deserialize, Serialize};
 
-use crate::auth::Role;
 use crate::error::AppError;
-
-/// A console user as an admin sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserInfo {
-    pub id: i64,
-    pub username: String,
-    pub role: Role,
-    pub disabled: bool,
-    pub created_at: i64,
-    /// Live sessions now.
-    pub sessions: i64,
-    pub access_keys: i64,
-}
-
-/// One of the signed-in user's sessions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    /// The first characters of the session's hash: enough to tell them apart, useless to sign in.
-    pub id: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-    /// The address it signed in from.
-    pub source: String,
-    /// The session this request came with.
-    pub current: bool,
-}
-
-/// One change in the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    /// Unix milliseconds.
-    pub at: i64,
-    pub username: String,
-    pub source: String,
-    /// `console`, `control-api` or `cli`.
-    pub via: String,
-    /// The server function, or `METHOD /path` on the control API.
-    pub action: String,
-    /// What it acted on, in words (the arguments, secrets left out).
-    pub target: String,
-    pub status: i64,
-}
-
-/// Which audit entries to show, newest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditFilter {
-    /// Only this user's changes.
-    #[serde(default)]
-    pub user: Option<String>,
-    /// Only actions containing this text.
-    #[serde(default)]
-    pub action: Option<String>,
-    /// Only `console`, `control-api` or `cli`.
-    #[serde(default)]
-    pub via: Option<String>,
-    /// Entries older than this id (the next page).
-    #[serde(default)]
-    pub before: Option<i64>,
-    /// At most this many (1–500, default 100).
-    #[serde(default)]
-    pub limit: Option<i64>,
-}
-
-/// A page of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    /// Pass as `before` for the next page; None at the end.
-    pub next: Option<i64>,
-}
+use crate::identity::{AuditFilter, AuditPage, Role, SessionInfo, UserInfo};
 
 /// Every user (admins only).
 #[server(prefix = "/api", endpoint = "users_list")]
@@ -120,7 +48,7 @@ pub async fn change_password(current: String, password: String, confirm: String)
         if password != confirm {
             return Err(AppError::invalid("confirm", "The two passwords do not match."));
         }
-        let token = crate::service::request_cookie(crate::auth::SESSION_COOKIE).unwrap_or_default();
+        let token = crate::service::request_cookie(crate::identity::SESSION_COOKIE).unwrap_or_default();
         s.change_password(&user, &current, &password, &token).await
     })
     .await
@@ -130,7 +58,7 @@ pub async fn change_password(current: String, password: String, confirm: String)
 #[server(prefix = "/api", endpoint = "sessions_mine")]
 pub async fn my_sessions() -> Result<Vec<SessionInfo>, AppError> {
     crate::service::authed("sessions_mine", move |s, user| async move {
-        let token = crate::service::request_cookie(crate::auth::SESSION_COOKIE).unwrap_or_default();
+        let token = crate::service::request_cookie(crate::identity::SESSION_COOKIE).unwrap_or_default();
         s.my_sessions(&user, &token).await
     })
     .await
@@ -140,7 +68,7 @@ pub async fn my_sessions() -> Result<Vec<SessionInfo>, AppError> {
 #[server(prefix = "/api", endpoint = "sessions_end_others")]
 pub async fn end_other_sessions() -> Result<u64, AppError> {
     crate::service::authed("sessions_end_others", move |s, user| async move {
-        let token = crate::service::request_cookie(crate::auth::SESSION_COOKIE).unwrap_or_default();
+        let token = crate::service::request_cookie(crate::identity::SESSION_COOKIE).unwrap_or_default();
         s.end_other_sessions(&user, &token).await
     })
     .await

@@ -119,4 +119,38 @@ test('deploy, call, change, roll back', async ({ page, context }) => {
   await hydrated(page);
   await expect(page.getByLabel('Variable value')).toHaveValue('10.0.0.5:8080');
   await page.screenshot({ path: `${SHOTS}/52-stage-variables.png`, fullPage: true });
+
+  // Throttling: every method, and one method on its own, checked as typed.
+  await expect(page.locator('#no-method-throttles')).toBeVisible();
+  await expect(page.locator('#save-throttling')).toBeDisabled();
+  await page.fill('#throttle-rate', 'fast');
+  await expect(page.getByText("Rate limit of every method: must be 0 (refuses every request)")).toBeVisible();
+  await expect(page.locator('#save-throttling')).toBeDisabled();
+  await page.fill('#throttle-rate', '50');
+  await page.fill('#throttle-burst', '20');
+  await page.click('#add-method-throttle');
+  const limited = page.locator('.throttle-row');
+  await expect(limited.locator('select')).toHaveValue('~1/GET');
+  await expect(page.getByText('Give GET / a rate or a burst limit, or remove its row.')).toBeVisible();
+  await limited.locator('.throttle-rate').fill('2.5');
+  await page.click('#save-throttling');
+  await expect(page.locator('#throttling-saved')).toBeVisible();
+  await expect(page.locator('#save-throttling')).toBeDisabled();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('#throttle-rate')).toHaveValue('50');
+  await expect(page.locator('#throttle-burst')).toHaveValue('20');
+  await expect(limited.locator('.throttle-rate')).toHaveValue('2.5');
+  await page.screenshot({ path: `${SHOTS}/53-stage-throttling.png`, fullPage: true });
+  // A row removed and a field emptied are saved as removals.
+  await limited.getByLabel("Remove this method's limits").click();
+  await page.fill('#throttle-burst', '');
+  await page.click('#save-throttling');
+  await expect(page.locator('#throttling-saved')).toBeVisible();
+  await expect(page.locator('#save-throttling')).toBeDisabled();
+  await page.reload();
+  await hydrated(page);
+  await expect(limited).toHaveCount(0);
+  await expect(page.locator('#throttle-rate')).toHaveValue('50');
+  await expect(page.locator('#throttle-burst')).toHaveValue('');
 });

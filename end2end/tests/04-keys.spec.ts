@@ -199,6 +199,36 @@ test('keys, plans, throttling and usage', async ({ page, context, request }) => 
   await keyRow.getByRole('button', { name: 'Enable' }).click();
   await expect(keyRow.locator('.key-status')).toHaveText('Enabled');
   await expect.poll(async () => (await call(request, url, key)).status, { timeout: 5_000 }).toBe(200);
+
+  // A method limit in the plan: GET / at rate 0 refuses this key's every
+  // call, however long it waits (the plan's own throttle would refill).
+  await keyRow.locator('.plan-chip').click();
+  await expect(page.locator('#plan-title')).toHaveText('bronze');
+  await expect(page.locator('#no-method-limits')).toBeVisible();
+  await page.click('#add-method-limit');
+  const limit = page.locator('.plan-limit-row');
+  await expect(limit.locator('.limit-method')).toHaveValue('//GET');
+  await expect(limit.locator('.limit-method option:checked')).toHaveText('GET /');
+  await limit.locator('.limit-rate').fill('-1');
+  await expect(page.locator('#plan-form')).toContainText('Rate of GET / on dev: must be 0');
+  await expect(page.locator('#plan-save')).toBeDisabled();
+  await limit.locator('.limit-rate').fill('0');
+  await limit.locator('.limit-burst').fill('0');
+  await page.click('#plan-save');
+  await expect(page.locator('#plan-saved')).toBeVisible();
+  await expect.poll(async () => (await call(request, url, key)).status, { timeout: 5_000 }).toBe(429);
+  await page.waitForTimeout(2_500);
+  expect((await call(request, url, key)).status).toBe(429);
+  await page.reload();
+  await hydrated(page);
+  await expect(limit.locator('.limit-rate')).toHaveValue('0');
+  await page.screenshot({ path: `${SHOTS}/66b-plan-method-limit.png`, fullPage: true });
+  await limit.getByLabel('Remove this method limit').click();
+  await page.click('#plan-save');
+  await expect(page.locator('#plan-saved')).toBeVisible();
+  await expect(page.locator('#no-method-limits')).toBeVisible();
+  await expect.poll(async () => (await call(request, url, key)).status, { timeout: 5_000 }).toBe(200);
+  await openSection(page, 'API keys', /\/keys$/);
   await keyRow.getByRole('button', { name: 'Disable' }).click();
   await expect(keyRow.locator('.key-status')).toHaveText('Disabled');
 

@@ -187,8 +187,20 @@ test('dashboards, drill-down, live refresh, overview and access log', async ({ p
   // 13 errors in 36 requests: red.
   await expect(row.locator('.rate')).toHaveClass(/rate-bad/);
   await page.screenshot({ path: `${SHOTS}/73-dashboards-overview.png`, fullPage: true });
+  await expect(page.locator('#overview thead')).toContainText('requests per minute');
+  // Every figure of a row covers the one range picked, kept in the URL, and
+  // a row opens its own dashboard on that range.
+  await page.locator('#range-24h').click();
+  await expect(page).toHaveURL(/\/dashboards\?range=24h$/);
+  await expect(page.locator('#overview thead')).toContainText('requests per 5 minutes');
+  await expect(row.locator('td').nth(3)).toHaveText('36');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('#range-24h')).toHaveClass(/seg-on/);
+  await expect(row.locator('td').nth(3)).toHaveText('36');
   await row.locator('td').nth(2).click();
-  await expect(page).toHaveURL(new RegExp(`${dashboard}$`));
+  await expect(page).toHaveURL(new RegExp(`${dashboard}\\?range=24h$`));
+  await expect(page.locator('#range-24h')).toHaveClass(/seg-on/);
 
   // The access log: every call, newest first, in the viewer's zone.
   await page.goto(`/apis/${apiId}/stages/dev/logs`);

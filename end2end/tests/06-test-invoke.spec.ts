@@ -263,3 +263,76 @@ test('test a method, copy it as curl, and dry-run a stage', async ({ page, conte
 
   expect(problems).toEqual([]);
 });
+
+test('edits not saved: Save and test runs them, and leaving asks first', async ({ page }) => {
+  test.setTimeout(90_000);
+  const problems = watchForProblems(page);
+  await signIn(page);
+  await page.goto('/apis');
+  await hydrated(page);
+  await page.click('#new-api');
+  await page.fill('#api-name', 'drafts');
+  await page.click('#create-api-form button[type=submit]');
+  await expect(page).toHaveURL(/\/apis\/[a-z0-9]{10}$/);
+  await addResource(page, 'items', '/items');
+  await addMethod(page, 'GET');
+  await page.fill('#endpoint-uri', `http://127.0.0.1:${echoPort}/v1/items`);
+  await page.click('#save-method');
+  await expect(page.locator('#saved')).toBeVisible();
+  const method = page.url();
+
+  // The saved version answers the test.
+  await page.click('#tab-test');
+  await expect(page.locator('#test-unsaved')).toHaveCount(0);
+  await page.fill('#test-query', 'q=1');
+  await page.click('#test-run');
+  await expect(page.locator('#test-body-out')).toContainText('"url": "/v1/items?q=1"');
+
+  // An edit on Settings: the Test tab says it is not saved yet (switching
+  // tabs asks nothing: both belong to the same editor).
+  let asked = '';
+  page.on('dialog', (d) => { asked = d.message(); void d.dismiss(); });
+  await page.click('#tab-settings');
+  await page.fill('#endpoint-uri', `http://127.0.0.1:${echoPort}/v2/items`);
+  await page.click('#tab-test');
+  expect(asked).toBe('');
+  await expect(page.locator('#test-unsaved')).toContainText('not saved');
+  // "Save and test" saves, then runs the test with the inputs still there.
+  await page.click('#test-save-run');
+  await expect(page.locator('#test-body-out')).toContainText('"url": "/v2/items?q=1"');
+  await expect(page.locator('#test-unsaved')).toHaveCount(0);
+  await expect(page.locator('#test-query')).toHaveValue('q=1');
+  await page.click('#tab-settings');
+  await expect(page.locator('#endpoint-uri')).toHaveValue(`http://127.0.0.1:${echoPort}/v2/items`);
+  // Saved: closing the tab would not ask.
+  const blocksUnload = () => page.evaluate(() => {
+    const e = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(e);
+    return e.defaultPrevented;
+  });
+  expect(await blocksUnload()).toBe(false);
+
+  // Edits that cannot be saved: the button says to fix them first.
+  await page.fill('#timeout', 'soon');
+  await page.click('#tab-test');
+  await expect(page.locator('#test-save-run')).toBeDisabled();
+  await expect(page.locator('#test-unsaved')).toContainText('Fix the errors on the Settings tab first.');
+  await page.click('#tab-settings');
+  await page.fill('#timeout', '5000');
+
+  // Another resource while edits are not saved: asked, and Cancel stays.
+  expect(await blocksUnload()).toBe(true);
+  await page.locator('.tree-node', { hasText: /^\/$/ }).click();
+  await expect.poll(() => asked).toContain('GET /items has changes that are not saved');
+  await expect(page).toHaveURL(method);
+  await expect(page.locator('#timeout')).toHaveValue('5000');
+  // The sidebar asks too; OK leaves and the edit is gone.
+  page.removeAllListeners('dialog');
+  page.once('dialog', (d) => void d.accept());
+  await page.locator('.sidebar .nav-link', { hasText: 'API keys' }).click();
+  await expect(page).toHaveURL(/\/keys$/);
+  await page.goto(method);
+  await hydrated(page);
+  await expect(page.locator('#timeout')).toHaveValue('29000');
+  expect(problems).toEqual([]);
+});

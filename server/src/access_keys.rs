@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use apigw_app::auth::SessionUser;
 use apigw_app::error::AppError;
+use apigw_app::identity::SessionUser;
 use rand::Rng;
 
 use crate::auth::internal;

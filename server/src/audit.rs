@@ -2,7 +2,7 @@
 //! the control API and the command line alike: one helper, one summary rule
 //! (arguments in words, secrets left out).
 
-use apigw_app::auth::SessionUser;
+use apigw_app::identity::SessionUser;
 
 use crate::store::audit::NewAuditEntry;
 use crate::store::Store;

@@ -136,7 +136,7 @@ impl Deploys {
     }
 
     /// The resources a deployment captured.
-    async fn snapshot(&self, api_id: &str, id: &str) -> Result<Vec<Resource>, AppError> {
+    pub async fn snapshot(&self, api_id: &str, id: &str) -> Result<Vec<Resource>, AppError> {
         let text = self.store.deployment_snapshot(api_id, id).await.map_err(|e| match e {
             StoreError::NotFound => AppError::NotFound("Invalid Deployment identifier specified".into()),
             other => internal(other),
@@ -201,6 +201,27 @@ impl Deploys {
                 }
                 continue;
             }
+            if op.op == "remove" && !matches!(path, "/deploymentId" | "/description") {
+                // A whole method setting (`/~1pets/GET`) or one of its fields.
+                let (key, field) = method_setting_target(path)?;
+                match field {
+                    None => {
+                        stage.method_settings.remove(&key);
+                    }
+                    Some(field) => {
+                        if let Some(setting) = stage.method_settings.get_mut(&key) {
+                            match field {
+                                "throttling/rateLimit" => setting.throttling_rate_limit = None,
+                                _ => setting.throttling_burst_limit = None,
+                            }
+                            if *setting == MethodSetting::default() {
+                                stage.method_settings.remove(&key);
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
             if op.op != "replace" {
                 return Err(AppError::invalid("patchOperations", format!("op '{}' on '{path}' is not supported; use 'replace'.", op.op)));
             }
@@ -246,19 +267,20 @@ impl Deploys {
 /// `/~1pets~1{id}/GET/throttling/rateLimit` → (`~1pets~1{id}/GET`, `throttling/rateLimit`);
 /// `/*/*/…` for every method.
 fn method_setting_path(path: &str) -> Result<(String, &str), AppError> {
-    let bad = || {
-        AppError::invalid(
-            "patchOperations",
-            format!(
-                "path '{path}' cannot be changed. UpdateStage supports /deploymentId, /description, /variables/NAME and \
-             /{{resource}}/{{METHOD}}/throttling/rateLimit|burstLimit (resource '*' or like ~1pets~1{{id}}, METHOD '*' or a verb)."
-            ),
-        )
-    };
+    match method_setting_target(path)? {
+        (key, Some(field)) => Ok((key, field)),
+        (_, None) => Err(method_setting_error(path)),
+    }
+}
+
+/// A method setting's key and, if the path goes on, the field named:
+/// `/~1pets/GET` → (`~1pets/GET`, None).
+fn method_setting_target(path: &str) -> Result<(String, Option<&str>), AppError> {
+    let bad = || method_setting_error(path);
     let rest = path.strip_prefix('/').ok_or_else(bad)?;
     let mut parts = rest.splitn(3, '/');
-    let (resource, method, field) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?);
-    if !matches!(field, "throttling/rateLimit" | "throttling/burstLimit") {
+    let (resource, method, field) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?, parts.next());
+    if field.is_some_and(|f| !matches!(f, "throttling/rateLimit" | "throttling/burstLimit")) {
         return Err(bad());
     }
     if resource != "*" && !resource.starts_with("~1") {
@@ -266,4 +288,15 @@ fn method_setting_path(path: &str) -> Result<(String, &str), AppError> {
     }
     let method = if method == "*" { "*".to_string() } else { rules::http_method(method, "httpMethod")? };
     Ok((format!("{resource}/{method}"), field))
+}
+
+fn method_setting_error(path: &str) -> AppError {
+    AppError::invalid(
+        "patchOperations",
+        format!(
+            "path '{path}' cannot be changed. UpdateStage supports /deploymentId, /description, /variables/NAME and \
+             /{{resource}}/{{METHOD}}/throttling/rateLimit|burstLimit (resource '*' or like ~1pets~1{{id}}, METHOD '*' or a verb); \
+             'remove' also takes /{{resource}}/{{METHOD}} for the whole setting."
+        ),
+    )
 }

@@ -46,12 +46,12 @@ pub mod testinvoke;
 use std::future::Future;
 
 /// A console user's role, for callers of the admin functions.
-pub use apigw_app::auth::Role;
+pub use apigw_app::identity::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use apigw_app::pages::settings::ServerInfo;
+use apigw_app::model::ServerInfo;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 

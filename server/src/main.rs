@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             None => Err("no command".to_string()),
             Some(Command::Serve(args)) => serve(&cli.db, args).await,
             Some(Command::Admin(AdminCommand::CreateUser { username, role })) => {
-                let role = apigw_app::auth::Role::parse(&role).map_err(|e| e.to_string())?;
+                let role = apigw_app::identity::Role::parse(&role).map_err(|e| e.to_string())?;
                 let password = read_password()?;
                 admin_create_user(&cli.db, &username, &password, role).await?;
                 println!("Created console user '{username}' ({role}) in {}", cli.db.display());

@@ -3,7 +3,7 @@
 //! functions' table (kept in the app crate, where `service::authed`
 //! enforces it), re-exported here with the test that it is complete.
 
-use apigw_app::auth::Role;
+use apigw_app::identity::Role;
 pub use apigw_app::roles::{check, server_fn, PUBLIC_FNS, SERVER_FNS};
 use axum::http::Method;
 
@@ -21,6 +21,7 @@ pub fn server_fn_changes(endpoint: &str) -> bool {
             | "stage_dashboard"
             | "stage_access_log"
             | "stage_choices"
+            | "served_methods"
             | "dashboards_overview"
             | "api_keys_list"
             | "usage_plans_list"

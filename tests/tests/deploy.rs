@@ -196,6 +196,38 @@ async fn deploy_and_stage_rules_refuse_bad_input_and_change_nothing() {
     assert_eq!(st["methodSettings"]["*/*"], json!({"throttlingRateLimit": 100.0, "throttlingBurstLimit": 50}));
     assert_eq!(st["methodSettings"]["~1/GET"]["throttlingRateLimit"], 2.5);
     assert_eq!(st["description"], "the dev stage");
+
+    // `remove` takes one field back to its default, or a method's whole setting.
+    let st = ctl
+        .req(
+            Method::PATCH,
+            &format!("{stages}/dev"),
+            Some(json!({"patchOperations": [
+            {"op": "remove", "path": "/*/*/throttling/burstLimit"},
+            {"op": "remove", "path": "/~1/GET"}]})),
+            200,
+        )
+        .await;
+    assert_eq!(st["methodSettings"]["*/*"], json!({"throttlingRateLimit": 100.0}));
+    assert!(st["methodSettings"].get("~1/GET").is_none(), "{st}");
+    let st = ctl
+        .req(
+            Method::PATCH,
+            &format!("{stages}/dev"),
+            Some(json!({"patchOperations": [{"op": "remove", "path": "/*/*/throttling/rateLimit"}]})),
+            200,
+        )
+        .await;
+    assert!(st["methodSettings"].get("*/*").is_none(), "a setting left empty is dropped: {st}");
+    let err = ctl
+        .req(
+            Method::PATCH,
+            &format!("{stages}/dev"),
+            Some(json!({"patchOperations": [{"op": "remove", "path": "/~1/GET/caching/enabled"}]})),
+            400,
+        )
+        .await;
+    assert!(err["message"].as_str().unwrap().contains("cannot be changed"), "{err}");
 }
 
 #[tokio::test]

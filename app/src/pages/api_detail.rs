@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use crate::auth::Role;
 use crate::components::{error_for, error_other, on_screen, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
 use crate::error::AppError;
-use crate::layout::{can, IfCan, ReadOnlyNote};
+use crate::identity::Role;
+use crate::layout::{can, guard_unsaved, IfCan, ReadOnlyNote};
 use crate::model::{ApiTree, Method, MethodSettings, Resource as ApiResource, Stage, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
-use crate::pages::test_panel::TestPanel;
+use crate::pages::test_panel::{TestDrafts, TestPanel};
 use crate::rules;
 #[allow(unused_imports)]
 use leptos::server_fn::codec::Json;
@@ -87,6 +87,8 @@ pub fn ApiDetailPage() -> impl IntoView {
     // "Saved" outlives the editor, which is rebuilt when the tree reloads.
     let saved_flash = RwSignal::new(None::<String>);
     let show_deploy = RwSignal::new(false);
+    // The Test tab's inputs outlive the editor too.
+    provide_context(TestDrafts::new());
 
     view! {
         <Transition fallback=|| view! { <div class="card loading">"Loading API…"</div> }>
@@ -525,25 +527,28 @@ fn MethodEditor(
         move || is_mock().then(|| rules::status_code(mock_status.get().trim()).err().map(|e| on_screen(&e.to_string()))).flatten();
     let has_local_error = move || uri_local().is_some() || timeout_local().is_some() || status_local().is_some();
 
+    // The form as it stands (a timeout that is not a number reads as -1:
+    // never equal to a saved one, refused by the local check).
+    let current = move || MethodSettings {
+        api_key_required: key_required.get(),
+        integration_type: kind.get(),
+        uri: uri.get().trim().to_string(),
+        integration_method: imethod.get(),
+        timeout_ms: timeout.get().trim().parse().unwrap_or(-1),
+        mock_status: mock_status.get().trim().to_string(),
+        mock_headers: headers.pairs(),
+        mock_body: mock_body.get(),
+    };
+    let save_now = move || {
+        saved_flash.set(None);
+        if !has_local_error() {
+            save.dispatch(current());
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        saved_flash.set(None);
-        if has_local_error() {
-            return;
-        }
-        let s = MethodSettings {
-            api_key_required: key_required.get(),
-            integration_type: kind.get(),
-            uri: uri.get().trim().to_string(),
-            integration_method: imethod.get(),
-            timeout_ms: timeout.get().trim().parse().unwrap_or(TIMEOUT_MAX_MS),
-            mock_status: mock_status.get().trim().to_string(),
-            mock_headers: headers.pairs(),
-            mock_body: mock_body.get(),
-        };
-        save.dispatch(s);
+        save_now();
     };
-
     let confirm = RwSignal::new(false);
     let remove = Action::new(|(a, r, v): &(String, String, String)| delete_method(a.clone(), r.clone(), v.clone()));
     let navigate = use_navigate();
@@ -557,16 +562,7 @@ fn MethodEditor(
     let known_fields = ["uri", "timeoutInMillis", "integrationHttpMethod", "type", "statusCode", "responseParameters", "responseTemplates"];
     let initial_settings = StoredValue::new(initial.clone());
     let unsaved = Signal::derive(move || {
-        let now = MethodSettings {
-            api_key_required: key_required.get(),
-            integration_type: kind.get(),
-            uri: uri.get().trim().to_string(),
-            integration_method: imethod.get(),
-            timeout_ms: timeout.get().trim().parse().unwrap_or(-1),
-            mock_status: mock_status.get().trim().to_string(),
-            mock_headers: headers.pairs(),
-            mock_body: mock_body.get(),
-        };
+        let now = current();
         initial_settings.with_value(|i| {
             let mock = now.integration_type == "MOCK";
             // Fields of the integration type not chosen are not saved, so they do not count.
@@ -578,13 +574,16 @@ fn MethodEditor(
     });
     let tab_class = |on: bool| if on { "method-tab method-tab-on" } else { "method-tab" };
     let can_edit = can(Role::Editor);
+    guard_unsaved(unsaved, format!("{} {} has changes that are not saved. Leave and lose them?", method.http_method, resource.path));
+    let save_error =
+        Signal::derive(move || result().and_then(Result::err).map(|e| format!("Saving failed: {}", on_screen(&e.to_string()))));
 
     view! {
         <nav class="method-tabs" role="tablist" aria-label="Method views">
-            <A href=tab_base.clone() attr:id="tab-settings" attr:role="tab" attr:class=move || tab_class(!on_test.get())
+            <A href=tab_base.clone() attr:id="tab-settings" attr:role="tab" attr:class=move || tab_class(!on_test.get()) attr:data-keeps-edits="true"
                 attr:aria-selected=move || (!on_test.get()).to_string()>"Settings"</A>
             <Show when=move || can_edit.get()>
-            <A href=format!("{tab_base}&tab=test") attr:id="tab-test" attr:role="tab" attr:class=move || tab_class(on_test.get())
+            <A href=format!("{tab_base}&tab=test") attr:id="tab-test" attr:role="tab" attr:class=move || tab_class(on_test.get()) attr:data-keeps-edits="true"
                 attr:aria-selected=move || on_test.get().to_string()>"▶ Test"</A>
             </Show>
         </nav>
@@ -689,7 +688,8 @@ fn MethodEditor(
                 <TestPanel api=test_panel_props.0.clone() resource_id=test_panel_props.1.clone()
                     resource_path=test_panel_props.2.clone() verb=test_panel_props.3.clone()
                     api_key_required=test_panel_props.4 configured=configured stages=stages.clone()
-                    undeployed=undeployed unsaved=unsaved />
+                    undeployed=undeployed unsaved=unsaved save_and_test=Callback::new(move |_| save_now())
+                    save_error=save_error settings_invalid=Signal::derive(has_local_error) />
             </div>
         </Show>
         <Show when=move || confirm.get()>

@@ -39,7 +39,7 @@ pub fn ApisPage() -> impl IntoView {
         }
     });
 
-    let can_edit = crate::layout::can(crate::auth::Role::Editor);
+    let can_edit = crate::layout::can(crate::identity::Role::Editor);
     view! {
         <div class="page-header row">
             <div>

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::auth::Role;
 use crate::components::{error_for, error_other, fmt_time, ConfirmDelete, CopyValue, EmptyState, ErrorLine};
 use crate::error::AppError;
+use crate::identity::Role;
 use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::{ApiKey, ApiKeyRow};
 use crate::rules;

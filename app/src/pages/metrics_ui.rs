@@ -187,6 +187,33 @@ pub fn CopyButton(#[prop(into)] value: String, #[prop(into)] label: String) -> i
     }
 }
 
+/// The range a dashboard opens with.
+pub const DEFAULT_RANGE: &str = "1h";
+
+/// `15m` as "15 min", `7d` as "7 days": the buttons say what they mean.
+pub fn range_label(r: &str) -> &'static str {
+    match r {
+        "15m" => "15 min",
+        "1h" => "1 hour",
+        "6h" => "6 hours",
+        "24h" => "24 hours",
+        "7d" => "7 days",
+        _ => "?",
+    }
+}
+
+/// A range as words: "the last hour".
+pub fn range_words(r: &str) -> &'static str {
+    match r {
+        "15m" => "the last 15 minutes",
+        "1h" => "the last hour",
+        "6h" => "the last 6 hours",
+        "24h" => "the last 24 hours",
+        "7d" => "the last 7 days",
+        _ => "this range",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,21 +1,10 @@
 //! The settings section: this server's addresses and storage, and the account.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::components::{error_for, error_other, fmt_time, ConfirmDelete, CopyValue, ErrorLine, PageHeader};
 use crate::error::AppError;
-use crate::model::{AccessKeyInfo, NewAccessKeyInfo};
-
-/// Facts about the running server that an operator needs at hand.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerInfo {
-    pub version: String,
-    pub console_url: String,
-    pub gateway_url: String,
-    pub database_path: String,
-    pub username: String,
-}
+use crate::model::{AccessKeyInfo, NewAccessKeyInfo, ServerInfo};
 
 #[server(prefix = "/api", endpoint = "server_info")]
 pub async fn get_server_info() -> Result<ServerInfo, AppError> {

@@ -1,40 +1,19 @@
 //! One stage of an API: where to call it, which deployment it serves, the
-//! deployment history with one-click rollback and roll-forward, and its
-//! stage variables.
+//! deployment history with one-click rollback and roll-forward, its
+//! throttling and its stage variables.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::auth::Role;
 use crate::components::{error_other, fmt_time_secs, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
-use crate::diff::DeploymentChange;
 use crate::error::AppError;
+use crate::identity::Role;
 use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::{PatchOperation, Stage, StageDetail};
+use crate::pages::stage_api::{delete_stage, get_deployment_changes, get_stage_detail, update_stage};
+use crate::pages::stage_throttling::StageThrottling;
 use crate::rules;
-
-#[server(prefix = "/api", endpoint = "stage_detail")]
-pub async fn get_stage_detail(api: String, stage: String) -> Result<StageDetail, AppError> {
-    crate::service::authed("stage_detail", move |s, _| async move { s.stage_detail(&api, &stage).await }).await
-}
-
-#[server(prefix = "/api", endpoint = "deployment_changes")]
-pub async fn get_deployment_changes(api: String, stage: String, to: String) -> Result<Vec<DeploymentChange>, AppError> {
-    crate::service::authed("deployment_changes", move |s, _| async move { s.deployment_changes(&api, &stage, &to).await }).await
-}
-
-#[server(prefix = "/api", endpoint = "stage_update", input = Json)]
-pub async fn update_stage(api: String, stage: String, ops: Vec<PatchOperation>) -> Result<Stage, AppError> {
-    crate::service::authed("stage_update", move |s, _| async move { s.update_stage(&api, &stage, ops).await }).await
-}
-
-#[server(prefix = "/api", endpoint = "stage_delete")]
-pub async fn delete_stage(api: String, stage: String) -> Result<(), AppError> {
-    crate::service::authed("stage_delete", move |s, _| async move { s.delete_stage(&api, &stage).await }).await
-}
-#[allow(unused_imports)]
-use leptos::server_fn::codec::Json;
 
 fn replace(path: String, value: String) -> PatchOperation {
     PatchOperation { op: "replace".into(), path, value: Some(value) }
@@ -50,8 +29,9 @@ pub fn StagePage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let detail = Resource::new(move || (key.get(), version.get()), |((api, stage), _)| get_stage_detail(api, stage));
     let reload = Callback::new(move |_| version.update(|v| *v += 1));
-    // Outlives the variables form, which is rebuilt when the stage reloads.
+    // Outlive the forms, which are rebuilt when the stage reloads.
     let vars_saved = RwSignal::new(false);
+    let throttle_saved = RwSignal::new(false);
 
     view! {
         <Transition fallback=|| view! { <div class="card loading">"Loading stage…"</div> }>
@@ -60,14 +40,14 @@ pub fn StagePage() -> impl IntoView {
                     <div class="card error-card">{m}" "<A href=format!("/apis/{}", key.get().0)>"Back to the API"</A></div>
                 }.into_any(),
                 Err(e) => view! { <div class="card error-card">{e.to_string()}</div> }.into_any(),
-                Ok(d) => view! { <StageView detail=d reload=reload vars_saved=vars_saved /> }.into_any(),
+                Ok(d) => view! { <StageView detail=d reload=reload vars_saved=vars_saved throttle_saved=throttle_saved /> }.into_any(),
             })}
         </Transition>
     }
 }
 
 #[component]
-fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<bool>) -> impl IntoView {
+fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<bool>, throttle_saved: RwSignal<bool>) -> impl IntoView {
     let api_id = StoredValue::new(detail.api.id.clone());
     let stage_name = StoredValue::new(detail.stage.stage_name.clone());
     let current = detail.stage.deployment_id.clone();
@@ -181,6 +161,8 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
                 on_confirm=Callback::new(move |_| { switch.dispatch(to.clone()); })
                 on_cancel=Callback::new(move |_| asking.set(None)) />
         })}
+        <StageThrottling api=detail.api.id.clone() stage=detail.stage.clone() methods=detail.served_methods.clone()
+            reload=reload saved=throttle_saved />
         <StageVariables api=detail.api.id.clone() stage=detail.stage.clone() reload=reload saved=vars_saved />
         <Show when=move || confirm.get()>
             <ConfirmDelete

@@ -14,8 +14,10 @@ use leptos_router::params::ParamsMap;
 use crate::components::EmptyState;
 use crate::error::AppError;
 use crate::model::{reason_text, LogFilter, MethodMetrics, MetricValues, ReasonCount, StageDashboard, StageDetail, METRIC_RANGES};
-use crate::pages::metrics_ui::{clock_now, fmt_count, fmt_ms, fmt_pct, rate_level, use_refresh, viewer, REFRESH};
-use crate::pages::stage::get_stage_detail;
+use crate::pages::metrics_ui::{
+    clock_now, fmt_count, fmt_ms, fmt_pct, range_label, range_words, rate_level, use_refresh, viewer, DEFAULT_RANGE, REFRESH,
+};
+use crate::pages::stage_api::get_stage_detail;
 use crate::pages::stage_logs::get_access_log;
 #[allow(unused_imports)]
 use leptos::server_fn::codec::Json;
@@ -34,9 +36,6 @@ pub async fn get_stage_dashboard(
     })
     .await
 }
-
-/// The range a dashboard opens with.
-const DEFAULT_RANGE: &str = "1h";
 
 /// A method: (resource path, HTTP method).
 type Only = Option<(String, String)>;
@@ -203,29 +202,6 @@ pub fn StageDashboardPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
-    }
-}
-
-/// `15m` as "15 min", `7d` as "7 days": the buttons say what they mean.
-fn range_label(r: &str) -> &'static str {
-    match r {
-        "15m" => "15 min",
-        "1h" => "1 hour",
-        "6h" => "6 hours",
-        "24h" => "24 hours",
-        "7d" => "7 days",
-        _ => "?",
-    }
-}
-
-fn range_words(r: &str) -> &'static str {
-    match r {
-        "15m" => "the last 15 minutes",
-        "1h" => "the last hour",
-        "6h" => "the last 6 hours",
-        "24h" => "the last 24 hours",
-        "7d" => "the last 7 days",
-        _ => "this range",
     }
 }
 

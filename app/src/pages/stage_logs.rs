@@ -15,7 +15,7 @@ use crate::components::EmptyState;
 use crate::error::AppError;
 use crate::model::{percent_encode, reason_text, LogEntry, LogFilter, LogPage, HTTP_METHODS, REASONS};
 use crate::pages::metrics_ui::{clock_now, fmt_bytes, fmt_ms, local_datetime, CopyButton};
-use crate::pages::stage::get_stage_detail;
+use crate::pages::stage_api::get_stage_detail;
 #[allow(unused_imports)]
 use leptos::server_fn::codec::Json;
 

@@ -3,7 +3,7 @@
 //! the same request as curl for a deployed stage; and ask what a deployed
 //! stage would do with it, as a dry run that uses no tokens or quota.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use leptos::prelude::*;
 
@@ -25,6 +25,57 @@ pub async fn stage_dry_run(api: String, stage: String, input: DryRunInput) -> Re
 
 /// How much of a response body the page shows; more would make the browser crawl.
 const SHOWN_BODY: usize = 64 * 1024;
+
+/// What the Test tab of one method holds.
+#[derive(Clone, Default)]
+struct TestDraft {
+    params: BTreeMap<String, String>,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: String,
+    /// `None` until the stage is picked: the default then applies.
+    vars_from: Option<String>,
+    last: Option<TestInvokeOutput>,
+}
+
+/// The Test tabs of an API page, by method: a save rebuilds the method
+/// editor, and a look at another method replaces it, yet neither loses
+/// what was typed or the last response. Also carries "Save and test"
+/// across the rebuild: the method whose test runs once it is saved.
+#[derive(Clone, Copy)]
+pub struct TestDrafts {
+    drafts: StoredValue<HashMap<String, TestDraft>>,
+    run_after_save: StoredValue<Option<String>>,
+}
+
+impl TestDrafts {
+    pub fn new() -> Self {
+        Self { drafts: StoredValue::new(HashMap::new()), run_after_save: StoredValue::new(None) }
+    }
+
+    fn get(&self, key: &str) -> Option<TestDraft> {
+        self.drafts.with_value(|d| d.get(key).cloned())
+    }
+
+    fn update(&self, key: &str, f: impl FnOnce(&mut TestDraft)) {
+        self.drafts.update_value(|d| f(d.entry(key.to_string()).or_default()));
+    }
+
+    /// Whether `key`'s test is to run now (and forget it was asked).
+    fn take_run(&self, key: &str) -> bool {
+        let due = self.run_after_save.with_value(|r| r.as_deref() == Some(key));
+        if due {
+            self.run_after_save.set_value(None);
+        }
+        due
+    }
+}
+
+impl Default for TestDrafts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// One `{name}` (or greedy `{name+}`) segment of a resource path.
 #[derive(Clone)]
@@ -58,7 +109,18 @@ pub fn TestPanel(
     /// The method editor holds edits that are not saved yet.
     #[prop(into)]
     unsaved: Signal<bool>,
+    /// Saves the method editor's edits (the editor is rebuilt once saved).
+    save_and_test: Callback<()>,
+    /// Why the last save failed, if it did.
+    #[prop(into)]
+    save_error: Signal<Option<String>>,
+    /// The edits cannot be saved as they stand.
+    #[prop(into)]
+    settings_invalid: Signal<bool>,
 ) -> impl IntoView {
+    let key = format!("{resource_id}/{verb}");
+    let drafts = use_context::<TestDrafts>().unwrap_or_default();
+    let draft = drafts.get(&key).unwrap_or_default();
     let api = StoredValue::new(api);
     let rid = StoredValue::new(resource_id);
     let verb = StoredValue::new(verb);
@@ -67,19 +129,36 @@ pub fn TestPanel(
 
     let params: Vec<PathParam> = template_params(&resource_path)
         .into_iter()
-        .map(|(name, greedy)| PathParam { name, greedy, value: RwSignal::new(String::new()) })
+        .map(|(name, greedy)| {
+            let value = RwSignal::new(draft.params.get(&name).cloned().unwrap_or_default());
+            PathParam { name, greedy, value }
+        })
         .collect();
     let params = StoredValue::new(params);
-    let query = RwSignal::new(String::new());
-    let headers = KeyValueRows::new(Vec::<(String, String)>::new());
-    let body = RwSignal::new(String::new());
+    let query = RwSignal::new(draft.query.clone());
+    let headers = KeyValueRows::new(draft.headers.clone());
+    let body = RwSignal::new(draft.body.clone());
     // Stage variables come from a stage by default (the one with variables,
     // else the first): with none, a URI using ${stageVariables.x} is called
     // with an empty value, which is rarely what is being tested.
-    let vars_from =
-        RwSignal::new(stages.with_value(|s| {
-            s.iter().find(|st| !st.variables.is_empty()).or(s.first()).map(|st| st.stage_name.clone()).unwrap_or_default()
-        }));
+    let vars_from = RwSignal::new(draft.vars_from.clone().unwrap_or_else(|| {
+        stages
+            .with_value(|s| s.iter().find(|st| !st.variables.is_empty()).or(s.first()).map(|st| st.stage_name.clone()).unwrap_or_default())
+    }));
+    {
+        let key = key.clone();
+        Effect::new(move |_| {
+            let typed: BTreeMap<String, String> = params.with_value(|ps| ps.iter().map(|p| (p.name.clone(), p.value.get())).collect());
+            let (query, headers, body, from) = (query.get(), headers.pairs(), body.get(), vars_from.get());
+            drafts.update(&key, |d| {
+                d.params = typed;
+                d.query = query;
+                d.headers = headers;
+                d.body = body;
+                d.vars_from = Some(from);
+            });
+        });
+    }
     let show_missing = RwSignal::new(false);
 
     let built = Memo::new(move |_| {
@@ -89,35 +168,61 @@ pub fn TestPanel(
     });
 
     let run = Action::new(move |input: &TestInvokeInput| test_invoke(api.get_value(), rid.get_value(), verb.get_value(), input.clone()));
-    // The last response stays on screen while inputs change or a failed attempt is fixed.
-    let last = RwSignal::new(None::<TestInvokeOutput>);
-    Effect::new(move |_| {
-        if let Some(Ok(out)) = run.value().get() {
-            last.set(Some(out));
-        }
-    });
+    // The last response stays on screen while inputs change or a failed
+    // attempt is fixed, and across a save.
+    let last = RwSignal::new(draft.last);
+    {
+        let key = key.clone();
+        Effect::new(move |_| {
+            if let Some(Ok(out)) = run.value().get() {
+                drafts.update(&key, |d| d.last = Some(out.clone()));
+                last.set(Some(out));
+            }
+        });
+    }
     let run_error = move |field: &'static str| Signal::derive(move || run.value().with(|r| error_for(r, field)));
     let path_fields = ["pathWithQueryString", "headers", "stageVariables", "variables"];
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let b = built.get();
+    let start = move || {
+        let b = built.get_untracked();
         if !b.missing.is_empty() {
             show_missing.set(true);
             return;
         }
         show_missing.set(false);
-        let (single, multi) = header_maps(headers.pairs());
-        let from = vars_from.get();
+        let (single, multi) = header_maps(headers.pairs_untracked());
+        let from = vars_from.get_untracked();
         let input = TestInvokeInput {
             path_with_query_string: Some(b.path_with_query),
-            body: Some(body.get()).filter(|b| !b.is_empty()),
+            body: Some(body.get_untracked()).filter(|b| !b.is_empty()),
             headers: single,
             multi_value_headers: multi,
             stage_variables: stages.with_value(|s| s.iter().find(|st| st.stage_name == from).map(|st| st.variables.clone())),
             client_certificate_id: None,
         };
         run.dispatch(input);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        start();
+    };
+    // "Save and test" was pressed and the save went through: this panel is
+    // the rebuilt one, on the saved method; run the test it was asked for.
+    if drafts.take_run(&key) && configured {
+        start();
+    }
+    // A refused save runs nothing later.
+    Effect::new(move |_| {
+        if save_error.get().is_some() {
+            drafts.run_after_save.set_value(None);
+        }
+    });
+    let save_then_run = {
+        let key = key.clone();
+        move |_| {
+            drafts.run_after_save.set_value(Some(key.clone()));
+            save_and_test.run(());
+        }
     };
 
     let body_hint = move || {
@@ -158,9 +263,21 @@ pub fn TestPanel(
                 {(!configured).then(|| view! {
                     <p class="notice">"This method has no integration yet: choose one on the Settings tab and save, then test it."</p>
                 })}
-                {move || unsaved.get().then(|| view! {
-                    <p class="notice" id="test-unsaved">"The Settings tab has unsaved changes. Test runs the saved configuration: save first to test them."</p>
-                })}
+                <Show when=move || unsaved.get()>
+                    <div class="notice test-unsaved" id="test-unsaved" role="status">
+                        <p>"The Settings tab has changes that are not saved. Test runs the saved configuration."</p>
+                        <div class="row-actions">
+                            <button type="button" class="btn btn-small btn-primary" id="test-save-run"
+                                disabled=move || settings_invalid.get()
+                                title=move || if settings_invalid.get() { "Fix the errors on the Settings tab first" } else { "" }
+                                on:click=save_then_run.clone()>"Save and test"</button>
+                            {move || settings_invalid.get().then(|| view! {
+                                <span class="small">"Fix the errors on the Settings tab first."</span>
+                            })}
+                        </div>
+                        <ErrorLine message=save_error />
+                    </div>
+                </Show>
 
                 {move || (!params.with_value(Vec::is_empty)).then(|| view! {
                     <h3>"Path parameters"</h3>

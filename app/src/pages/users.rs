@@ -3,12 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::auth::Role;
 use crate::components::{error_for, error_other, fmt_time, ConfirmDelete, ErrorLine, PageHeader};
+use crate::identity::{AuditFilter, Role, UserInfo};
 use crate::layout::RoleGate;
 use crate::users::{
     audit_log, change_password, create_user, delete_user, end_other_sessions, list_users, my_sessions, reset_password, update_user,
-    AuditFilter, UserInfo,
 };
 
 const ROLE_HELP: &str = "admin: everything, including users · editor: APIs, stages, keys and plans · viewer: read-only";

@@ -6,8 +6,8 @@ pub mod throttle;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use apigw_app::auth::{Role, SessionUser, MIN_PASSWORD_LEN};
 use apigw_app::error::AppError;
+use apigw_app::identity::{Role, SessionUser, MIN_PASSWORD_LEN};
 use apigw_app::service::NewSession;
 use rand::RngCore;
 use sha2::{Digest, Sha256};

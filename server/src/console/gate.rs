@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use apigw_app::auth::{SessionUser, SESSION_COOKIE};
 use apigw_app::error::AppError;
+use apigw_app::identity::{SessionUser, SESSION_COOKIE};
 use apigw_app::service::{cookie_value, ClientAddr};
 use axum::extract::{Request, State};
 use axum::http::{header, Extensions, Method as HttpMethod, StatusCode};

@@ -8,19 +8,19 @@ mod metrics_endpoint;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use apigw_app::auth::{Role, SessionUser};
 use apigw_app::diff::DeploymentChange;
 use apigw_app::error::AppError;
+use apigw_app::identity::{AuditFilter, AuditPage, SessionInfo, UserInfo};
+use apigw_app::identity::{Role, SessionUser};
+use apigw_app::model::ServerInfo;
 use apigw_app::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateUsagePlanKeyInput,
     Deployment, DryRunInput, LogFilter, LogPage, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, PutMethodInput, Resource,
     RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TestInvokeInput, TestInvokeOutput, UsagePlan, UsagePlanDetail,
     UsagePlanInput, UsagePlanKey,
 };
-use apigw_app::pages::settings::ServerInfo;
 pub use apigw_app::service::cookie_value;
 use apigw_app::service::{ConsoleService, NewSession};
-use apigw_app::users::{AuditFilter, AuditPage, SessionInfo, UserInfo};
 use apigw_app::{shell, App};
 use axum::extract::Request;
 use axum::middleware;
@@ -183,14 +183,19 @@ impl ConsoleService for Console {
     }
 
     async fn stage_detail(&self, api: &str, stage: &str) -> Result<StageDetail, AppError> {
-        let resources = self.apis.resources(api).await?;
-        let fresh = self.deploys.freshness(api, &resources).await?;
+        let stage_row = self.deploys.stage(api, stage).await?;
+        // Only this stage's snapshot is compared: what its callers get.
+        let served = self.deploys.snapshot(api, &stage_row.deployment_id).await?;
+        let serves_latest = served == self.apis.resources(api).await?;
+        let served_methods =
+            served.iter().flat_map(|r| r.resource_methods.iter().flatten().map(|(verb, _)| (r.path.clone(), verb.clone()))).collect();
         Ok(StageDetail {
             api: self.apis.get_api(api).await?,
-            stage: self.deploys.stage(api, stage).await?,
+            stage: stage_row,
             deployments: self.deploys.deployments(api).await?,
             invoke_url: format!("{}/{api}/{stage}/", self.info.gateway_url),
-            serves_latest: !fresh.stale_stages.iter().any(|s| s == stage),
+            serves_latest,
+            served_methods,
         })
     }
 
@@ -337,20 +342,22 @@ impl ConsoleService for Console {
         Ok(StageDashboard { metrics, charts, only })
     }
 
-    async fn dashboards_overview(&self, dark: bool) -> Result<Vec<StageOverview>, AppError> {
+    async fn dashboards_overview(&self, range: &str, dark: bool) -> Result<Vec<StageOverview>, AppError> {
+        let (_, period_seconds) = crate::metrics::query::range_spec(range)?;
         let now = crate::store::now_secs();
         let mut out = Vec::new();
         for api in self.list_apis().await? {
             for st in self.deploys.stages(&api.id).await? {
-                let (per_minute, hour, recent) = crate::metrics::query::stage_hour(&self.store, &api.id, &st.stage_name, now).await?;
-                let sparkline = crate::metrics::charts::sparkline(&per_minute, dark);
+                let (series, values) = crate::metrics::query::stage_range(&self.store, &api.id, &st.stage_name, range, now).await?;
+                let sparkline = crate::metrics::charts::sparkline(&series, dark);
                 out.push(StageOverview {
                     api_id: api.id.clone(),
                     api_name: api.name.clone(),
                     stage: st.stage_name,
-                    per_minute,
-                    hour,
-                    recent,
+                    range: range.to_string(),
+                    period_seconds,
+                    series,
+                    values,
                     sparkline,
                 });
             }
@@ -439,6 +446,19 @@ impl ConsoleService for Console {
             let stages: Vec<String> = self.deploys.stages(&api.id).await?.into_iter().map(|s| s.stage_name).collect();
             if !stages.is_empty() {
                 out.push((api.id, api.name, stages));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn served_methods(&self) -> Result<Vec<(String, String, Vec<String>)>, AppError> {
+        let mut out = Vec::new();
+        for api in self.list_apis().await? {
+            for st in self.deploys.stages(&api.id).await? {
+                let served = self.deploys.snapshot(&api.id, &st.deployment_id).await?;
+                let keys =
+                    served.iter().flat_map(|r| r.resource_methods.iter().flatten().map(|(verb, _)| format!("{}/{verb}", r.path))).collect();
+                out.push((api.id.clone(), st.stage_name, keys));
             }
         }
         Ok(out)

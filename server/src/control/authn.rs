@@ -2,7 +2,7 @@
 //! key, or a console session; then whether their role allows the operation,
 //! and the audit log entry for a change.
 
-use apigw_app::auth::{SessionUser, SESSION_COOKIE};
+use apigw_app::identity::{SessionUser, SESSION_COOKIE};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};

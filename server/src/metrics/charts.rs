@@ -296,16 +296,15 @@ pub fn stage_charts(m: &StageMetrics, tz_offset_min: i32, dark: bool) -> Vec<Cha
     ]
 }
 
-/// A small area chart of requests per minute over the last hour, no axes.
-pub fn sparkline(per_minute: &[u64], dark: bool) -> String {
+/// A small area chart of requests per period (oldest first), no axes.
+pub fn sparkline(counts: &[u64], dark: bool) -> String {
     let th = theme(dark);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (180, 40)).into_drawing_area();
-        let max = per_minute.iter().copied().max().unwrap_or(0).max(1) as f64;
-        if let Ok(mut chart) = ChartBuilder::on(&root).margin(2).build_cartesian_2d(0..per_minute.len().max(1) as i64 - 1, 0f64..max * 1.1)
-        {
-            let pts = per_minute.iter().enumerate().map(|(i, v)| (i as i64, *v as f64));
+        let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+        if let Ok(mut chart) = ChartBuilder::on(&root).margin(2).build_cartesian_2d(0..counts.len().max(1) as i64 - 1, 0f64..max * 1.1) {
+            let pts = counts.iter().enumerate().map(|(i, v)| (i as i64, *v as f64));
             let _ = chart.draw_series(AreaSeries::new(pts, 0.0, th.lines[0].mix(0.25)).border_style(th.lines[0].stroke_width(2)));
         }
         let _ = root.present();

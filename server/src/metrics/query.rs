@@ -158,25 +158,23 @@ pub async fn stage_metrics(
     })
 }
 
-/// Requests per minute over the last hour, the hour's totals and the last
-/// five minutes' (for the all-stages page).
-pub async fn stage_hour(store: &Store, api: &str, stage: &str, now: i64) -> Result<(Vec<u64>, MetricValues, MetricValues), AppError> {
-    let last = now - now.rem_euclid(60);
-    let first = last - 59 * 60;
-    let rows = per_start(store, api, stage, 60, first, None).await.map_err(crate::auth::internal)?;
-    let mut per_minute = vec![0u64; 60];
-    let (mut hour, mut recent) = (Rollup::default(), Rollup::default());
+/// One stage over `range` ending `now`, for the all-stages page: requests
+/// per series period (oldest first) and the range's totals, every figure of
+/// the row from the same window.
+pub async fn stage_range(store: &Store, api: &str, stage: &str, range: &str, now: i64) -> Result<(Vec<u64>, MetricValues), AppError> {
+    let (secs, period) = range_spec(range)?;
+    let last = now - now.rem_euclid(period);
+    let first = last - (secs / period - 1) * period;
+    let rows = per_start(store, api, stage, period, first, None).await.map_err(crate::auth::internal)?;
+    let mut counts = vec![0u64; (secs / period) as usize];
+    let mut total = Rollup::default();
     for (start, r) in rows {
-        let i = ((start - first) / 60) as usize;
-        if let Some(slot) = per_minute.get_mut(i) {
+        if let Some(slot) = counts.get_mut(((start - first) / period) as usize) {
             *slot += r.count;
         }
-        hour.merge(&r);
-        if start > last - 5 * 60 {
-            recent.merge(&r);
-        }
+        total.merge(&r);
     }
-    Ok((per_minute, values(&hour), values(&recent)))
+    Ok((counts, values(&total)))
 }
 
 type LogRow = (i64, i64, String, String, String, i64, i64, Option<i64>, Option<String>, i64, i64, String, Option<String>);
@@ -322,9 +320,12 @@ mod tests {
         let only = stage_metrics(&store, "a", "s", "15m", Some(("/one", "GET")), now).await.unwrap();
         assert_eq!(only.totals, values(&one));
         assert_eq!(only.methods.len(), 2, "the table still lists every method");
-        let (per_minute, hour, _) = stage_hour(&store, "a", "s", now).await.unwrap();
-        assert_eq!(per_minute.iter().sum::<u64>(), 3_000);
-        assert_eq!(hour, values(&all));
+        let (counts, total) = stage_range(&store, "a", "s", "15m", now).await.unwrap();
+        assert_eq!(counts.len(), 15);
+        assert_eq!(counts.iter().sum::<u64>(), 3_000);
+        assert_eq!(counts[2], minute2.count, "the third minute's count sits in the third slot");
+        assert_eq!(total, values(&all));
+        assert!(stage_range(&store, "a", "s", "2h", now).await.is_err(), "a range the dashboards do not offer is refused");
     }
 
     /// `cargo test --release -p apigw-server --lib dashboard_query -- --ignored --nocapture`:

@@ -17,7 +17,7 @@ pub struct AccessKeyOwner {
     pub secret_sealed: String,
     pub user_id: i64,
     pub username: String,
-    pub role: apigw_app::auth::Role,
+    pub role: apigw_app::identity::Role,
     pub disabled: bool,
 }
 
@@ -63,7 +63,7 @@ impl Store {
             secret_sealed,
             user_id,
             username,
-            role: apigw_app::auth::Role::parse(&role).unwrap_or_default(),
+            role: apigw_app::identity::Role::parse(&role).unwrap_or_default(),
             disabled,
         }))
     }

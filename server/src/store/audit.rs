@@ -1,6 +1,6 @@
 //! The audit log: who changed what, when and from where.
 
-use apigw_app::users::{AuditEntry, AuditFilter, AuditPage};
+use apigw_app::identity::{AuditEntry, AuditFilter, AuditPage};
 
 use super::{Store, StoreError};
 

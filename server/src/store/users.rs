@@ -1,7 +1,7 @@
 //! Console users and their sessions.
 
-use apigw_app::auth::Role;
-use apigw_app::users::UserInfo;
+use apigw_app::identity::Role;
+use apigw_app::identity::UserInfo;
 
 use super::{is_unique_violation, now_secs, Store, StoreError};
 
