@@ -1,0 +1,344 @@
+//! The API configuration as the control API and the console both see it.
+//! Field names are AWS API Gateway's JSON member names, so the same values
+//! serialize straight onto the wire for the AWS CLI and SDKs.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+mod metrics;
+mod plans;
+mod stages;
+mod test_invoke;
+
+pub use metrics::*;
+pub use plans::*;
+pub use stages::*;
+pub use test_invoke::*;
+
+/// HTTP verbs a method may use, plus `ANY`.
+pub const HTTP_METHODS: &[&str] = &["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Integration types this gateway runs.
+pub const INTEGRATION_TYPES: &[&str] = &["HTTP_PROXY", "HTTP", "MOCK"];
+
+/// Shortest and longest integration timeout, and the default (AWS's limits).
+pub const TIMEOUT_MIN_MS: i64 = 50;
+pub const TIMEOUT_MAX_MS: i64 = 29_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestApi {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Seconds since the epoch, as AWS's rest-json timestamps are.
+    pub created_date: i64,
+    pub root_resource_id: String,
+    pub api_key_source: String,
+    pub endpoint_configuration: EndpointConfiguration,
+    pub disable_execute_api_endpoint: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointConfiguration {
+    pub types: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_part: Option<String>,
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_methods: Option<BTreeMap<String, Method>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Method {
+    pub http_method: String,
+    pub authorization_type: String,
+    pub api_key_required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method_responses: Option<BTreeMap<String, MethodResponse>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method_integration: Option<Integration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Integration {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    pub timeout_in_millis: i64,
+    pub passthrough_behavior: String,
+    pub cache_namespace: String,
+    pub cache_key_parameters: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_parameters: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_templates: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_responses: Option<BTreeMap<String, IntegrationResponse>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodResponse {
+    pub status_code: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_parameters: BTreeMap<String, bool>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_models: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationResponse {
+    pub status_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection_pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_parameters: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_templates: BTreeMap<String, String>,
+}
+
+/// Input of CreateRestApi.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRestApiInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Input of PutMethod.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutMethodInput {
+    #[serde(default)]
+    pub authorization_type: Option<String>,
+    #[serde(default)]
+    pub api_key_required: Option<bool>,
+    #[serde(default)]
+    pub operation_name: Option<String>,
+}
+
+/// Input of PutIntegration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutIntegrationInput {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// On the wire this is `httpMethod` (botocore's locationName); the
+    /// documented name `integrationHttpMethod` is accepted too.
+    #[serde(default, rename = "httpMethod", alias = "integrationHttpMethod")]
+    pub integration_http_method: Option<String>,
+    #[serde(default)]
+    pub uri: Option<String>,
+    #[serde(default)]
+    pub timeout_in_millis: Option<i64>,
+    #[serde(default)]
+    pub passthrough_behavior: Option<String>,
+    #[serde(default)]
+    pub request_parameters: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub request_templates: Option<BTreeMap<String, String>>,
+}
+
+/// Input of PutMethodResponse.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutMethodResponseInput {
+    #[serde(default)]
+    pub response_parameters: Option<BTreeMap<String, bool>>,
+    #[serde(default)]
+    pub response_models: Option<BTreeMap<String, String>>,
+}
+
+/// Input of PutIntegrationResponse.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutIntegrationResponseInput {
+    #[serde(default)]
+    pub selection_pattern: Option<String>,
+    #[serde(default)]
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub response_templates: Option<BTreeMap<String, String>>,
+}
+
+/// One JSON Patch-style operation, as UpdateRestApi and UpdateMethod take.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PatchOperation {
+    pub op: String,
+    pub path: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// The body of an Update* call.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchInput {
+    #[serde(default)]
+    pub patch_operations: Vec<PatchOperation>,
+}
+
+/// An API with its whole resource tree and its stages, as the API page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiTree {
+    pub api: RestApi,
+    pub resources: Vec<Resource>,
+    pub stages: Vec<Stage>,
+    /// The configuration changed since the newest deployment (or was never deployed).
+    pub undeployed_changes: bool,
+    /// Stages that serve something other than the configuration now (an
+    /// older deployment after a rollback, or changes not yet deployed).
+    #[serde(default)]
+    pub stale_stages: Vec<String>,
+}
+
+/// What the stages of an API serve against its configuration now.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Freshness {
+    /// The newest deployment differs from the configuration (or there is none).
+    pub undeployed: bool,
+    /// Stages serving a snapshot that differs from the configuration.
+    pub stale_stages: Vec<String>,
+}
+
+/// A stage page: the stage, the API's deployments, and where to call it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageDetail {
+    pub api: RestApi,
+    pub stage: Stage,
+    /// Newest first.
+    pub deployments: Vec<Deployment>,
+    pub invoke_url: String,
+    /// The stage serves exactly the API's configuration now.
+    #[serde(default)]
+    pub serves_latest: bool,
+    /// The methods the stage serves, as (resource path, HTTP method), for
+    /// per-method settings.
+    #[serde(default)]
+    pub served_methods: Vec<(String, String)>,
+}
+
+/// The method editor's form: the method's switch, its integration, and for
+/// MOCK the response it answers with.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MethodSettings {
+    pub api_key_required: bool,
+    /// HTTP_PROXY, HTTP or MOCK.
+    pub integration_type: String,
+    pub uri: String,
+    pub integration_method: String,
+    pub timeout_ms: i64,
+    pub mock_status: String,
+    pub mock_headers: Vec<(String, String)>,
+    pub mock_body: String,
+}
+
+/// The request template that makes a MOCK integration answer with `status`.
+pub fn mock_request_template(status: &str) -> String {
+    format!("{{\"statusCode\": {status}}}")
+}
+
+impl MethodSettings {
+    /// The form's values for a method as stored.
+    pub fn from_method(m: &Method) -> Self {
+        let mut s = MethodSettings {
+            api_key_required: m.api_key_required,
+            integration_type: "HTTP_PROXY".into(),
+            integration_method: "GET".into(),
+            timeout_ms: TIMEOUT_MAX_MS,
+            mock_status: "200".into(),
+            ..Default::default()
+        };
+        let Some(i) = &m.method_integration else { return s };
+        s.integration_type = i.kind.clone();
+        s.uri = i.uri.clone().unwrap_or_default();
+        s.integration_method = i.http_method.clone().unwrap_or_else(|| "GET".into());
+        s.timeout_ms = i.timeout_in_millis;
+        // The default integration response (no selection pattern) is what a MOCK answers.
+        if let Some(r) =
+            i.integration_responses.as_ref().and_then(|rs| rs.values().find(|r| r.selection_pattern.as_deref().unwrap_or("").is_empty()))
+        {
+            s.mock_status = r.status_code.clone();
+            s.mock_body = r.response_templates.get("application/json").cloned().unwrap_or_default();
+            s.mock_headers = r
+                .response_parameters
+                .iter()
+                .filter_map(|(k, v)| {
+                    let name = k.strip_prefix("method.response.header.")?;
+                    let value = v.strip_prefix('\'')?.strip_suffix('\'')?;
+                    Some((name.to_string(), value.to_string()))
+                })
+                .collect();
+        }
+        s
+    }
+}
+
+/// A control-API access key as listed (the secret is never shown again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKeyInfo {
+    pub access_key_id: String,
+    pub username: String,
+    pub description: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A new access key with its secret: shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccessKeyInfo {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for NewAccessKeyInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccessKeyInfo").field("access_key_id", &self.access_key_id).finish_non_exhaustive()
+    }
+}
+
+/// Percent-encodes all but the characters a URL path or query value may
+/// carry as they are (letters, digits, `-_.~/`): for filters in a page's
+/// URL and the sign-in page's `next`.
+pub fn percent_encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Facts about the running server that an operator needs at hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub version: String,
+    pub console_url: String,
+    pub gateway_url: String,
+    pub database_path: String,
+    pub username: String,
+}
