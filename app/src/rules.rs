@@ -235,6 +235,33 @@ pub fn status_code(code: &str) -> Result<String, AppError> {
     }
 }
 
+/// An HTTP integration's responses as the method editor sends them:
+/// (selection pattern, status). At least one; each status once (AWS keys
+/// integration responses by status); one default (empty pattern) at most.
+/// Whether each pattern is a valid regular expression is checked by the
+/// server, which compiles them.
+pub fn http_responses(rows: &[(String, String)]) -> Result<(), AppError> {
+    let field = "integrationResponses";
+    if rows.is_empty() {
+        return Err(AppError::invalid(field, "Responses: an HTTP integration needs at least one; add the default (empty pattern)."));
+    }
+    for (i, (pattern, status)) in rows.iter().enumerate() {
+        status_code(status.trim()).map_err(|_| {
+            AppError::invalid(field, format!("Responses: status '{status}' must be a number from {STATUS_MIN} to {STATUS_MAX}."))
+        })?;
+        if pattern.len() > 2048 {
+            return Err(AppError::invalid(field, "Responses: a backend status pattern must be at most 2048 characters long."));
+        }
+        if rows[..i].iter().any(|(_, s)| s.trim() == status.trim()) {
+            return Err(AppError::invalid(field, format!("Responses: status {} is listed twice; each status maps once.", status.trim())));
+        }
+        if pattern.trim().is_empty() && rows[..i].iter().any(|(p, _)| p.trim().is_empty()) {
+            return Err(AppError::invalid(field, "Responses: only one row may leave the pattern empty (the default)."));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +327,23 @@ mod tests {
         assert_eq!(path_params("/pets/{id}/toys/{proxy+}"), vec!["id", "proxy"]);
         assert!(status_code("200").is_ok());
         assert!(status_code("2000").is_err() && status_code("099").is_err());
+    }
+
+    #[test]
+    fn http_responses_map_each_status_once() {
+        let rows = |r: &[(&str, &str)]| r.iter().map(|(p, s)| (p.to_string(), s.to_string())).collect::<Vec<_>>();
+        assert!(http_responses(&rows(&[("", "200")])).is_ok());
+        assert!(http_responses(&rows(&[("4\\d{2}", "400"), ("5\\d{2}", "502"), ("", "200")])).is_ok());
+        for (bad, needle) in [
+            (rows(&[]), "at least one"),
+            (rows(&[("", "20")]), "status '20'"),
+            (rows(&[("4..", "400"), ("5..", "400")]), "status 400 is listed twice"),
+            (rows(&[("", "200"), (" ", "201")]), "only one row may leave the pattern empty"),
+        ] {
+            let e = http_responses(&bad).unwrap_err();
+            assert_eq!(e.field(), Some("integrationResponses"));
+            assert!(e.to_string().contains(needle), "{e}");
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::identity::{AuditFilter, AuditPage, Role, SessionInfo, UserInfo};
+#[cfg(feature = "ssr")]
+use crate::identity::Role;
+use crate::identity::{AuditFilter, AuditPage, SessionInfo, UserInfo};
 
 /// Every user (admins only).
 #[server(prefix = "/api", endpoint = "users_list")]

@@ -334,5 +334,28 @@ test('edits not saved: Save and test runs them, and leaving asks first', async (
   await page.goto(method);
   await hydrated(page);
   await expect(page.locator('#timeout')).toHaveValue('29000');
+
+  // HTTP (not proxy): responses map the backend's status to the method's.
+  await page.locator('#integration-type label', { hasText: /^HTTP$/ }).click();
+  await expect(page.locator('#integration-type-hint')).toContainText("the method's own status");
+  const responses = page.locator('#http-responses .response-row');
+  await expect(responses).toHaveCount(1);
+  await expect(responses.locator('.response-status')).toHaveValue('200');
+  await page.click('#add-response');
+  await responses.nth(1).locator('.response-pattern').fill('4\\d{2}');
+  await responses.nth(1).locator('.response-status').fill('20');
+  await expect(page.locator('#http-responses')).toContainText("status '20' must be a number");
+  await expect(page.locator('#save-method')).toBeDisabled();
+  await responses.nth(1).locator('.response-status').fill('404');
+  await page.click('#save-method');
+  await expect(page.locator('#saved')).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  // Read back as they are checked: patterns first, the default last.
+  await expect(responses.nth(0).locator('.response-pattern')).toHaveValue('4\\d{2}');
+  await expect(responses.nth(0).locator('.response-status')).toHaveValue('404');
+  await expect(responses.nth(1).locator('.response-pattern')).toHaveValue('');
+  await expect(responses.nth(1).locator('.response-status')).toHaveValue('200');
+  await page.locator('#method-editor').screenshot({ path: `${SHOTS}/62-http-responses.png` });
   expect(problems).toEqual([]);
 });

@@ -2,32 +2,22 @@
 // (no serious or critical violation of WCAG 2 A/AA), plus the keyboard
 // basics axe cannot see: a skip link first, and dialogs that keep focus
 // inside, close on Esc and give focus back.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { hydrated, signIn } from './helpers';
+import { DOC_SHOTS, allPages, hydrated, signIn } from './helpers';
+
+/** A page's name in docs/screenshots: ids left out (`/apis/ID/stages/S/logs` → `stage-logs`). */
+function shotName(path: string): string {
+  if (path === '__login') return 'login';
+  return path
+    .replace(/^\/apis\/[a-z0-9]{10}\/stages\/[^/]+/, '/stage')
+    .replace(/^\/apis\/[a-z0-9]{10}$/, '/api')
+    .replace(/^\/usage-plans\/[a-z0-9]+$/, '/usage-plan')
+    .replace(/^\//, '')
+    .replace(/\//g, '-');
+}
 
 test.describe.configure({ mode: 'serial' });
-
-/** Every page of the console, with ids taken from what earlier tests created. */
-async function allPages(page: Page): Promise<string[]> {
-  const hrefs = async () => page.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href') || ''));
-  const pages = ['/apis', '/keys', '/usage-plans', '/dashboards', '/settings', '/account', '/users', '/audit'];
-  await page.goto('/apis');
-  await hydrated(page);
-  const api = (await hrefs()).find((h) => /^\/apis\/[a-z0-9]{10}$/.test(h));
-  if (api) {
-    pages.push(api);
-    await page.goto(api);
-    await hydrated(page);
-    const stage = (await hrefs()).find((h) => /^\/apis\/[a-z0-9]{10}\/stages\/[^/]+$/.test(h));
-    if (stage) pages.push(stage, `${stage}/dashboard`, `${stage}/logs`);
-  }
-  await page.goto('/usage-plans');
-  await hydrated(page);
-  const plan = (await hrefs()).find((h) => /^\/usage-plans\/[a-z0-9]+$/.test(h));
-  if (plan) pages.push(plan);
-  return pages;
-}
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`no serious or critical axe violations (${scheme})`, async ({ browser }) => {
@@ -47,6 +37,8 @@ for (const scheme of ['light', 'dark'] as const) {
         await page.goto(path);
       }
       await hydrated(page);
+      // Every page as the docs show it (docs/console.md links them), rewritten by every run.
+      if (scheme === 'light') await page.screenshot({ path: `${DOC_SHOTS}/page-${shotName(path)}.png`, fullPage: true });
       const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
       for (const v of result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
         found.push(`${path}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);

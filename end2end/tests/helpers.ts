@@ -30,3 +30,28 @@ export async function signIn(page: Page) {
   await expect(page).toHaveURL(/\/apis$/);
   await hydrated(page);
 }
+
+/** Every page of the console, with ids taken from what earlier tests
+ *  created: the sections, an API that has a stage, that stage's pages, and a
+ *  usage plan. */
+export async function allPages(page: Page): Promise<string[]> {
+  const hrefs = async () => page.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href') || ''));
+  const pages = ['/apis', '/keys', '/usage-plans', '/dashboards', '/settings', '/account', '/users', '/audit'];
+  await page.goto('/apis');
+  await hydrated(page);
+  const apis = (await hrefs()).filter((h) => /^\/apis\/[a-z0-9]{10}$/.test(h));
+  for (const api of apis) {
+    await page.goto(api);
+    await hydrated(page);
+    const stage = (await hrefs()).find((h) => /^\/apis\/[a-z0-9]{10}\/stages\/[^/]+$/.test(h));
+    if (stage) {
+      pages.push(api, stage, `${stage}/dashboard`, `${stage}/logs`);
+      break;
+    }
+  }
+  await page.goto('/usage-plans');
+  await hydrated(page);
+  const plan = (await hrefs()).find((h) => /^\/usage-plans\/[a-z0-9]+$/.test(h));
+  if (plan) pages.push(plan);
+  return pages;
+}

@@ -388,6 +388,16 @@ impl Apis {
             rules::endpoint_uri(s.uri.trim())?;
             rules::integration_method(&s.integration_method)?;
         }
+        let http = kind == "HTTP";
+        if http {
+            rules::http_responses(&s.http_responses)?;
+            for (pattern, _) in s.http_responses.iter().filter(|(p, _)| !p.is_empty()) {
+                crate::gateway::snapshot::selection_regex(pattern).map_err(|e| {
+                    AppError::invalid("integrationResponses", format!("Responses: '{pattern}' is not a valid regular expression: {e}"))
+                })?;
+            }
+        }
+        // Read before the integration is replaced (which drops its responses).
         let method = self.method(api_id, resource_id, verb).await?;
 
         let input = PutIntegrationInput {
@@ -404,6 +414,24 @@ impl Apis {
                 .update_method(api_id, resource_id, &method.http_method, s.api_key_required, method.operation_name.as_deref())
                 .await
                 .map_err(not_found("Method"))?;
+        }
+        if http {
+            // Each status keeps the header mappings and templates it had (set
+            // with the CLI, say); only its pattern comes from the form.
+            let before = method.method_integration.as_ref().and_then(|i| i.integration_responses.clone()).unwrap_or_default();
+            for (pattern, status) in &s.http_responses {
+                let status = status.trim();
+                if !method.method_responses.as_ref().is_some_and(|r| r.contains_key(status)) {
+                    self.put_method_response(api_id, resource_id, verb, status, PutMethodResponseInput::default()).await?;
+                }
+                let old = before.get(status);
+                let input = PutIntegrationResponseInput {
+                    selection_pattern: Some(pattern.clone()).filter(|p| !p.is_empty()),
+                    response_parameters: old.map(|o| o.response_parameters.clone()),
+                    response_templates: old.map(|o| o.response_templates.clone()),
+                };
+                self.put_integration_response(api_id, resource_id, verb, status, input).await?;
+            }
         }
         if mock {
             let header_key = |n: &str| format!("method.response.header.{n}");

@@ -92,6 +92,48 @@ async fn console_and_control_api_share_one_configuration() {
     assert_eq!(i["integrationResponses"]["201"]["responseTemplates"]["application/json"], "{\"ok\":true}");
     assert_eq!(m["methodResponses"]["201"]["responseParameters"]["method.response.header.X-Mocked"], false);
 
+    // An HTTP integration's responses: (backend status pattern, method status)
+    // rows, stored as AWS's method and integration responses.
+    let http = |rows: Value| {
+        json!({
+            "api_key_required": false, "integration_type": "HTTP", "uri": "http://backend:9000/items", "integration_method": "POST",
+            "timeout_ms": 29000, "mock_status": "200", "mock_headers": [], "mock_body": "", "http_responses": rows
+        })
+    };
+    let get_method = || async {
+        c.get(s.url(&format!("/restapis/{id}/resources/{rid}/methods/POST"))).send().await.unwrap().json::<Value>().await.unwrap()
+    };
+    let (st, e) = json_fn(
+        &s,
+        &c,
+        "method_save",
+        json!({"api": id, "resource": rid, "verb": "POST", "settings": http(json!([["4\\d{2}", "400"], ["", "200"]]))}),
+    )
+    .await;
+    assert_eq!(st, 200, "{e}");
+    let m = get_method().await;
+    let ir = &m["methodIntegration"]["integrationResponses"];
+    assert_eq!(ir["400"]["selectionPattern"], "4\\d{2}");
+    assert!(ir["200"].get("selectionPattern").is_none_or(|p| p.is_null() || p == ""), "{ir}");
+    assert!(m["methodResponses"].get("400").is_some() && m["methodResponses"].get("200").is_some(), "{m}");
+    let before = get_method().await;
+    for (rows, needle) in [
+        (json!([["(", "400"], ["", "200"]]), "not a valid regular expression"),
+        (json!([["4..", "400"], ["5..", "400"]]), "listed twice"),
+        (json!([]), "at least one"),
+    ] {
+        let (st, e) = json_fn(&s, &c, "method_save", json!({"api": id, "resource": rid, "verb": "POST", "settings": http(rows)})).await;
+        assert_eq!((st, e["Invalid"]["field"].as_str()), (400, Some("integrationResponses")), "{e}");
+        assert!(e["Invalid"]["message"].as_str().unwrap().contains(needle), "{e}");
+    }
+    assert_eq!(get_method().await, before, "refused responses changed nothing");
+    // A row removed: its integration response goes.
+    let (st, _) =
+        json_fn(&s, &c, "method_save", json!({"api": id, "resource": rid, "verb": "POST", "settings": http(json!([["", "200"]]))})).await;
+    assert_eq!(st, 200);
+    let ir = get_method().await["methodIntegration"]["integrationResponses"].clone();
+    assert_eq!(ir.as_object().unwrap().keys().collect::<Vec<_>>(), ["200"], "{ir}");
+
     // Control API creates; console sees.
     let res: Value = c
         .post(s.url(&format!("/restapis/{id}/resources/{root}")))

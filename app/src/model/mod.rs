@@ -240,8 +240,9 @@ pub struct StageDetail {
     pub served_methods: Vec<(String, String)>,
 }
 
-/// The method editor's form: the method's switch, its integration, and for
-/// MOCK the response it answers with.
+/// The method editor's form: the method's switch, its integration, for
+/// MOCK the response it answers with, and for HTTP how backend statuses map
+/// to the method's.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MethodSettings {
     pub api_key_required: bool,
@@ -253,6 +254,11 @@ pub struct MethodSettings {
     pub mock_status: String,
     pub mock_headers: Vec<(String, String)>,
     pub mock_body: String,
+    /// HTTP (not proxy) only: the integration responses as (selection
+    /// pattern, method status), checked in order by AWS's rules; the empty
+    /// pattern is the default.
+    #[serde(default)]
+    pub http_responses: Vec<(String, String)>,
 }
 
 /// The request template that makes a MOCK integration answer with `status`.
@@ -266,15 +272,31 @@ impl MethodSettings {
         let mut s = MethodSettings {
             api_key_required: m.api_key_required,
             integration_type: "HTTP_PROXY".into(),
-            integration_method: "GET".into(),
+            // The backend is called with the method's own verb unless told
+            // otherwise, as AWS's console proposes.
+            integration_method: m.http_method.clone(),
             timeout_ms: TIMEOUT_MAX_MS,
             mock_status: "200".into(),
+            // What AWS's console sets up for a new HTTP integration: every
+            // backend answer passed on as 200.
+            http_responses: vec![(String::new(), "200".into())],
             ..Default::default()
         };
         let Some(i) = &m.method_integration else { return s };
+        if i.kind == "HTTP" {
+            let mut rows: Vec<(String, String)> = i
+                .integration_responses
+                .iter()
+                .flatten()
+                .map(|(status, r)| (r.selection_pattern.clone().unwrap_or_default(), status.clone()))
+                .collect();
+            // Patterns first, the default (empty pattern) last, as they are read.
+            rows.sort_by_key(|(pattern, _)| pattern.is_empty());
+            s.http_responses = rows;
+        }
         s.integration_type = i.kind.clone();
         s.uri = i.uri.clone().unwrap_or_default();
-        s.integration_method = i.http_method.clone().unwrap_or_else(|| "GET".into());
+        s.integration_method = i.http_method.clone().unwrap_or_else(|| m.http_method.clone());
         s.timeout_ms = i.timeout_in_millis;
         // The default integration response (no selection pattern) is what a MOCK answers.
         if let Some(r) =
@@ -341,4 +363,22 @@ pub struct ServerInfo {
     pub gateway_url: String,
     pub database_path: String,
     pub username: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_method_calls_its_backend_with_its_own_verb() {
+        let m: Method = serde_json::from_str(r#"{"httpMethod": "POST", "authorizationType": "NONE", "apiKeyRequired": false}"#).unwrap();
+        assert_eq!(MethodSettings::from_method(&m).integration_method, "POST");
+        let mock: Method = serde_json::from_str(
+            r#"{"httpMethod": "DELETE", "authorizationType": "NONE", "apiKeyRequired": false,
+                "methodIntegration": {"type": "MOCK", "timeoutInMillis": 29000, "passthroughBehavior": "WHEN_NO_MATCH",
+                                      "cacheNamespace": "x", "cacheKeyParameters": []}}"#,
+        )
+        .unwrap();
+        assert_eq!(MethodSettings::from_method(&mock).integration_method, "DELETE");
+    }
 }

@@ -75,6 +75,7 @@ pub fn MethodEditor(
     let mock_status = RwSignal::new(initial.mock_status.clone());
     let mock_body = RwSignal::new(initial.mock_body.clone());
     let headers = KeyValueRows::new(initial.mock_headers.clone());
+    let responses = ResponseRows::new(&initial.http_responses);
     let params = rules::path_params(&resource.path);
     let params_for_check = StoredValue::new(params.clone());
 
@@ -118,7 +119,10 @@ pub fn MethodEditor(
     };
     let status_local =
         move || is_mock().then(|| rules::status_code(mock_status.get().trim()).err().map(|e| on_screen(&e.to_string()))).flatten();
-    let has_local_error = move || uri_local().is_some() || timeout_local().is_some() || status_local().is_some();
+    let responses_local =
+        move || (kind.get() == "HTTP").then(|| rules::http_responses(&responses.pairs()).err().map(|e| e.to_string())).flatten();
+    let has_local_error =
+        move || uri_local().is_some() || timeout_local().is_some() || status_local().is_some() || responses_local().is_some();
 
     // The form as it stands (a timeout that is not a number reads as -1:
     // never equal to a saved one, refused by the local check).
@@ -131,6 +135,7 @@ pub fn MethodEditor(
         mock_status: mock_status.get().trim().to_string(),
         mock_headers: headers.pairs(),
         mock_body: mock_body.get(),
+        http_responses: responses.pairs(),
     };
     let save_now = move || {
         saved_flash.set(None);
@@ -152,7 +157,16 @@ pub fn MethodEditor(
             navigate(&format!("?resource={}", rid.get_value()), Default::default());
         }
     });
-    let known_fields = ["uri", "timeoutInMillis", "integrationHttpMethod", "type", "statusCode", "responseParameters", "responseTemplates"];
+    let known_fields = [
+        "uri",
+        "timeoutInMillis",
+        "integrationHttpMethod",
+        "type",
+        "statusCode",
+        "responseParameters",
+        "responseTemplates",
+        "integrationResponses",
+    ];
     let initial_settings = StoredValue::new(initial.clone());
     let unsaved = Signal::derive(move || {
         let now = current();
@@ -163,6 +177,7 @@ pub fn MethodEditor(
                 || now.integration_type != i.integration_type
                 || (!mock && (now.uri != i.uri || now.integration_method != i.integration_method || now.timeout_ms != i.timeout_ms))
                 || (mock && (now.mock_status != i.mock_status || now.mock_headers != i.mock_headers || now.mock_body != i.mock_body))
+                || (now.integration_type == "HTTP" && now.http_responses != i.http_responses)
         })
     });
     let tab_class = |on: bool| if on { "method-tab method-tab-on" } else { "method-tab" };
@@ -207,6 +222,11 @@ pub fn MethodEditor(
                             </label>
                         }).collect_view()}
                     </fieldset>
+                    <p class="hint" id="integration-type-hint">{move || match kind.get().as_str() {
+                        "HTTP_PROXY" => "Passes the request and the backend's whole answer (status, headers, body) through.",
+                        "HTTP" => "Calls the backend and answers with the method's own status, picked by the backend's status below; the body passes through.",
+                        _ => "Answers from the gateway itself, without a backend.",
+                    }}</p>
 
                     <Show when=move || !is_mock() fallback=move || view! {
                         <label for="mock-status">"Status code"</label>
@@ -222,6 +242,8 @@ pub fn MethodEditor(
                         {move || json_warning(&mock_body.get()).map(|w| view! { <p class="warning-line" id="mock-body-warning">{w}</p> })}
                         <ErrorLine message=Signal::derive(move || error_for(&result(), "responseTemplates")) />
                     }>
+                        // Erased to one type, like the form around it: the compiler's depth limit.
+                        {view! {
                         <label for="endpoint-uri">"Endpoint URL"</label>
                         <input id="endpoint-uri" type="text" class="mono" placeholder="http://backend.internal/pets/{id}"
                             prop:value=move || uri.get() on:input=move |ev| uri.set(event_target_value(&ev)) />
@@ -251,6 +273,11 @@ pub fn MethodEditor(
                                 <ErrorLine message=Signal::derive(move || timeout_local().or_else(|| error_for(&result(), "timeoutInMillis"))) />
                             </div>
                         </div>
+                        {move || (kind.get() == "HTTP").then(|| view! {
+                            <HttpResponses rows=responses
+                                message=Signal::derive(move || responses_local().or_else(|| error_for(&result(), "integrationResponses"))) />
+                        }.into_any())}
+                        }.into_any()}
                     </Show>
 
                     <label class="switch">
@@ -296,6 +323,65 @@ pub fn MethodEditor(
                 on_cancel=Callback::new(move |_| confirm.set(false))
             />
         </Show>
+    }
+}
+
+type ResponseRow = (usize, RwSignal<String>, RwSignal<String>);
+
+/// An HTTP integration's responses being edited: (backend status pattern,
+/// method status) rows.
+#[derive(Clone, Copy)]
+struct ResponseRows {
+    rows: RwSignal<Vec<ResponseRow>>,
+    next: StoredValue<usize>,
+}
+
+impl ResponseRows {
+    fn new(initial: &[(String, String)]) -> Self {
+        let rows: Vec<ResponseRow> =
+            initial.iter().enumerate().map(|(i, (p, s))| (i, RwSignal::new(p.clone()), RwSignal::new(s.clone()))).collect();
+        Self { next: StoredValue::new(rows.len()), rows: RwSignal::new(rows) }
+    }
+
+    /// The rows as (pattern, status), trimmed, in order.
+    fn pairs(&self) -> Vec<(String, String)> {
+        self.rows.get().iter().map(|(_, p, s)| (p.get().trim().to_string(), s.get().trim().to_string())).collect()
+    }
+
+    fn add(&self) {
+        let i = self.next.get_value();
+        self.next.set_value(i + 1);
+        self.rows.update(|r| r.push((i, RwSignal::new(String::new()), RwSignal::new(String::new()))));
+    }
+}
+
+/// The Responses of an HTTP integration: which status the method answers
+/// for which backend status.
+#[component]
+fn HttpResponses(rows: ResponseRows, message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="http-responses" id="http-responses">
+            <label>"Responses"</label>
+            <p class="hint">
+                "For each backend answer, the status the method gives: the first row whose pattern (a regular expression) "
+                "matches the backend's status code, e.g. " <code>"4\\d{2}"</code> "; the row without a pattern takes every other answer."
+            </p>
+            <div class="throttle-rows">
+                <For each=move || rows.rows.get() key=|r| r.0 let:row>
+                    <div class="response-row">
+                        <input type="text" class="response-pattern mono" aria-label="Backend status pattern" placeholder="every other status"
+                            prop:value=move || row.1.get() on:input=move |ev| row.1.set(event_target_value(&ev)) />
+                        <span class="muted" aria-hidden="true">"→"</span>
+                        <input type="text" class="response-status" inputmode="numeric" aria-label="Method status" placeholder="200"
+                            prop:value=move || row.2.get() on:input=move |ev| row.2.set(event_target_value(&ev)) />
+                        <button type="button" class="btn btn-small btn-ghost" aria-label="Remove this response"
+                            on:click=move |_| rows.rows.update(|r| r.retain(|x| x.0 != row.0))>"✕"</button>
+                    </div>
+                </For>
+            </div>
+            <button type="button" class="btn btn-small" id="add-response" on:click=move |_| rows.add()>"Add response"</button>
+            <ErrorLine message=message />
+        </div>
     }
 }
 

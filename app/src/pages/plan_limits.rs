@@ -125,6 +125,17 @@ pub fn MethodLimits(rows: MethodLimitRows, stages: RwSignal<Vec<ApiStage>>, read
             .and_then(|all| all.into_iter().find(|(a, s, _)| format!("{a}:{s}") == st).map(|(_, _, keys)| keys))
             .unwrap_or_default()
     };
+    // A row added before the methods arrived gets the stage's first one.
+    Effect::new(move |_| {
+        let _ = served.get();
+        for (_, st, key, _, _) in rows.rows.get() {
+            if key.get_untracked().is_empty() {
+                if let Some(first) = methods_of(&st.get_untracked()).into_iter().next() {
+                    key.set(first);
+                }
+            }
+        }
+    });
     let add = move |_| {
         let Some(first) = stages.get().first().map(stage_ref) else { return };
         let taken: Vec<String> = rows.rows.get().iter().filter(|r| r.1.get() == first).map(|r| r.2.get()).collect();

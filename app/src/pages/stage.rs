@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::components::{error_other, fmt_time_secs, ConfirmDelete, CopyValue, ErrorLine, KeyValueEditor, KeyValueRows};
 use crate::error::AppError;
 use crate::identity::Role;
-use crate::layout::{can, IfCan, ReadOnlyNote};
+use crate::layout::{can, guard_unsaved, IfCan, ReadOnlyNote};
 use crate::model::{PatchOperation, Stage, StageDetail};
 use crate::pages::stage_api::{delete_stage, get_deployment_changes, get_stage_detail, update_stage};
 use crate::pages::stage_throttling::StageThrottling;
@@ -252,6 +252,8 @@ fn StageVariables(api: String, stage: Stage, reload: Callback<()>, saved: RwSign
         }
     });
     let local_error = move || rows.pairs().iter().find_map(|(k, v)| rules::stage_variable(k, v).err().map(|e| e.to_string()));
+    let dirty = Signal::derive(move || original.with_value(|o| rows.pairs() != o.clone().into_iter().collect::<Vec<_>>()));
+    guard_unsaved(dirty, format!("The variables of stage {} have changes that are not saved. Leave and lose them?", stage.stage_name));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(false);

@@ -164,7 +164,7 @@ pub fn StageThrottling(
     };
     let edit = can(Role::Editor);
     let no_methods = methods.is_empty();
-    let defaults = format!("{} requests per second, burst {}", fmt_count_f(DEFAULT_RATE_LIMIT), DEFAULT_BURST_LIMIT);
+    let defaults = format!("{} requests per second, burst {}", fmt_count_f(DEFAULT_RATE_LIMIT), fmt_count_f(DEFAULT_BURST_LIMIT as f64));
 
     view! {
         <form class="card form" id="stage-throttling" on:submit=submit>
