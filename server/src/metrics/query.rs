@@ -323,7 +323,10 @@ mod tests {
         let (counts, total) = stage_range(&store, "a", "s", "15m", now).await.unwrap();
         assert_eq!(counts.len(), 15);
         assert_eq!(counts.iter().sum::<u64>(), 3_000);
-        assert_eq!(counts[2], minute2.count, "the third minute's count sits in the third slot");
+        // The window's 15 slots end with the current minute; the data spans
+        // the five minutes before it (slots 9-13), its third minute in slot 11.
+        assert_eq!(counts[11], minute2.count, "the data's third minute sits in slot 11");
+        assert_eq!(counts[..9].iter().chain(&counts[14..]).sum::<u64>(), 0, "no count outside the data's minutes");
         assert_eq!(total, values(&all));
         assert!(stage_range(&store, "a", "s", "2h", now).await.is_err(), "a range the dashboards do not offer is refused");
     }
