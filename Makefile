@@ -23,10 +23,9 @@ setup-test:
 
 ## The release server binary plus the hydrated console (wasm, JS, CSS) in target/site.
 build: setup
-	@echo "[build] cargo leptos build --release (server binary and wasm bundle)"
-	scripts/cargo leptos build --release
-	@printf '[build] console bundle, gzipped (what a first visit downloads): wasm %s KB, js %s KB\n' \
-		$$(( $$(gzip -9 -c target/site/pkg/apigw.wasm | wc -c) / 1024 )) $$(( $$(gzip -9 -c target/site/pkg/apigw.js | wc -c) / 1024 ))
+	@echo "[build] cargo leptos build --release --split (server binary and the wasm bundle, split per page)"
+	scripts/cargo leptos build --release --split
+	@scripts/bundle-size target/site/pkg
 
 ## Formatting and lints: rustfmt's check and clippy with warnings as errors.
 ## (`app` is linted through the server, with its `ssr` feature: its two features never build together.)

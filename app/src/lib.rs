@@ -13,6 +13,7 @@ pub mod model;
 mod no_swallowed_errors;
 pub mod pages;
 pub mod roles;
+pub mod routes;
 pub mod rules;
 /// The contract between server functions and the `server` crate.
 #[cfg(feature = "ssr")]
@@ -22,23 +23,11 @@ pub mod users;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
-use crate::auth::{LoginPage, SetupPage};
 use crate::layout::ConsoleLayout;
-use crate::pages::{
-    api_detail::ApiDetailPage,
-    apis::ApisPage,
-    dashboards::DashboardsPage,
-    keys::KeysPage,
-    not_found::NotFoundPage,
-    settings::SettingsPage,
-    stage::StagePage,
-    stage_dashboard::StageDashboardPage,
-    stage_logs::StageLogsPage,
-    usage_plans::{UsagePlanPage, UsagePlansPage},
-    users::{AccountPage, AuditPage, UsersPage},
-};
+use crate::pages::not_found::NotFoundPage;
+use crate::routes::*;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -70,23 +59,23 @@ pub fn App() -> impl IntoView {
         <Title text="Console" formatter=|t: String| if t.is_empty() { "apigw".to_string() } else { format!("{t} · apigw") } />
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/setup") view=SetupPage />
-                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
                 <ParentRoute path=path!("") view=ConsoleLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/apis" /> } />
-                    <Route path=path!("apis") view=ApisPage />
-                    <Route path=path!("apis/:id") view=ApiDetailPage />
-                    <Route path=path!("apis/:id/stages/:stage") view=StagePage />
-                    <Route path=path!("apis/:id/stages/:stage/dashboard") view=StageDashboardPage />
-                    <Route path=path!("apis/:id/stages/:stage/logs") view=StageLogsPage />
-                    <Route path=path!("keys") view=KeysPage />
-                    <Route path=path!("usage-plans") view=UsagePlansPage />
-                    <Route path=path!("usage-plans/:id") view=UsagePlanPage />
-                    <Route path=path!("dashboards") view=DashboardsPage />
-                    <Route path=path!("settings") view=SettingsPage />
-                    <Route path=path!("account") view=AccountPage />
-                    <Route path=path!("users") view=UsersPage />
-                    <Route path=path!("audit") view=AuditPage />
+                    <Route path=path!("apis") view={Lazy::<ApisRoute>::new()} />
+                    <Route path=path!("apis/:id") view={Lazy::<ApiDetailRoute>::new()} />
+                    <Route path=path!("apis/:id/stages/:stage") view={Lazy::<StageRoute>::new()} />
+                    <Route path=path!("apis/:id/stages/:stage/dashboard") view={Lazy::<StageDashboardRoute>::new()} />
+                    <Route path=path!("apis/:id/stages/:stage/logs") view={Lazy::<StageLogsRoute>::new()} />
+                    <Route path=path!("keys") view={Lazy::<KeysRoute>::new()} />
+                    <Route path=path!("usage-plans") view={Lazy::<UsagePlansRoute>::new()} />
+                    <Route path=path!("usage-plans/:id") view={Lazy::<UsagePlanRoute>::new()} />
+                    <Route path=path!("dashboards") view={Lazy::<DashboardsRoute>::new()} />
+                    <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
+                    <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -98,10 +87,15 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Lets browser tests (and curious operators) tell the live client from
-    // the server-rendered HTML.
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    // Pages are lazily loaded chunks (see `routes`): hydration waits for the
+    // current page's chunk, so it runs as a task rather than synchronously
+    // (on wasm-bindgen's executor: Leptos's is set up by the call inside).
+    wasm_bindgen_futures::spawn_local(async {
+        leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), App).await.forget();
+        // Lets browser tests (and curious operators) tell the live client
+        // from the server-rendered HTML.
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -65,7 +65,15 @@ test('log out, wrong password, log in', async ({ page }) => {
 
 test('every section renders and navigation stays client-side', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  // Each page is its own wasm chunk (lazy routes): a page's code is fetched
+  // when it is first shown, not with the console's first load.
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(r.url());
+  });
   await signIn(page);
+  expect(wasm.some((u) => u.includes('split___apis_route_view'))).toBe(true);
+  expect(wasm.some((u) => u.includes('split___keys_route_view'))).toBe(false);
 
   // A value on window survives only if no document load happens.
   await page.evaluate(() => ((window as any).__sameDocument = 'yes'));
@@ -84,6 +92,7 @@ test('every section renders and navigation stays client-side', async ({ page, co
   }
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe('yes');
   expect(documentRequests).toBe(0);
+  expect(wasm.some((u) => u.includes('split___keys_route_view'))).toBe(true);
 
   // Settings: the gateway URL can be copied.
   const gateway = process.env.APIGW_GATEWAY_URL!;
