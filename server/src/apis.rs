@@ -43,10 +43,47 @@ pub(crate) fn only_replace(op: &PatchOperation) -> Result<(), AppError> {
     }
 }
 
+/// An integration as PutIntegration and UpdateIntegration store it: every
+/// rule on its fields checked here, once.
+pub(crate) fn integration_row(input: PutIntegrationInput) -> Result<IntegrationRow, AppError> {
+    let kind = rules::integration_type(
+        input.kind.as_deref().ok_or_else(|| AppError::invalid("type", "type is required: HTTP_PROXY, HTTP or MOCK."))?,
+    )?;
+    let timeout = rules::timeout_ms(input.timeout_in_millis.unwrap_or(TIMEOUT_MAX_MS))?;
+    let passthrough = input.passthrough_behavior.unwrap_or_else(|| "WHEN_NO_MATCH".into());
+    if !["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"].contains(&passthrough.as_str()) {
+        return Err(AppError::invalid(
+            "passthroughBehavior",
+            format!("passthroughBehavior '{passthrough}' must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER."),
+        ));
+    }
+    let (uri, imethod) = if kind == "MOCK" {
+        (None, None)
+    } else {
+        let uri = input.uri.filter(|u| !u.is_empty()).ok_or_else(|| {
+            AppError::invalid("uri", format!("uri is required for {kind} integrations, e.g. http://backend.internal/pets/{{id}}."))
+        })?;
+        rules::endpoint_uri(&uri)?;
+        let m = input.integration_http_method.filter(|m| !m.is_empty()).ok_or_else(|| {
+            AppError::invalid("integrationHttpMethod", format!("integrationHttpMethod is required for {kind} integrations."))
+        })?;
+        (Some(uri), Some(rules::integration_method(&m)?))
+    };
+    Ok(IntegrationRow {
+        kind,
+        integration_method: imethod,
+        uri,
+        timeout_ms: timeout,
+        passthrough,
+        request_parameters: input.request_parameters.unwrap_or_default(),
+        request_templates: input.request_templates.unwrap_or_default(),
+    })
+}
+
 /// The configuration service over the store.
 #[derive(Clone)]
 pub struct Apis {
-    store: Store,
+    pub(crate) store: Store,
     /// Deleting an API takes its stages out of the gateway at once.
     registry: Arc<Registry>,
 }
@@ -232,39 +269,8 @@ impl Apis {
         verb: &str,
         input: PutIntegrationInput,
     ) -> Result<Integration, AppError> {
-        let kind = rules::integration_type(
-            input.kind.as_deref().ok_or_else(|| AppError::invalid("type", "type is required: HTTP_PROXY, HTTP or MOCK."))?,
-        )?;
-        let timeout = rules::timeout_ms(input.timeout_in_millis.unwrap_or(TIMEOUT_MAX_MS))?;
-        let passthrough = input.passthrough_behavior.unwrap_or_else(|| "WHEN_NO_MATCH".into());
-        if !["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"].contains(&passthrough.as_str()) {
-            return Err(AppError::invalid(
-                "passthroughBehavior",
-                format!("passthroughBehavior '{passthrough}' must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER."),
-            ));
-        }
-        let (uri, imethod) = if kind == "MOCK" {
-            (None, None)
-        } else {
-            let uri = input.uri.filter(|u| !u.is_empty()).ok_or_else(|| {
-                AppError::invalid("uri", format!("uri is required for {kind} integrations, e.g. http://backend.internal/pets/{{id}}."))
-            })?;
-            rules::endpoint_uri(&uri)?;
-            let m = input.integration_http_method.filter(|m| !m.is_empty()).ok_or_else(|| {
-                AppError::invalid("integrationHttpMethod", format!("integrationHttpMethod is required for {kind} integrations."))
-            })?;
-            (Some(uri), Some(rules::integration_method(&m)?))
-        };
+        let row = integration_row(input)?;
         let method = self.method(api_id, resource_id, verb).await?;
-        let row = IntegrationRow {
-            kind,
-            integration_method: imethod,
-            uri,
-            timeout_ms: timeout,
-            passthrough,
-            request_parameters: input.request_parameters.unwrap_or_default(),
-            request_templates: input.request_templates.unwrap_or_default(),
-        };
         self.store.put_integration(api_id, resource_id, &method.http_method, &row).await.map_err(not_found("Method"))?;
         self.integration(api_id, resource_id, verb).await
     }

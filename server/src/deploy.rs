@@ -116,6 +116,44 @@ impl Deploys {
             .ok_or_else(|| AppError::NotFound("Invalid Deployment identifier specified".into()))
     }
 
+    /// UpdateDeployment: `replace` on `/description`, all AWS lets change.
+    pub async fn update_deployment(&self, api_id: &str, id: &str, ops: &[PatchOperation]) -> Result<Deployment, AppError> {
+        let mut d = self.deployment(api_id, id).await?;
+        for op in ops {
+            match (op.path.as_str(), op.op.as_str()) {
+                ("/description", "replace") => d.description = op.value.clone().filter(|v| !v.is_empty()),
+                ("/description", _) => {
+                    return Err(AppError::invalid(
+                        "patchOperations",
+                        format!("Invalid patch path  '{}' specified for op '{}'. Please choose supported operations", op.path, op.op),
+                    ))
+                }
+                _ => {
+                    return Err(AppError::invalid(
+                        "patchOperations",
+                        format!("Invalid patch path  '{}' specified for op '{}'. Must be one of: [/description]", op.path, op.op),
+                    ))
+                }
+            }
+        }
+        self.store
+            .describe_deployment(api_id, id, d.description.as_deref().unwrap_or(""))
+            .await
+            .map_err(crate::apis::not_found("Deployment"))
+    }
+
+    /// DeleteDeployment: only a deployment no stage serves.
+    pub async fn delete_deployment(&self, api_id: &str, id: &str) -> Result<(), AppError> {
+        self.deployment(api_id, id).await?;
+        self.store.delete_deployment(api_id, id).await.map_err(|e| match e {
+            crate::store::StoreError::Conflict(stages) => AppError::invalid(
+                "deploymentId",
+                format!("Active stages pointing to this deployment must be moved or deleted (stage(s) {stages} serve {id})."),
+            ),
+            other => crate::apis::not_found("Deployment")(other),
+        })
+    }
+
     /// What the stages serve against the API's configuration now, judged by
     /// the deployments' snapshots (what the gateway compiles), not by
     /// revision numbers: an edit undone counts as no change.

@@ -12,6 +12,8 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 pub mod access_keys;
 /// API configuration rules: one implementation for console and control API.
 pub mod apis;
+/// The control API's partial updates (Update* operations) of an API's configuration.
+pub mod apis_update;
 /// The audit log: who changed what, from where.
 pub mod audit;
 /// Console sign-in: passwords, throttling, sessions.

@@ -93,6 +93,10 @@ async fn create_resource(State(c): S, Path((api, parent)): Path<(String, String)
     created(c.apis.create_resource(&api, &parent, &part).await?)
 }
 
+async fn update_resource(State(c): S, Path((api, rid)): Path<(String, String)>, b: Bytes) -> Res {
+    ok(c.apis.update_resource(&api, &rid, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
 async fn delete_resource(State(c): S, Path((api, rid)): Path<(String, String)>) -> Res {
     c.apis.delete_resource(&api, &rid).await?;
     status(StatusCode::ACCEPTED)
@@ -129,6 +133,10 @@ async fn get_integration(State(c): S, Path((api, rid, verb)): MethodPath) -> Res
     ok(c.apis.integration(&api, &rid, &verb).await?)
 }
 
+async fn update_integration(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
+    ok(c.apis.update_integration(&api, &rid, &verb, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
 async fn delete_integration(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
     c.apis.delete_integration(&api, &rid, &verb).await?;
     status(StatusCode::NO_CONTENT)
@@ -144,6 +152,25 @@ async fn get_method_response(State(c): S, Path((api, rid, verb, code)): StatusPa
     let m = c.apis.method(&api, &rid, &verb).await?;
     let r = m.method_responses.and_then(|mut r| r.remove(&code));
     ok(r.ok_or_else(|| AppError::NotFound("Invalid Response status code specified".into()))?)
+}
+
+/// AWS answers UpdateMethodResponse with 201, as its model says.
+async fn update_method_response(State(c): S, Path((api, rid, verb, code)): StatusPath, b: Bytes) -> Res {
+    created(c.apis.update_method_response(&api, &rid, &verb, &code, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn delete_method_response(State(c): S, Path((api, rid, verb, code)): StatusPath) -> Res {
+    c.apis.delete_method_response(&api, &rid, &verb, &code).await?;
+    status(StatusCode::NO_CONTENT)
+}
+
+async fn update_integration_response(State(c): S, Path((api, rid, verb, code)): StatusPath, b: Bytes) -> Res {
+    ok(c.apis.update_integration_response(&api, &rid, &verb, &code, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn delete_integration_response(State(c): S, Path((api, rid, verb, code)): StatusPath) -> Res {
+    c.apis.delete_integration_response(&api, &rid, &verb, &code).await?;
+    status(StatusCode::NO_CONTENT)
 }
 
 async fn put_integration_response(State(c): S, Path((api, rid, verb, code)): StatusPath, b: Bytes) -> Res {
@@ -166,6 +193,15 @@ async fn get_deployments(State(c): S, Path(api): Path<String>) -> Res {
 
 async fn get_deployment(State(c): S, Path((api, id)): Path<(String, String)>) -> Res {
     ok(c.deploys.deployment(&api, &id).await?)
+}
+
+async fn update_deployment(State(c): S, Path((api, id)): Path<(String, String)>, b: Bytes) -> Res {
+    ok(c.deploys.update_deployment(&api, &id, &body::<PatchInput>(&b)?.patch_operations).await?)
+}
+
+async fn delete_deployment(State(c): S, Path((api, id)): Path<(String, String)>) -> Res {
+    c.deploys.delete_deployment(&api, &id).await?;
+    status(StatusCode::ACCEPTED)
 }
 
 async fn create_stage(State(c): S, Path(api): Path<String>, b: Bytes) -> Res {
@@ -294,50 +330,88 @@ async fn stage_dry_run(State(c): S, Path((api, name)): Path<(String, String)>, b
     ok(crate::testinvoke::dry_run(&c.deploys, &c.gateway, &api, &name, body::<DryRunInput>(&b)?).await?)
 }
 
-async fn unknown_operation(req: Request) -> Response {
+/// AWS's answer to a method and path no operation serves. The path named is
+/// the one the caller sent (a nested router sees only its own part).
+async fn unknown_operation(axum::extract::OriginalUri(uri): axum::extract::OriginalUri, req: Request) -> Response {
     aws_error(
         StatusCode::NOT_FOUND,
         "UnknownOperationException",
-        &format!("No control-API operation matches {} {}.", req.method(), req.uri().path()),
+        &format!("No control-API operation matches {} {}.", req.method(), uri.path()),
     )
 }
 
+/// Every control-API response carries `x-amzn-RequestId`, as AWS's do: the
+/// SDKs report it (`ResponseMetadata.RequestId`) and operators quote it.
+async fn request_id(req: Request, next: middleware::Next) -> Response {
+    let id = crate::metrics::RequestId::fresh();
+    let mut res = next.run(req).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(id.as_str()) {
+        res.headers_mut().insert(axum::http::HeaderName::from_static("x-amzn-requestid"), v);
+    }
+    res
+}
+
+/// Whether a request is signed with AWS Signature V4 (header or query
+/// form): such a request is for the control API whatever its path, so a
+/// path no operation serves answers in AWS's shape, never with a console page.
+pub fn is_signed(req: &Request) -> bool {
+    let header = req.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    header.is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256")) || req.uri().query().is_some_and(|q| q.contains("X-Amz-Signature="))
+}
+
 /// The control API's routes, behind SigV4-or-session authentication.
-pub fn router(console: Arc<Console>) -> Router {
+/// `signed`: the router for signed requests, which also answers paths no
+/// operation serves (`UnknownOperationException`); the other shares the
+/// listener with the console, whose pages own every other path.
+pub fn router(console: Arc<Console>, signed: bool) -> Router {
     const M: &str = "/{api}/resources/{rid}/methods/{verb}";
     let ops = Router::new()
         .route("/", get(get_rest_apis).post(create_rest_api))
         .route("/{api}", get(get_rest_api).patch(update_rest_api).delete(delete_rest_api))
         .route("/{api}/resources", get(get_resources))
-        .route("/{api}/resources/{rid}", get(get_resource).post(create_resource).delete(delete_resource))
+        .route("/{api}/resources/{rid}", get(get_resource).post(create_resource).patch(update_resource).delete(delete_resource))
         .route(M, get(get_method).put(put_method).patch(update_method).delete(delete_method).post(test_invoke_method))
-        .route(&format!("{M}/integration"), get(get_integration).put(put_integration).delete(delete_integration))
-        .route(&format!("{M}/responses/{{code}}"), put(put_method_response).get(get_method_response))
-        .route(&format!("{M}/integration/responses/{{code}}"), put(put_integration_response).get(get_integration_response))
+        .route(&format!("{M}/integration"), get(get_integration).put(put_integration).patch(update_integration).delete(delete_integration))
+        .route(
+            &format!("{M}/responses/{{code}}"),
+            put(put_method_response).get(get_method_response).patch(update_method_response).delete(delete_method_response),
+        )
+        .route(
+            &format!("{M}/integration/responses/{{code}}"),
+            put(put_integration_response)
+                .get(get_integration_response)
+                .patch(update_integration_response)
+                .delete(delete_integration_response),
+        )
         .route("/{api}/deployments", get(get_deployments).post(create_deployment))
-        .route("/{api}/deployments/{id}", get(get_deployment))
+        .route("/{api}/deployments/{id}", get(get_deployment).patch(update_deployment).delete(delete_deployment))
         .route("/{api}/stages", get(get_stages).post(create_stage))
         .route("/{api}/stages/{name}", get(get_stage).patch(update_stage).delete(delete_stage))
         .route("/{api}/stages/{name}/metrics", get(get_stage_metrics))
         .route("/{api}/stages/{name}/dryrun", axum::routing::post(stage_dry_run))
-        .fallback(unknown_operation);
+        .fallback(unknown_operation)
+        .method_not_allowed_fallback(unknown_operation);
     let keys = Router::new()
         .route("/", get(get_api_keys).post(create_api_key))
         .route("/{id}", get(get_api_key).patch(update_api_key).delete(delete_api_key))
-        .fallback(unknown_operation);
+        .fallback(unknown_operation)
+        .method_not_allowed_fallback(unknown_operation);
     let plans = Router::new()
         .route("/", get(get_usage_plans).post(create_usage_plan))
         .route("/{id}", get(get_usage_plan).patch(update_usage_plan).delete(delete_usage_plan))
         .route("/{id}/keys", get(get_usage_plan_keys).post(create_usage_plan_key))
         .route("/{id}/keys/{key}", get(get_usage_plan_key).delete(delete_usage_plan_key))
         .route("/{id}/usage", get(get_usage))
-        .fallback(unknown_operation);
-    Router::new()
-        .nest("/restapis", ops)
-        .nest("/apikeys", keys)
-        .nest("/usageplans", plans)
+        .fallback(unknown_operation)
+        .method_not_allowed_fallback(unknown_operation);
+    let mut router = Router::new().nest("/restapis", ops).nest("/apikeys", keys).nest("/usageplans", plans);
+    if signed {
+        router = router.fallback(unknown_operation);
+    }
+    router
         .layer(middleware::from_fn_with_state(console.clone(), authn::control_auth))
         // control_auth has read and bounded the body; the handlers' extractors must not cut it at axum's 2 MB default.
         .layer(axum::extract::DefaultBodyLimit::max(authn::MAX_BODY))
+        .layer(middleware::from_fn(request_id))
         .with_state(console)
 }

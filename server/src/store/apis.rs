@@ -56,7 +56,7 @@ async fn bump(tx: &mut Transaction<'_, Sqlite>, api_id: &str) -> Result<(), Stor
 type Statement<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
 /// What a configuration change must not do.
-enum Guard<'a> {
+pub(super) enum Guard<'a> {
     /// Nothing extra.
     None,
     /// Touching no row means the thing does not exist.
@@ -68,7 +68,7 @@ enum Guard<'a> {
 impl Store {
     /// Runs one statement that changes an API's configuration, together with
     /// the revision bump, in one transaction.
-    async fn change(&self, api_id: &str, statement: Statement<'_>, guard: Guard<'_>) -> Result<(), StoreError> {
+    pub(super) async fn change(&self, api_id: &str, statement: Statement<'_>, guard: Guard<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let done = statement.execute(&mut *tx).await.map_err(|e| match guard {
             Guard::Unique(msg) if is_unique_violation(&e) => StoreError::Conflict(msg.to_string()),
