@@ -96,7 +96,10 @@ impl Apis {
     pub async fn create_api(&self, input: CreateRestApiInput) -> Result<RestApi, AppError> {
         let name = rules::api_name(input.name.as_deref().unwrap_or(""))?;
         let description = rules::api_description(input.description.as_deref().unwrap_or(""))?;
-        self.store.create_api(&name, &description).await.map_err(internal)
+        let settings = crate::api_settings::from_input(&input)?;
+        let tags = input.tags.unwrap_or_default();
+        crate::api_settings::tags(&tags)?;
+        self.store.create_api(&name, &description, &settings, &tags).await.map_err(internal)
     }
 
     /// A page of APIs and the position of the next page, if any.
@@ -115,26 +118,39 @@ impl Apis {
         self.store.get_api(id).await.map_err(not_found("API"))
     }
 
-    /// UpdateRestApi: `replace` on `/name` or `/description`.
+    /// UpdateRestApi: `replace` on `/name`, `/description` and the
+    /// attributes of [`crate::api_settings::patch`].
     pub async fn update_api(&self, id: &str, ops: &[PatchOperation]) -> Result<RestApi, AppError> {
         let api = self.get_api(id).await?;
         let mut name = api.name.clone();
         let mut description = api.description.clone().unwrap_or_default();
+        let mut settings = api.settings.clone();
         for op in ops {
-            only_replace(op)?;
+            if crate::api_settings::patch(&mut settings, op)? {
+                continue;
+            }
             let value = op.value.clone().unwrap_or_default();
             match op.path.as_str() {
-                "/name" => name = rules::api_name(&value)?,
-                "/description" => description = rules::api_description(&value)?,
+                "/name" => {
+                    only_replace(op)?;
+                    name = rules::api_name(&value)?
+                }
+                "/description" => {
+                    only_replace(op)?;
+                    description = rules::api_description(&value)?
+                }
                 other => {
                     return Err(AppError::invalid(
                         "patchOperations",
-                        format!("path '{other}' cannot be changed; UpdateRestApi supports /name and /description."),
+                        format!(
+                            "Invalid patch path {other}: UpdateRestApi supports /name, /description, /version, /policy, /apiKeySource, \
+                             /minimumCompressionSize, /disableExecuteApiEndpoint, /binaryMediaTypes/{{type}} and /endpointConfiguration/types/{{type}}."
+                        ),
                     ))
                 }
             }
         }
-        self.store.update_api(id, &name, &description).await.map_err(not_found("API"))?;
+        self.store.update_api(id, &name, &description, &settings).await.map_err(not_found("API"))?;
         self.get_api(id).await
     }
 

@@ -10,6 +10,8 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 
 /// Control-API access keys.
 pub mod access_keys;
+/// The rules for a RestApi's attributes beyond name and description, and for tags.
+pub mod api_settings;
 /// API configuration rules: one implementation for console and control API.
 pub mod apis;
 /// The control API's partial updates (Update* operations) of an API's configuration.

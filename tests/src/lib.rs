@@ -2,6 +2,7 @@
 //! SQLite file, and gives tests HTTP clients that talk to it.
 
 pub mod aws;
+pub mod control;
 pub mod echo;
 pub mod gw;
 pub mod raw;

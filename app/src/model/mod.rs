@@ -36,14 +36,65 @@ pub struct RestApi {
     /// Seconds since the epoch, as AWS's rest-json timestamps are.
     pub created_date: i64,
     pub root_resource_id: String,
+    #[serde(flatten)]
+    pub settings: RestApiSettings,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A RestApi's attributes beyond its name and description, as AWS names
+/// them; stored as given and returned (the gateway does not act on the
+/// binary media types, compression size and policy yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestApiSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binary_media_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_compression_size: Option<i64>,
+    #[serde(default = "header_key_source")]
     pub api_key_source: String,
+    #[serde(default)]
     pub endpoint_configuration: EndpointConfiguration,
+    #[serde(default)]
     pub disable_execute_api_endpoint: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+}
+
+fn header_key_source() -> String {
+    "HEADER".into()
+}
+
+impl Default for RestApiSettings {
+    fn default() -> Self {
+        Self {
+            version: None,
+            binary_media_types: Vec::new(),
+            minimum_compression_size: None,
+            api_key_source: header_key_source(),
+            endpoint_configuration: EndpointConfiguration::default(),
+            disable_execute_api_endpoint: false,
+            policy: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EndpointConfiguration {
     pub types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpc_endpoint_ids: Vec<String>,
+}
+
+/// AWS's default endpoint type is EDGE.
+impl Default for EndpointConfiguration {
+    fn default() -> Self {
+        Self { types: vec!["EDGE".into()], vpc_endpoint_ids: Vec::new() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +175,34 @@ pub struct CreateRestApiInput {
     pub name: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub binary_media_types: Option<Vec<String>>,
+    #[serde(default)]
+    pub minimum_compression_size: Option<i64>,
+    #[serde(default)]
+    pub api_key_source: Option<String>,
+    #[serde(default)]
+    pub endpoint_configuration: Option<EndpointConfigurationInput>,
+    #[serde(default)]
+    pub disable_execute_api_endpoint: Option<bool>,
+    #[serde(default)]
+    pub policy: Option<String>,
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// AWS's CloneFrom: copying an API is not supported; refused by name rather than ignored.
+    #[serde(default)]
+    pub clone_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointConfigurationInput {
+    #[serde(default)]
+    pub types: Option<Vec<String>>,
+    #[serde(default)]
+    pub vpc_endpoint_ids: Option<Vec<String>>,
 }
 
 /// Input of PutMethod.

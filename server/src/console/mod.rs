@@ -146,7 +146,9 @@ impl ConsoleService for Console {
     }
 
     async fn create_api(&self, name: &str, description: &str) -> Result<RestApi, AppError> {
-        self.apis.create_api(CreateRestApiInput { name: Some(name.into()), description: Some(description.into()) }).await
+        self.apis
+            .create_api(CreateRestApiInput { name: Some(name.into()), description: Some(description.into()), ..Default::default() })
+            .await
     }
 
     async fn delete_api(&self, id: &str) -> Result<(), AppError> {

@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 use crate::console::Console;
 
 mod authn;
+mod tags;
 mod wire;
 
 pub use wire::{aws_error, parse_json, ControlError};
@@ -404,7 +405,11 @@ pub fn router(console: Arc<Console>, signed: bool) -> Router {
         .route("/{id}/usage", get(get_usage))
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation);
-    let mut router = Router::new().nest("/restapis", ops).nest("/apikeys", keys).nest("/usageplans", plans);
+    let tagging = Router::new()
+        .route("/{arn}", get(tags::get_tags).put(tags::tag_resource).delete(tags::untag_resource))
+        .fallback(unknown_operation)
+        .method_not_allowed_fallback(unknown_operation);
+    let mut router = Router::new().nest("/restapis", ops).nest("/apikeys", keys).nest("/usageplans", plans).nest("/tags", tagging);
     if signed {
         router = router.fallback(unknown_operation);
     }

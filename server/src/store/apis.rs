@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use apigw_app::model::{EndpointConfiguration, Integration, IntegrationResponse, Method, MethodResponse, Resource, RestApi};
+use apigw_app::model::{Integration, IntegrationResponse, Method, MethodResponse, Resource, RestApi, RestApiSettings};
 use sqlx::{Sqlite, Transaction};
 
 use super::{is_unique_violation, now_secs, to_json, touched, Store, StoreError};
@@ -17,20 +17,23 @@ pub fn new_id() -> String {
     (0..10).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
 }
 
-type ApiRow = (String, String, String, i64, String);
+type ApiRow = (String, String, String, i64, String, String);
 
-fn api_from_row((id, name, description, created, root): ApiRow) -> RestApi {
+/// Settings a row cannot read (written by a later version) fall back to
+/// AWS's defaults rather than failing every read of the API.
+fn api_from_row((id, name, description, created, root, settings): ApiRow) -> RestApi {
     RestApi {
         id,
         name,
         description: (!description.is_empty()).then_some(description),
         created_date: created,
         root_resource_id: root,
-        api_key_source: "HEADER".into(),
-        endpoint_configuration: EndpointConfiguration { types: vec!["REGIONAL".into()] },
-        disable_execute_api_endpoint: false,
+        settings: serde_json::from_str::<RestApiSettings>(&settings).unwrap_or_default(),
+        tags: BTreeMap::new(),
     }
 }
+
+const API_COLUMNS: &str = "id, name, description, created_at, root_resource_id, settings";
 
 fn json_map<V: serde::de::DeserializeOwned>(text: &str) -> BTreeMap<String, V> {
     serde_json::from_str(text).unwrap_or_default()
@@ -82,50 +85,63 @@ impl Store {
         Ok(())
     }
 
-    /// Creates an API with its root resource `/`.
+    /// Creates an API with its root resource `/` and its tags.
     #[tracing::instrument(skip_all)]
-    pub async fn create_api(&self, name: &str, description: &str) -> Result<RestApi, StoreError> {
+    pub async fn create_api(
+        &self,
+        name: &str,
+        description: &str,
+        settings: &RestApiSettings,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<RestApi, StoreError> {
         let (id, root) = (new_id(), new_id());
         let created = now_secs();
         let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO rest_apis (id, name, description, created_at, root_resource_id) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(&id)
-            .bind(name)
-            .bind(description)
-            .bind(created)
-            .bind(&root)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO rest_apis (id, name, description, created_at, root_resource_id, settings) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&id)
+        .bind(name)
+        .bind(description)
+        .bind(created)
+        .bind(&root)
+        .bind(to_json(settings))
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("INSERT INTO resources (id, api_id, parent_id, path_part, path) VALUES (?1, ?2, NULL, '', '/')")
             .bind(&root)
             .bind(&id)
             .execute(&mut *tx)
             .await?;
+        super::tags::insert_tags(&mut tx, &format!("/restapis/{id}"), tags).await?;
         tx.commit().await?;
-        Ok(api_from_row((id, name.into(), description.into(), created, root)))
+        let mut api = api_from_row((id, name.into(), description.into(), created, root, to_json(settings)));
+        api.tags = tags.clone();
+        Ok(api)
     }
 
     /// APIs ordered by id, `limit` at a time after `position` (an id).
     #[tracing::instrument(skip_all)]
     pub async fn list_apis(&self, after: Option<&str>, limit: i64) -> Result<Vec<RestApi>, StoreError> {
-        let rows: Vec<ApiRow> = sqlx::query_as(
-            "SELECT id, name, description, created_at, root_resource_id FROM rest_apis
-             WHERE id > ?1 ORDER BY id LIMIT ?2",
-        )
-        .bind(after.unwrap_or(""))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.into_iter().map(api_from_row).collect())
+        let rows: Vec<ApiRow> = sqlx::query_as(&format!("SELECT {API_COLUMNS} FROM rest_apis WHERE id > ?1 ORDER BY id LIMIT ?2"))
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        let mut apis: Vec<RestApi> = rows.into_iter().map(api_from_row).collect();
+        for api in &mut apis {
+            api.tags = self.tags(&format!("/restapis/{}", api.id)).await?;
+        }
+        Ok(apis)
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn get_api(&self, id: &str) -> Result<RestApi, StoreError> {
-        let row: Option<ApiRow> = sqlx::query_as("SELECT id, name, description, created_at, root_resource_id FROM rest_apis WHERE id = ?1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(api_from_row).ok_or(StoreError::NotFound)
+        let row: Option<ApiRow> =
+            sqlx::query_as(&format!("SELECT {API_COLUMNS} FROM rest_apis WHERE id = ?1")).bind(id).fetch_optional(self.pool()).await?;
+        let mut api = row.map(api_from_row).ok_or(StoreError::NotFound)?;
+        api.tags = self.tags(&format!("/restapis/{id}")).await?;
+        Ok(api)
     }
 
     /// The API's configuration revision: bumped by every change.
@@ -138,11 +154,16 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn update_api(&self, id: &str, name: &str, description: &str) -> Result<(), StoreError> {
-        let q = sqlx::query("UPDATE rest_apis SET name = ?2, description = ?3 WHERE id = ?1").bind(id).bind(name).bind(description);
+    pub async fn update_api(&self, id: &str, name: &str, description: &str, settings: &RestApiSettings) -> Result<(), StoreError> {
+        let q = sqlx::query("UPDATE rest_apis SET name = ?2, description = ?3, settings = ?4 WHERE id = ?1")
+            .bind(id)
+            .bind(name)
+            .bind(description)
+            .bind(to_json(settings));
         self.change(id, q, Guard::MustTouch).await
     }
 
+    /// Deletes an API and everything in it (its tags go by a trigger).
     #[tracing::instrument(skip_all)]
     pub async fn delete_api(&self, id: &str) -> Result<(), StoreError> {
         let n = sqlx::query("DELETE FROM rest_apis WHERE id = ?1").bind(id).execute(self.pool()).await?;

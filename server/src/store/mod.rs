@@ -7,6 +7,7 @@ pub mod audit;
 pub mod files;
 pub mod plans;
 pub mod stages;
+pub mod tags;
 pub mod updates;
 pub mod users;
 

@@ -1,0 +1,74 @@
+//! A control-API client for tests: AWS-shaped calls over a console session,
+//! with assertions on AWS's error shape and messages.
+
+use reqwest::{Client, Method};
+use serde_json::{json, Value};
+
+use crate::TestServer;
+
+/// A console session speaking the control API.
+pub struct Api<'a> {
+    pub s: &'a TestServer,
+    pub c: Client,
+}
+
+pub type Answer = (u16, Option<String>, Value);
+
+impl<'a> Api<'a> {
+    pub async fn new(s: &'a TestServer) -> Self {
+        Self { s, c: s.setup_admin("admin").await }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut req = self.c.request(method, self.s.url(path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let kind = res.headers().get("x-amzn-errortype").map(|v| v.to_str().unwrap().to_string());
+        let text = res.text().await.unwrap();
+        (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn ok(&self, method: Method, path: &str, body: Option<Value>, want: u16) -> Value {
+        let (status, kind, v) = self.call(method.clone(), path, body).await;
+        assert_eq!(status, want, "{method} {path}: {kind:?} {v}");
+        v
+    }
+
+    /// Asserts an AWS error whose message is exactly `message` (or starts
+    /// with it, with `…` at its end; any message, if empty); returns the message.
+    pub async fn err(&self, method: Method, path: &str, body: Option<Value>, want: (u16, &str), message: &str) -> String {
+        let (status, kind, v) = self.call(method.clone(), path, body).await;
+        assert_eq!((status, kind.as_deref()), (want.0, Some(want.1)), "{method} {path}: {v}");
+        let msg = v["message"].as_str().unwrap_or_default().to_string();
+        match message.strip_suffix('…') {
+            Some(prefix) => assert!(msg.starts_with(prefix), "{method} {path}: {msg:?} should start with {prefix:?}"),
+            None if message.is_empty() => assert!(!msg.is_empty(), "{method} {path}: no message"),
+            None => assert_eq!(msg, message, "{method} {path}"),
+        }
+        msg
+    }
+
+    pub async fn patch(&self, path: &str, ops: Value) -> Answer {
+        self.call(Method::PATCH, path, Some(json!({ "patchOperations": ops }))).await
+    }
+
+    pub async fn resource(&self, api: &str, parent: &str, part: &str) -> String {
+        let r = self.ok(Method::POST, &format!("/restapis/{api}/resources/{parent}"), Some(json!({ "pathPart": part })), 201).await;
+        r["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn paths(&self, api: &str) -> Vec<String> {
+        let tree = self.ok(Method::GET, &format!("/restapis/{api}/resources"), None, 200).await;
+        let mut paths: Vec<String> = tree["item"].as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap().to_string()).collect();
+        paths.sort();
+        paths
+    }
+}
+
+/// One `replace` patch operation.
+pub fn replace(path: &str, value: &str) -> Value {
+    json!([{ "op": "replace", "path": path, "value": value }])
+}

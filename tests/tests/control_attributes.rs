@@ -1,0 +1,134 @@
+//! RestApi attributes beyond name and description (endpoint type, binary
+//! media types, API key source, …) and tags on APIs, stages, keys and plans,
+//! through the control API against the real server.
+
+use apigw_tests::control::Api;
+use apigw_tests::TestServer;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn rest_api_attributes_are_kept_and_checked() {
+    let s = TestServer::start().await;
+    let a = Api::new(&s).await;
+    // AWS's defaults.
+    let plain = a.ok(Method::POST, "/restapis", Some(json!({ "name": "plain" })), 201).await;
+    assert_eq!(plain["endpointConfiguration"], json!({ "types": ["EDGE"] }));
+    assert_eq!((plain["apiKeySource"].as_str(), plain["disableExecuteApiEndpoint"].as_bool()), (Some("HEADER"), Some(false)));
+    assert!(plain.get("binaryMediaTypes").is_none() && plain.get("tags").is_none(), "{plain}");
+
+    let body = json!({
+        "name": "media", "version": "v1", "binaryMediaTypes": ["image/png", "application/octet-stream"],
+        "minimumCompressionSize": 1024, "apiKeySource": "AUTHORIZER", "endpointConfiguration": { "types": ["REGIONAL"] },
+        "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[]}", "tags": { "team": "pets" },
+    });
+    let api = a.ok(Method::POST, "/restapis", Some(body), 201).await;
+    let id = api["id"].as_str().unwrap();
+    let got = a.ok(Method::GET, &format!("/restapis/{id}"), None, 200).await;
+    assert_eq!(got, api, "what CreateRestApi answered is what GetRestApi reads");
+    assert_eq!(got["binaryMediaTypes"], json!(["image/png", "application/octet-stream"]));
+    assert_eq!((got["version"].as_str(), got["minimumCompressionSize"].as_i64()), (Some("v1"), Some(1024)));
+    assert_eq!(got["tags"], json!({ "team": "pets" }));
+
+    let ops = json!([
+        { "op": "add", "path": "/binaryMediaTypes/image~1jpeg" },
+        { "op": "remove", "path": "/binaryMediaTypes/image~1png" },
+        { "op": "replace", "path": "/endpointConfiguration/types/REGIONAL", "value": "EDGE" },
+        { "op": "replace", "path": "/minimumCompressionSize", "value": "0" },
+        { "op": "replace", "path": "/apiKeySource", "value": "HEADER" },
+    ]);
+    let (status, _, v) = a.patch(&format!("/restapis/{id}"), ops).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["binaryMediaTypes"], json!(["application/octet-stream", "image/jpeg"]));
+    assert_eq!((v["endpointConfiguration"]["types"][0].as_str(), v["minimumCompressionSize"].as_i64()), (Some("EDGE"), Some(0)));
+
+    // Every bad value is refused, naming the field, and creates or changes nothing.
+    for (bad, field) in [
+        (json!({ "name": "x", "endpointConfiguration": { "types": ["MOON"] } }), "endpointConfiguration.types"),
+        (json!({ "name": "x", "endpointConfiguration": { "types": ["EDGE", "REGIONAL"] } }), "endpointConfiguration.types"),
+        (json!({ "name": "x", "apiKeySource": "COOKIE" }), "apiKeySource"),
+        (json!({ "name": "x", "minimumCompressionSize": 10_485_761 }), "minimumCompressionSize"),
+        (json!({ "name": "x", "binaryMediaTypes": ["png"] }), "binaryMediaTypes"),
+        (json!({ "name": "x", "policy": "{not json" }), "policy"),
+        (json!({ "name": "x", "tags": { "aws:reserved": "v" } }), "aws:"),
+        (json!({ "name": "x", "cloneFrom": "abc" }), "cloneFrom"),
+    ] {
+        let msg = a.err(Method::POST, "/restapis", Some(bad), (400, "BadRequestException"), "").await;
+        assert!(msg.contains(field), "{msg:?} should name {field:?}");
+    }
+    let list = a.ok(Method::GET, "/restapis", None, 200).await;
+    assert_eq!(list["item"].as_array().unwrap().len(), 2);
+    let before = a.ok(Method::GET, &format!("/restapis/{id}"), None, 200).await;
+    for op in [
+        json!({ "op": "replace", "path": "/apiKeySource", "value": "NOPE" }),
+        json!({ "op": "add", "path": "/apiKeySource", "value": "HEADER" }),
+        json!({ "op": "replace", "path": "/minimumCompressionSize", "value": "-1" }),
+        json!({ "op": "replace", "path": "/nosuch", "value": "x" }),
+    ] {
+        let (status, kind, v) = a.patch(&format!("/restapis/{id}"), json!([op])).await;
+        assert_eq!((status, kind.as_deref()), (400, Some("BadRequestException")), "{op}: {v}");
+    }
+    assert_eq!(a.ok(Method::GET, &format!("/restapis/{id}"), None, 200).await, before);
+}
+
+#[tokio::test]
+async fn tags_on_apis_stages_keys_and_plans() {
+    let s = TestServer::start().await;
+    let a = Api::new(&s).await;
+    let api = a.ok(Method::POST, "/restapis", Some(json!({ "name": "shop", "tags": { "a": "1" } })), 201).await;
+    let (id, root) = (api["id"].as_str().unwrap(), api["rootResourceId"].as_str().unwrap());
+    let m = format!("/restapis/{id}/resources/{root}/methods/GET");
+    a.ok(Method::PUT, &m, Some(json!({ "authorizationType": "NONE" })), 201).await;
+    a.ok(Method::PUT, &format!("{m}/integration"), Some(json!({ "type": "MOCK" })), 201).await;
+    a.ok(Method::POST, &format!("/restapis/{id}/deployments"), Some(json!({ "stageName": "prod" })), 201).await;
+    let key = a.ok(Method::POST, "/apikeys", Some(json!({ "name": "k", "enabled": true })), 201).await;
+    let plan = a.ok(Method::POST, "/usageplans", Some(json!({ "name": "p" })), 201).await;
+    // The SDKs percent-encode the ARN into one path segment.
+    let enc = |arn: String| format!("/tags/{}", arn.replace(':', "%3A").replace('/', "%2F"));
+    let api_arn = enc(format!("arn:aws:apigateway:us-east-1::/restapis/{id}"));
+    let stage_arn = enc(format!("arn:aws:apigateway:us-east-1::/restapis/{id}/stages/prod"));
+    let key_arn = enc(format!("arn:aws:apigateway:us-east-1::/apikeys/{}", key["id"].as_str().unwrap()));
+    let plan_arn = enc(format!("arn:aws:apigateway:us-east-1::/usageplans/{}", plan["id"].as_str().unwrap()));
+
+    assert_eq!(a.ok(Method::GET, &api_arn, None, 200).await, json!({ "tags": { "a": "1" } }));
+    for arn in [&api_arn, &stage_arn, &key_arn, &plan_arn] {
+        let (status, _, v) = a.call(Method::PUT, arn, Some(json!({ "tags": { "env": "prod", "owner": "me" } }))).await;
+        assert_eq!(status, 204, "{arn}: {v}");
+        let (status, _, v) = a.call(Method::DELETE, &format!("{arn}?tagKeys=owner&tagKeys=absent"), None).await;
+        assert_eq!(status, 204, "{arn}: {v}");
+    }
+    assert_eq!(a.ok(Method::GET, &api_arn, None, 200).await, json!({ "tags": { "a": "1", "env": "prod" } }));
+    assert_eq!(a.ok(Method::GET, &stage_arn, None, 200).await, json!({ "tags": { "env": "prod" } }), "a stage's own tags, not its API's");
+    assert_eq!(a.ok(Method::GET, &format!("/restapis/{id}"), None, 200).await["tags"], json!({ "a": "1", "env": "prod" }));
+
+    // Refusals: unknown resources, bad ARNs, AWS's limits; nothing changes.
+    a.err(Method::GET, &enc("arn:aws:apigateway:us-east-1::/restapis/nosuchapi".into()), None, (404, "NotFoundException"), "").await;
+    a.err(Method::GET, &enc(format!("arn:aws:apigateway:us-east-1::/restapis/{id}/stages/nope")), None, (404, "NotFoundException"), "")
+        .await;
+    a.err(Method::GET, &enc("arn:aws:s3:::bucket".into()), None, (400, "BadRequestException"), "Invalid ARN…").await;
+    let many: serde_json::Map<String, Value> = (0..50).map(|i| (format!("k{i}"), json!("v"))).collect();
+    a.err(
+        Method::PUT,
+        &api_arn,
+        Some(json!({ "tags": many })),
+        (400, "BadRequestException"),
+        "A resource may have at most 50 tags; this would give it 52.",
+    )
+    .await;
+    a.err(
+        Method::PUT,
+        &api_arn,
+        Some(json!({ "tags": { "k": "v".repeat(257) } })),
+        (400, "BadRequestException"),
+        "Tag values must be at most 256 characters long…",
+    )
+    .await;
+    a.err(Method::DELETE, &api_arn, None, (400, "BadRequestException"), "tagKeys is required…").await;
+    assert_eq!(a.ok(Method::GET, &api_arn, None, 200).await, json!({ "tags": { "a": "1", "env": "prod" } }));
+
+    // A deleted stage takes its tags: a new stage of the same name has none.
+    let (status, _, _) = a.call(Method::DELETE, &format!("/restapis/{id}/stages/prod"), None).await;
+    assert_eq!(status, 202);
+    a.ok(Method::POST, &format!("/restapis/{id}/deployments"), Some(json!({ "stageName": "prod" })), 201).await;
+    assert_eq!(a.ok(Method::GET, &stage_arn, None, 200).await, json!({ "tags": {} }));
+}
