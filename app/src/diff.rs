@@ -113,6 +113,8 @@ mod tests {
             authorization_type: "NONE".into(),
             api_key_required: key,
             operation_name: None,
+            request_parameters: Default::default(),
+            request_models: Default::default(),
             method_responses: None,
             method_integration: Some(Integration {
                 kind: if uri.is_some() { "HTTP_PROXY".into() } else { "MOCK".into() },

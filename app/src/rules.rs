@@ -601,3 +601,43 @@ mod key_and_plan_tests {
         }
     }
 }
+
+/// A method request parameter as PutMethod declares it:
+/// `method.request.{path|querystring|multivaluequerystring|header|multivalueheader}.NAME`.
+pub fn method_request_parameter(key: &str) -> Result<(), AppError> {
+    const PLACES: [&str; 5] = ["path", "querystring", "multivaluequerystring", "header", "multivalueheader"];
+    let ok = key.strip_prefix("method.request.").and_then(|rest| rest.split_once('.')).is_some_and(|(place, name)| {
+        PLACES.contains(&place) && !name.is_empty() && name.len() <= 256 && !name.contains(char::is_whitespace)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "requestParameters",
+            format!(
+                "Invalid method request parameter '{key}': use method.request.path.NAME, method.request.querystring.NAME, \
+                 method.request.multivaluequerystring.NAME, method.request.header.NAME or method.request.multivalueheader.NAME."
+            ),
+        ))
+    }
+}
+
+/// The models a request or response may name: AWS's two built-in models,
+/// which every API has (models of one's own are not stored yet).
+pub fn model_name(name: &str) -> Result<(), AppError> {
+    match name {
+        "Empty" | "Error" => Ok(()),
+        other => Err(AppError::NotFound(format!(
+            "Invalid model name specified: {other} (apigw has the built-in models Empty and Error; models of your own are not supported yet)"
+        ))),
+    }
+}
+
+/// A media type as a key of requestModels, responseModels or templates.
+pub fn content_type(field: &str, ct: &str) -> Result<(), AppError> {
+    if ct.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty()) && ct.len() <= 255 && ct.is_ascii() {
+        Ok(())
+    } else {
+        Err(AppError::invalid(field, format!("{field} keys are content types such as application/json; '{ct}' is not.")))
+    }
+}

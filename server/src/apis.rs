@@ -236,41 +236,20 @@ impl Apis {
                 format!("authorizationType '{auth}' is not supported; use NONE (API keys are checked with apiKeyRequired)."),
             ));
         }
+        let m = Method {
+            http_method: verb.clone(),
+            authorization_type: auth.to_string(),
+            api_key_required: input.api_key_required.unwrap_or(false),
+            operation_name: input.operation_name.filter(|o| !o.is_empty()),
+            request_parameters: input.request_parameters.unwrap_or_default(),
+            request_models: input.request_models.unwrap_or_default(),
+            method_responses: None,
+            method_integration: None,
+        };
+        crate::apis_update::check_method_request(&m)?;
         self.resource(api_id, resource_id).await?;
-        self.store
-            .insert_method(api_id, resource_id, &verb, auth, input.api_key_required.unwrap_or(false), input.operation_name.as_deref())
-            .await
-            .map_err(not_found("Method"))?;
+        self.store.insert_method(api_id, resource_id, &m).await.map_err(not_found("Method"))?;
         self.method(api_id, resource_id, &verb).await
-    }
-
-    /// UpdateMethod: `replace` on `/apiKeyRequired`, `/operationName`, `/authorizationType` (NONE only).
-    pub async fn update_method(&self, api_id: &str, resource_id: &str, verb: &str, ops: &[PatchOperation]) -> Result<Method, AppError> {
-        let current = self.method(api_id, resource_id, verb).await?;
-        let mut key_required = current.api_key_required;
-        let mut op_name = current.operation_name.clone();
-        for op in ops {
-            only_replace(op)?;
-            match op.path.as_str() {
-                "/apiKeyRequired" => key_required = patch_bool(op)?,
-                "/operationName" => op_name = op.value.clone().filter(|v| !v.is_empty()),
-                "/authorizationType" if op.value.as_deref() == Some("NONE") => {}
-                "/authorizationType" => return Err(AppError::invalid("authorizationType", "authorizationType must be NONE.")),
-                other => {
-                    return Err(AppError::invalid(
-                        "patchOperations",
-                        format!(
-                        "path '{other}' cannot be changed; UpdateMethod supports /apiKeyRequired, /operationName and /authorizationType."
-                    ),
-                    ))
-                }
-            }
-        }
-        self.store
-            .update_method(api_id, resource_id, &current.http_method, key_required, op_name.as_deref())
-            .await
-            .map_err(not_found("Method"))?;
-        self.method(api_id, resource_id, &current.http_method).await
     }
 
     pub async fn delete_method(&self, api_id: &str, resource_id: &str, verb: &str) -> Result<(), AppError> {
@@ -318,6 +297,10 @@ impl Apis {
         let params = input.response_parameters.unwrap_or_default();
         for k in params.keys() {
             response_header_name(k)?;
+        }
+        for (ct, model) in input.response_models.iter().flatten() {
+            rules::content_type("responseModels", ct)?;
+            rules::model_name(model)?;
         }
         let m = self.method(api_id, resource_id, verb).await?;
         let r =
@@ -432,10 +415,8 @@ impl Apis {
         };
         self.put_integration(api_id, resource_id, &method.http_method, input).await?;
         if method.api_key_required != s.api_key_required {
-            self.store
-                .update_method(api_id, resource_id, &method.http_method, s.api_key_required, method.operation_name.as_deref())
-                .await
-                .map_err(not_found("Method"))?;
+            let changed = Method { api_key_required: s.api_key_required, ..method.clone() };
+            self.store.update_method(api_id, resource_id, &changed).await.map_err(not_found("Method"))?;
         }
         if http {
             // Each status keeps the header mappings and templates it had (set

@@ -7,12 +7,25 @@ use std::collections::BTreeMap;
 
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    Integration, IntegrationResponse, MethodResponse, PatchOperation, PutIntegrationInput, PutIntegrationResponseInput,
+    Integration, IntegrationResponse, Method, MethodResponse, PatchOperation, PutIntegrationInput, PutIntegrationResponseInput,
     PutMethodResponseInput, Resource,
 };
 use apigw_app::rules::{self, PathPartKind};
 
-use crate::apis::{integration_row, not_found, Apis};
+use crate::apis::{integration_row, not_found, patch_bool, Apis};
+
+/// What a method declares about its request: parameter names of AWS's
+/// shape, models by content type (PutMethod's and UpdateMethod's rule).
+pub(crate) fn check_method_request(m: &Method) -> Result<(), AppError> {
+    for k in m.request_parameters.keys() {
+        rules::method_request_parameter(k)?;
+    }
+    for (ct, model) in &m.request_models {
+        rules::content_type("requestModels", ct)?;
+        rules::model_name(model)?;
+    }
+    Ok(())
+}
 
 /// A JSON Pointer segment as AWS writes map keys in patch paths
 /// (`application~1json` is `application/json`).
@@ -128,6 +141,47 @@ impl Apis {
         let path = if parent.path == "/" { format!("/{part}") } else { format!("{}/{part}", parent.path) };
         self.store.move_resource(api_id, resource_id, &parent_id, &part, &current.path, &path).await.map_err(not_found("Resource"))?;
         self.resource(api_id, resource_id).await
+    }
+
+    /// UpdateMethod: `replace` on `/apiKeyRequired`, `/operationName`,
+    /// `/authorizationType` (NONE only); add/replace/remove on
+    /// `/requestParameters/{name}` (required: true or false) and
+    /// `/requestModels/{contentType}`.
+    pub async fn update_method(&self, api_id: &str, resource_id: &str, verb: &str, ops: &[PatchOperation]) -> Result<Method, AppError> {
+        let mut m = self.method(api_id, resource_id, verb).await?;
+        for op in ops {
+            if let Some(name) = map_key(op, "/requestParameters/") {
+                let flag = |v: Option<&str>| match v.map(str::to_ascii_lowercase).as_deref() {
+                    Some("true") => Ok(true),
+                    None | Some("false") | Some("") => Ok(false),
+                    Some(other) => {
+                        Err(AppError::invalid("requestParameters", format!("{name} must be 'true' or 'false'; '{other}' is not.")))
+                    }
+                };
+                patch_map(&mut m.request_parameters, name.clone(), op, flag, "Invalid parameter name specified")?;
+                continue;
+            }
+            if let Some(ct) = map_key(op, "/requestModels/") {
+                patch_map(&mut m.request_models, ct, op, |v| Ok(v.unwrap_or("Empty").to_string()), "Content-Type specified was not found")?;
+                continue;
+            }
+            match op.path.as_str() {
+                "/apiKeyRequired" | "/operationName" | "/authorizationType" if op.op != "replace" => return Err(bad_op(op)),
+                "/apiKeyRequired" => m.api_key_required = patch_bool(op)?,
+                "/operationName" => m.operation_name = op.value.clone().filter(|v| !v.is_empty()),
+                "/authorizationType" if op.value.as_deref() == Some("NONE") => {}
+                "/authorizationType" => {
+                    return Err(AppError::invalid(
+                        "authorizationType",
+                        "authorizationType must be NONE (authorizers are not supported yet).",
+                    ))
+                }
+                _ => return Err(invalid_path(op)),
+            }
+        }
+        check_method_request(&m)?;
+        self.store.update_method(api_id, resource_id, &m).await.map_err(not_found("Method"))?;
+        self.method(api_id, resource_id, &m.http_method).await
     }
 
     /// UpdateIntegration: the fields apigw keeps, with AWS's ops per path;

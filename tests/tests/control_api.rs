@@ -129,7 +129,7 @@ async fn rest_api_validation_changes_nothing() {
     let id = api["id"].as_str().unwrap();
     for (ops, needle) in [
         (json!([{"op": "replace", "path": "/name", "value": ""}]), "name is required"),
-        (json!([{"op": "replace", "path": "/policy", "value": "x"}]), "/policy"),
+        (json!([{"op": "replace", "path": "/policy", "value": "x"}]), "policy must be a JSON policy document"),
         (json!([{"op": "remove", "path": "/name"}]), "use 'replace'"),
         (json!([{"op": "replace", "path": "/name", "value": "ok"}, {"op": "replace", "path": "/nope", "value": "x"}]), "/nope"),
     ] {

@@ -132,3 +132,94 @@ async fn tags_on_apis_stages_keys_and_plans() {
     a.ok(Method::POST, &format!("/restapis/{id}/deployments"), Some(json!({ "stageName": "prod" })), 201).await;
     assert_eq!(a.ok(Method::GET, &stage_arn, None, 200).await, json!({ "tags": {} }));
 }
+
+#[tokio::test]
+async fn methods_declare_request_parameters_and_models() {
+    let s = TestServer::start().await;
+    let a = Api::new(&s).await;
+    let api = a.ok(Method::POST, "/restapis", Some(json!({ "name": "shop" })), 201).await;
+    let (id, root) = (api["id"].as_str().unwrap(), api["rootResourceId"].as_str().unwrap());
+    let m = format!("/restapis/{id}/resources/{root}/methods/POST");
+    let put = json!({
+        "authorizationType": "NONE", "operationName": "CreatePet",
+        "requestParameters": { "method.request.querystring.q": true, "method.request.header.X-Trace": false },
+        "requestModels": { "application/json": "Empty" },
+    });
+    let got = a.ok(Method::PUT, &m, Some(put), 201).await;
+    assert_eq!(got["requestParameters"], json!({ "method.request.header.X-Trace": false, "method.request.querystring.q": true }));
+    assert_eq!(got["requestModels"], json!({ "application/json": "Empty" }));
+    assert_eq!(a.ok(Method::GET, &m, None, 200).await, got, "GetMethod reads what PutMethod answered");
+
+    let ops = json!([
+        { "op": "add", "path": "/requestParameters/method.request.path.id", "value": "true" },
+        { "op": "remove", "path": "/requestParameters/method.request.header.X-Trace" },
+        { "op": "replace", "path": "/requestParameters/method.request.querystring.q", "value": "false" },
+        { "op": "remove", "path": "/requestModels/application~1json" },
+    ]);
+    let (status, _, v) = a.patch(&m, ops).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["requestParameters"], json!({ "method.request.path.id": true, "method.request.querystring.q": false }));
+    assert!(v.get("requestModels").is_none(), "{v}");
+
+    // Refused, naming the rule; nothing changes.
+    let before = a.ok(Method::GET, &m, None, 200).await;
+    let msg = a
+        .err(
+            Method::PATCH,
+            &m,
+            Some(json!({ "patchOperations": [{ "op": "add", "path": "/requestParameters/method.request.body.x", "value": "true" }] })),
+            (400, "BadRequestException"),
+            "",
+        )
+        .await;
+    assert!(msg.contains("method.request.body.x"), "{msg}");
+    a.err(
+        Method::PATCH,
+        &m,
+        Some(json!({ "patchOperations": [{ "op": "add", "path": "/requestModels/application~1json", "value": "Pet" }] })),
+        (404, "NotFoundException"),
+        "Invalid model name specified: Pet…",
+    )
+    .await;
+    a.err(
+        Method::PATCH,
+        &m,
+        Some(json!({ "patchOperations": [{ "op": "remove", "path": "/requestParameters/method.request.header.Nope" }] })),
+        (404, "NotFoundException"),
+        "Invalid parameter name specified",
+    )
+    .await;
+    a.err(
+        Method::PATCH,
+        &m,
+        Some(json!({ "patchOperations": [{ "op": "replace", "path": "/nonsense", "value": "x" }] })),
+        (400, "BadRequestException"),
+        "Invalid patch path /nonsense",
+    )
+    .await;
+    a.err(
+        Method::PUT,
+        &format!("/restapis/{id}/resources/{root}/methods/GET"),
+        Some(json!({ "authorizationType": "NONE", "requestParameters": { "querystring.q": true } })),
+        (400, "BadRequestException"),
+        "Invalid method request parameter 'querystring.q'…",
+    )
+    .await;
+    a.err(
+        Method::PUT,
+        &format!("{m}/responses/200"),
+        Some(json!({ "responseModels": { "application/json": "Pet" } })),
+        (404, "NotFoundException"),
+        "Invalid model name specified: Pet…",
+    )
+    .await;
+    assert_eq!(a.ok(Method::GET, &m, None, 200).await, before);
+    a.err(
+        Method::GET,
+        &format!("/restapis/{id}/resources/{root}/methods/GET"),
+        None,
+        (404, "NotFoundException"),
+        "Invalid Method identifier specified",
+    )
+    .await;
+}

@@ -118,6 +118,12 @@ pub struct Method {
     pub api_key_required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<String>,
+    /// `method.request.querystring.q` → whether it is required.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_parameters: BTreeMap<String, bool>,
+    /// Content type → model name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_models: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method_responses: Option<BTreeMap<String, MethodResponse>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,6 +221,10 @@ pub struct PutMethodInput {
     pub api_key_required: Option<bool>,
     #[serde(default)]
     pub operation_name: Option<String>,
+    #[serde(default)]
+    pub request_parameters: Option<BTreeMap<String, bool>>,
+    #[serde(default)]
+    pub request_models: Option<BTreeMap<String, String>>,
 }
 
 /// Input of PutIntegration.

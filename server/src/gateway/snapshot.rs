@@ -471,6 +471,8 @@ mod tests {
                                 authorization_type: "NONE".into(),
                                 api_key_required: false,
                                 operation_name: None,
+                                request_parameters: Default::default(),
+                                request_models: Default::default(),
                                 method_responses: None,
                                 method_integration: Some(Integration {
                                     kind: "HTTP_PROXY".into(),

@@ -182,8 +182,10 @@ impl Store {
         if resources.is_empty() {
             return Err(StoreError::NotFound);
         }
-        let methods: Vec<(String, String, String, bool, Option<String>)> = sqlx::query_as(
-            "SELECT m.resource_id, m.http_method, m.authorization_type, m.api_key_required, m.operation_name
+        type MethodRow = (String, String, String, bool, Option<String>, String, String);
+        let methods: Vec<MethodRow> = sqlx::query_as(
+            "SELECT m.resource_id, m.http_method, m.authorization_type, m.api_key_required, m.operation_name,
+                    m.request_parameters, m.request_models
              FROM methods m JOIN resources r ON r.id = m.resource_id WHERE r.api_id = ?1",
         )
         .bind(api_id)
@@ -216,12 +218,14 @@ impl Store {
 
         let mut by_key: BTreeMap<(String, String), Method> = methods
             .into_iter()
-            .map(|(rid, verb, auth, key, op)| {
+            .map(|(rid, verb, auth, key, op, params, models)| {
                 let m = Method {
                     http_method: verb.clone(),
                     authorization_type: auth,
                     api_key_required: key,
                     operation_name: op,
+                    request_parameters: json_map(&params),
+                    request_models: json_map(&models),
                     method_responses: None,
                     method_integration: None,
                 };
@@ -307,42 +311,37 @@ impl Store {
 
     /// Adds a method; an existing one is a conflict, as in AWS.
     #[tracing::instrument(skip_all)]
-    pub async fn insert_method(
-        &self,
-        api_id: &str,
-        resource_id: &str,
-        verb: &str,
-        authorization_type: &str,
-        api_key_required: bool,
-        operation_name: Option<&str>,
-    ) -> Result<(), StoreError> {
+    pub async fn insert_method(&self, api_id: &str, resource_id: &str, m: &Method) -> Result<(), StoreError> {
         let q = sqlx::query(
-            "INSERT INTO methods (resource_id, http_method, authorization_type, api_key_required, operation_name)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO methods (resource_id, http_method, authorization_type, api_key_required, operation_name,
+                                  request_parameters, request_models)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .bind(resource_id)
-        .bind(verb)
-        .bind(authorization_type)
-        .bind(api_key_required)
-        .bind(operation_name);
-        let conflict = format!("Method {verb} already exists for this resource; change it with UpdateMethod or delete it first.");
+        .bind(&m.http_method)
+        .bind(&m.authorization_type)
+        .bind(m.api_key_required)
+        .bind(&m.operation_name)
+        .bind(to_json(&m.request_parameters))
+        .bind(to_json(&m.request_models));
+        let conflict =
+            format!("Method {} already exists for this resource; change it with UpdateMethod or delete it first.", m.http_method);
         self.change(api_id, q, Guard::Unique(&conflict)).await
     }
 
+    /// Changes a method's own fields (not its integration or responses).
     #[tracing::instrument(skip_all)]
-    pub async fn update_method(
-        &self,
-        api_id: &str,
-        resource_id: &str,
-        verb: &str,
-        api_key_required: bool,
-        operation_name: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let q = sqlx::query("UPDATE methods SET api_key_required = ?3, operation_name = ?4 WHERE resource_id = ?1 AND http_method = ?2")
-            .bind(resource_id)
-            .bind(verb)
-            .bind(api_key_required)
-            .bind(operation_name);
+    pub async fn update_method(&self, api_id: &str, resource_id: &str, m: &Method) -> Result<(), StoreError> {
+        let q = sqlx::query(
+            "UPDATE methods SET api_key_required = ?3, operation_name = ?4, request_parameters = ?5, request_models = ?6
+             WHERE resource_id = ?1 AND http_method = ?2",
+        )
+        .bind(resource_id)
+        .bind(&m.http_method)
+        .bind(m.api_key_required)
+        .bind(&m.operation_name)
+        .bind(to_json(&m.request_parameters))
+        .bind(to_json(&m.request_models));
         self.change(api_id, q, Guard::MustTouch).await
     }
 
