@@ -197,13 +197,34 @@ impl Deploys {
         let vars = input.variables.unwrap_or_default();
         Self::check_variables(&vars)?;
         let description = rules::api_description(input.description.as_deref().unwrap_or(""))?;
+        let tags = input.tags.clone().unwrap_or_default();
+        crate::api_settings::tags(&tags)?;
+        let unsupported = [
+            ("cacheClusterEnabled", input.cache_cluster_enabled == Some(true), "stage caching is not supported yet"),
+            ("cacheClusterSize", input.cache_cluster_size.is_some(), "stage caching is not supported yet"),
+            ("tracingEnabled", input.tracing_enabled == Some(true), "X-Ray tracing is not supported"),
+            ("canarySettings", input.canary_settings.as_ref().is_some_and(|c| !c.is_null()), "canary releases are not supported yet"),
+            (
+                "clientCertificateId",
+                input.client_certificate_id.as_deref().is_some_and(|c| !c.is_empty()),
+                "client certificates are not supported yet",
+            ),
+            (
+                "documentationVersion",
+                input.documentation_version.as_deref().is_some_and(|d| !d.is_empty()),
+                "documentation versions are not supported yet",
+            ),
+        ];
+        if let Some((field, _, why)) = unsupported.iter().find(|(_, set, _)| *set) {
+            return Err(AppError::invalid(*field, format!("{field} cannot be set: {why} in apigw.")));
+        }
         self.deployment(api_id, &dep)
             .await
             .map_err(|_| AppError::invalid("deploymentId", format!("Deployment {dep} does not exist in this API.")))?;
         if self.store.list_stages(api_id).await.map_err(internal)?.len() >= MAX_STAGES_PER_API {
             return Err(AppError::invalid("stageName", format!("An API may have at most {MAX_STAGES_PER_API} stages.")));
         }
-        let stage = self.store.create_stage(api_id, &name, &dep, &description, &vars).await.map_err(stage_not_found(&name))?;
+        let stage = self.store.create_stage(api_id, &name, &dep, &description, &vars, &tags).await.map_err(stage_not_found(&name))?;
         self.reload(api_id).await?;
         Ok(stage)
     }

@@ -91,9 +91,15 @@ impl TestServer {
     }
 
     /// A client with its own cookie jar that does not follow redirects, so
-    /// tests see the redirects the server sends.
+    /// tests see the redirects the server sends. A request unanswered for 20 s
+    /// fails its test (naming the request) instead of hanging the suite.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .expect("client")
     }
 
     pub fn url(&self, path: &str) -> String {

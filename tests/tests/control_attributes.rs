@@ -223,3 +223,44 @@ async fn methods_declare_request_parameters_and_models() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn stages_read_as_aws_writes_them() {
+    let s = TestServer::start().await;
+    let a = Api::new(&s).await;
+    let api = a.ok(Method::POST, "/restapis", Some(json!({ "name": "shop" })), 201).await;
+    let (id, root) = (api["id"].as_str().unwrap(), api["rootResourceId"].as_str().unwrap());
+    let m = format!("/restapis/{id}/resources/{root}/methods/GET");
+    a.ok(Method::PUT, &m, Some(json!({ "authorizationType": "NONE" })), 201).await;
+    a.ok(Method::PUT, &format!("{m}/integration"), Some(json!({ "type": "MOCK" })), 201).await;
+    let d = a.ok(Method::POST, &format!("/restapis/{id}/deployments"), None, 201).await;
+    let dep = d["id"].as_str().unwrap();
+
+    let st = a
+        .ok(
+            Method::POST,
+            &format!("/restapis/{id}/stages"),
+            Some(json!({ "stageName": "prod", "deploymentId": dep, "tags": { "env": "prod" } })),
+            201,
+        )
+        .await;
+    assert_eq!(st["tags"], json!({ "env": "prod" }));
+    assert_eq!((st["cacheClusterEnabled"].as_bool(), st["cacheClusterStatus"].as_str()), (Some(false), Some("NOT_AVAILABLE")));
+    assert!(st.get("variables").is_none(), "AWS leaves out empty variables: {st}");
+    assert_eq!(a.ok(Method::GET, &format!("/restapis/{id}/stages/prod"), None, 200).await, st);
+    assert_eq!(a.ok(Method::GET, &format!("/restapis/{id}/stages"), None, 200).await["item"][0], st);
+
+    // What apigw cannot do yet is refused by name, not dropped.
+    for (field, value) in [
+        ("cacheClusterEnabled", json!(true)),
+        ("tracingEnabled", json!(true)),
+        ("canarySettings", json!({ "percentTraffic": 10 })),
+        ("cacheClusterSize", json!("0.5")),
+    ] {
+        let mut body = json!({ "stageName": "beta", "deploymentId": dep });
+        body[field] = value;
+        let msg = a.err(Method::POST, &format!("/restapis/{id}/stages"), Some(body), (400, "BadRequestException"), "").await;
+        assert!(msg.starts_with(field), "{msg}");
+    }
+    a.err(Method::GET, &format!("/restapis/{id}/stages/beta"), None, (404, "NotFoundException"), "").await;
+}

@@ -39,12 +39,22 @@ pub struct Stage {
     pub description: Option<String>,
     pub created_date: i64,
     pub last_updated_date: i64,
-    #[serde(default)]
+    /// AWS leaves `variables` out when a stage has none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, String>,
     #[serde(default)]
     pub method_settings: BTreeMap<String, MethodSetting>,
     pub cache_cluster_enabled: bool,
+    /// AWS's `NOT_AVAILABLE` while no cache is provisioned (apigw has none yet).
+    #[serde(default = "no_cache")]
+    pub cache_cluster_status: String,
     pub tracing_enabled: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn no_cache() -> String {
+    "NOT_AVAILABLE".into()
 }
 
 /// Input of CreateDeployment.
@@ -73,4 +83,20 @@ pub struct CreateStageInput {
     pub description: Option<String>,
     #[serde(default)]
     pub variables: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// AWS's fields for features apigw does not have yet: refused by name
+    /// when set, never silently dropped.
+    #[serde(default)]
+    pub cache_cluster_enabled: Option<bool>,
+    #[serde(default)]
+    pub cache_cluster_size: Option<String>,
+    #[serde(default)]
+    pub tracing_enabled: Option<bool>,
+    #[serde(default)]
+    pub canary_settings: Option<serde_json::Value>,
+    #[serde(default)]
+    pub client_certificate_id: Option<String>,
+    #[serde(default)]
+    pub documentation_version: Option<String>,
 }

@@ -477,7 +477,14 @@ fn user_error(e: crate::store::StoreError) -> AppError {
 
 /// The console's router: Leptos pages and server functions behind the session gate.
 pub fn router(console: Arc<Console>, leptos_options: LeptosOptions) -> Router {
-    let routes = generate_route_list(App);
+    // Generating the route list renders the app with resource loading
+    // suppressed by a process-wide flag (leptos_server's
+    // IS_SUPPRESSING_RESOURCE_LOAD, leptos-rs/leptos#4773): a resource first
+    // polled by another server's page meanwhile would hang that page
+    // forever. So it is generated once per process, before any router
+    // exists to serve a page (several servers share a process in tests).
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let service: Arc<dyn ConsoleService> = console.clone();
     let context = move || provide_context(service.clone());
     let shell_options = leptos_options.clone();

@@ -19,7 +19,9 @@ fn stage_from_row((name, deployment_id, description, variables, settings, create
         variables: serde_json::from_str(&variables).unwrap_or_default(),
         method_settings: serde_json::from_str::<BTreeMap<String, MethodSetting>>(&settings).unwrap_or_default(),
         cache_cluster_enabled: false,
+        cache_cluster_status: "NOT_AVAILABLE".into(),
         tracing_enabled: false,
+        tags: BTreeMap::new(),
     }
 }
 
@@ -117,8 +119,10 @@ impl Store {
         deployment_id: &str,
         description: &str,
         variables: &BTreeMap<String, String>,
+        tags: &BTreeMap<String, String>,
     ) -> Result<Stage, StoreError> {
         let now = now_secs();
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO stages (api_id, name, deployment_id, description, variables, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -129,17 +133,11 @@ impl Store {
         .bind(description)
         .bind(to_json(variables))
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
-        .map_err(
-            |e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(format!("Stage already exists: {name}"))
-                } else {
-                    e.into()
-                }
-            },
-        )?;
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(format!("Stage already exists: {name}")) } else { e.into() })?;
+        super::tags::insert_tags(&mut tx, &format!("/restapis/{api_id}/stages/{name}"), tags).await?;
+        tx.commit().await?;
         self.get_stage(api_id, name).await
     }
 
@@ -150,7 +148,9 @@ impl Store {
             .bind(name)
             .fetch_optional(self.pool())
             .await?;
-        row.map(stage_from_row).ok_or(StoreError::NotFound)
+        let mut stage = row.map(stage_from_row).ok_or(StoreError::NotFound)?;
+        stage.tags = self.tags(&format!("/restapis/{api_id}/stages/{name}")).await?;
+        Ok(stage)
     }
 
     #[tracing::instrument(skip_all)]
@@ -159,7 +159,11 @@ impl Store {
             .bind(api_id)
             .fetch_all(self.pool())
             .await?;
-        Ok(rows.into_iter().map(stage_from_row).collect())
+        let mut stages: Vec<Stage> = rows.into_iter().map(stage_from_row).collect();
+        for st in &mut stages {
+            st.tags = self.tags(&format!("/restapis/{api_id}/stages/{}", st.stage_name)).await?;
+        }
+        Ok(stages)
     }
 
     /// Every stage of every API: what the gateway loads at start-up.
