@@ -66,6 +66,24 @@ impl<'a> Api<'a> {
         paths.sort();
         paths
     }
+
+    /// Asserts an AWS error whose message mentions `needle`.
+    pub async fn mentions(&self, method: Method, path: &str, body: Option<Value>, want: u16, kind: &str, needle: &str) {
+        let (status, k, v) = self.call(method.clone(), path, body).await;
+        assert_eq!(status, want, "{method} {path}: {v}");
+        assert_eq!(k.as_deref(), Some(kind), "{method} {path}: {v}");
+        let msg = v["message"].as_str().unwrap_or_default();
+        assert!(msg.contains(needle), "{method} {path}: message {msg:?} should mention {needle:?}");
+    }
+
+    pub async fn create_api(&self, name: &str) -> Value {
+        self.ok(Method::POST, "/restapis", Some(json!({"name": name, "description": "d"})), 201).await
+    }
+
+    /// The API's resources with their methods.
+    pub async fn tree(&self, api: &str) -> Value {
+        self.ok(Method::GET, &format!("/restapis/{api}/resources?embed=methods"), None, 200).await
+    }
 }
 
 /// One `replace` patch operation.

@@ -2,55 +2,10 @@
 //! every validation rule, and that refused input changes nothing.
 
 use apigw_tests::aws::{amz_date, sign, Signer};
+use apigw_tests::control::Api;
 use apigw_tests::TestServer;
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
-
-struct Api<'a> {
-    s: &'a TestServer,
-    c: Client,
-}
-
-impl<'a> Api<'a> {
-    async fn new(s: &'a TestServer) -> Self {
-        Self { s, c: s.setup_admin("admin").await }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Option<String>, Value) {
-        let mut req = self.c.request(method, self.s.url(path));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        let kind = res.headers().get("x-amzn-errortype").map(|v| v.to_str().unwrap().to_string());
-        let text = res.text().await.unwrap();
-        (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>, want: u16) -> Value {
-        let (status, kind, v) = self.call(method.clone(), path, body).await;
-        assert_eq!(status, want, "{method} {path}: {kind:?} {v}");
-        v
-    }
-
-    /// Asserts an AWS error with a message mentioning `needle`.
-    async fn err(&self, method: Method, path: &str, body: Option<Value>, want: u16, kind: &str, needle: &str) {
-        let (status, k, v) = self.call(method.clone(), path, body).await;
-        assert_eq!(status, want, "{method} {path}: {v}");
-        assert_eq!(k.as_deref(), Some(kind), "{method} {path}: {v}");
-        let msg = v["message"].as_str().unwrap_or_default();
-        assert!(msg.contains(needle), "{method} {path}: message {msg:?} should mention {needle:?}");
-    }
-
-    async fn create_api(&self, name: &str) -> Value {
-        self.ok(Method::POST, "/restapis", Some(json!({"name": name, "description": "d"})), 201).await
-    }
-
-    async fn tree(&self, api: &str) -> Value {
-        self.ok(Method::GET, &format!("/restapis/{api}/resources?embed=methods"), None, 200).await
-    }
-}
 
 #[tokio::test]
 async fn rest_api_lifecycle() {
@@ -94,8 +49,8 @@ async fn rest_api_lifecycle() {
     assert_eq!(tree["item"][0]["path"], "/");
 
     a.ok(Method::DELETE, &format!("/restapis/{id}"), None, 202).await;
-    a.err(Method::GET, &format!("/restapis/{id}"), None, 404, "NotFoundException", "Invalid API identifier").await;
-    a.err(Method::DELETE, &format!("/restapis/{id}"), None, 404, "NotFoundException", "Invalid API identifier").await;
+    a.mentions(Method::GET, &format!("/restapis/{id}"), None, 404, "NotFoundException", "Invalid API identifier").await;
+    a.mentions(Method::DELETE, &format!("/restapis/{id}"), None, 404, "NotFoundException", "Invalid API identifier").await;
     let list = a.ok(Method::GET, "/restapis", None, 200).await;
     assert_eq!(list["item"][0]["id"], other["id"]);
 }
@@ -104,10 +59,10 @@ async fn rest_api_lifecycle() {
 async fn rest_api_validation_changes_nothing() {
     let s = TestServer::start().await;
     let a = Api::new(&s).await;
-    a.err(Method::POST, "/restapis", Some(json!({})), 400, "BadRequestException", "name is required").await;
-    a.err(Method::POST, "/restapis", Some(json!({"name": "  "})), 400, "BadRequestException", "name is required").await;
-    a.err(Method::POST, "/restapis", Some(json!({"name": "x".repeat(129)})), 400, "BadRequestException", "at most 128").await;
-    a.err(
+    a.mentions(Method::POST, "/restapis", Some(json!({})), 400, "BadRequestException", "name is required").await;
+    a.mentions(Method::POST, "/restapis", Some(json!({"name": "  "})), 400, "BadRequestException", "name is required").await;
+    a.mentions(Method::POST, "/restapis", Some(json!({"name": "x".repeat(129)})), 400, "BadRequestException", "at most 128").await;
+    a.mentions(
         Method::POST,
         "/restapis",
         Some(json!({"name": "a", "description": "x".repeat(1025)})),
@@ -122,7 +77,7 @@ async fn rest_api_validation_changes_nothing() {
     assert_eq!(res.status(), 400);
     assert_eq!(res.headers()["x-amzn-errortype"], "SerializationException");
     assert!(res.text().await.unwrap().contains("Could not parse the request body as JSON"));
-    a.err(Method::GET, "/restapis?limit=0", None, 400, "BadRequestException", "limit").await;
+    a.mentions(Method::GET, "/restapis?limit=0", None, 400, "BadRequestException", "limit").await;
     assert_eq!(a.ok(Method::GET, "/restapis", None, 200).await["item"], json!([]));
 
     let api = a.create_api("pets").await;
@@ -133,11 +88,13 @@ async fn rest_api_validation_changes_nothing() {
         (json!([{"op": "remove", "path": "/name"}]), "use 'replace'"),
         (json!([{"op": "replace", "path": "/name", "value": "ok"}, {"op": "replace", "path": "/nope", "value": "x"}]), "/nope"),
     ] {
-        a.err(Method::PATCH, &format!("/restapis/{id}"), Some(json!({"patchOperations": ops})), 400, "BadRequestException", needle).await;
+        a.mentions(Method::PATCH, &format!("/restapis/{id}"), Some(json!({"patchOperations": ops})), 400, "BadRequestException", needle)
+            .await;
     }
     assert_eq!(a.ok(Method::GET, &format!("/restapis/{id}"), None, 200).await, api, "a refused patch changes nothing");
-    a.err(Method::GET, "/restapis/nosuchapi0", None, 404, "NotFoundException", "Invalid API identifier").await;
-    a.err(Method::GET, &format!("/restapis/{id}/frobnicate"), None, 404, "UnknownOperationException", "No control-API operation").await;
+    a.mentions(Method::GET, "/restapis/nosuchapi0", None, 404, "NotFoundException", "Invalid API identifier").await;
+    a.mentions(Method::GET, &format!("/restapis/{id}/frobnicate"), None, 404, "UnknownOperationException", "No control-API operation")
+        .await;
 }
 
 #[tokio::test]
@@ -163,16 +120,17 @@ async fn resources_follow_the_path_rules() {
     assert_eq!(before["item"].as_array().unwrap().len(), 5);
 
     // Each refusal names the rule, and the tree stays as it was.
-    a.err(Method::POST, &r(root), Some(json!({"pathPart": "pets"})), 409, "ConflictException", "same parent").await;
-    a.err(Method::POST, &r(pets_id), Some(json!({"pathPart": "{name}"})), 409, "ConflictException", "variable path part").await;
-    a.err(Method::POST, &r(root), Some(json!({"pathPart": "{other+}"})), 409, "ConflictException", "only one is allowed").await;
-    a.err(Method::POST, &r(proxy["id"].as_str().unwrap()), Some(json!({"pathPart": "x"})), 400, "BadRequestException", "greedy").await;
+    a.mentions(Method::POST, &r(root), Some(json!({"pathPart": "pets"})), 409, "ConflictException", "same parent").await;
+    a.mentions(Method::POST, &r(pets_id), Some(json!({"pathPart": "{name}"})), 409, "ConflictException", "variable path part").await;
+    a.mentions(Method::POST, &r(root), Some(json!({"pathPart": "{other+}"})), 409, "ConflictException", "only one is allowed").await;
+    a.mentions(Method::POST, &r(proxy["id"].as_str().unwrap()), Some(json!({"pathPart": "x"})), 400, "BadRequestException", "greedy").await;
     for bad in ["", "a/b", "{id", "sp ace", "{}"] {
-        a.err(Method::POST, &r(root), Some(json!({"pathPart": bad})), 400, "BadRequestException", "pathPart").await;
+        a.mentions(Method::POST, &r(root), Some(json!({"pathPart": bad})), 400, "BadRequestException", "pathPart").await;
     }
-    a.err(Method::POST, &r(root), Some(json!({})), 400, "BadRequestException", "pathPart is required").await;
-    a.err(Method::POST, &r("nosuchres0"), Some(json!({"pathPart": "x"})), 404, "NotFoundException", "Invalid Resource identifier").await;
-    a.err(Method::DELETE, &r(root), None, 400, "BadRequestException", "root resource").await;
+    a.mentions(Method::POST, &r(root), Some(json!({})), 400, "BadRequestException", "pathPart is required").await;
+    a.mentions(Method::POST, &r("nosuchres0"), Some(json!({"pathPart": "x"})), 404, "NotFoundException", "Invalid Resource identifier")
+        .await;
+    a.mentions(Method::DELETE, &r(root), None, 400, "BadRequestException", "root resource").await;
     assert_eq!(a.tree(id).await, before);
 
     let got = a.ok(Method::GET, &r(toys["id"].as_str().unwrap()), None, 200).await;
@@ -183,8 +141,8 @@ async fn resources_follow_the_path_rules() {
     let after = a.tree(id).await;
     let paths: Vec<&str> = after["item"].as_array().unwrap().iter().map(|x| x["path"].as_str().unwrap()).collect();
     assert_eq!(paths, vec!["/", "/{proxy+}"]);
-    a.err(Method::GET, &r(pet_id), None, 404, "NotFoundException", "Invalid Resource identifier").await;
-    a.err(Method::DELETE, &r(pets_id), None, 404, "NotFoundException", "Invalid Resource identifier").await;
+    a.mentions(Method::GET, &r(pet_id), None, 404, "NotFoundException", "Invalid Resource identifier").await;
+    a.mentions(Method::DELETE, &r(pets_id), None, 404, "NotFoundException", "Invalid Resource identifier").await;
 }
 
 #[tokio::test]
@@ -202,10 +160,11 @@ async fn methods_integrations_and_responses() {
     assert_eq!(method["httpMethod"], "GET");
     assert_eq!(method["apiKeyRequired"], true);
     a.ok(Method::PUT, &m("any"), Some(json!({"authorizationType": "NONE"})), 201).await;
-    a.err(Method::PUT, &m("GET"), Some(json!({"authorizationType": "NONE"})), 409, "ConflictException", "already exists").await;
-    a.err(Method::PUT, &m("FETCH"), Some(json!({"authorizationType": "NONE"})), 400, "BadRequestException", "httpMethod").await;
-    a.err(Method::PUT, &m("POST"), Some(json!({"authorizationType": "AWS_IAM"})), 400, "BadRequestException", "authorizationType").await;
-    a.err(Method::GET, &m("POST"), None, 404, "NotFoundException", "Invalid Method identifier").await;
+    a.mentions(Method::PUT, &m("GET"), Some(json!({"authorizationType": "NONE"})), 409, "ConflictException", "already exists").await;
+    a.mentions(Method::PUT, &m("FETCH"), Some(json!({"authorizationType": "NONE"})), 400, "BadRequestException", "httpMethod").await;
+    a.mentions(Method::PUT, &m("POST"), Some(json!({"authorizationType": "AWS_IAM"})), 400, "BadRequestException", "authorizationType")
+        .await;
+    a.mentions(Method::GET, &m("POST"), None, 404, "NotFoundException", "Invalid Method identifier").await;
 
     let upd = a
         .ok(
@@ -216,7 +175,7 @@ async fn methods_integrations_and_responses() {
         )
         .await;
     assert_eq!(upd["apiKeyRequired"], false);
-    a.err(
+    a.mentions(
         Method::PATCH,
         &m("GET"),
         Some(json!({"patchOperations": [{"op": "replace", "path": "/apiKeyRequired", "value": "maybe"}]})),
@@ -225,7 +184,7 @@ async fn methods_integrations_and_responses() {
         "'true' or 'false'",
     )
     .await;
-    a.err(
+    a.mentions(
         Method::PATCH,
         &m("GET"),
         Some(json!({"patchOperations": [{"op": "replace", "path": "/requestModels", "value": "x"}]})),
@@ -237,10 +196,10 @@ async fn methods_integrations_and_responses() {
 
     // Integrations: each rule, then a good one.
     let int = |b: Value| Some(b);
-    a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({})), 400, "BadRequestException", "type is required").await;
-    a.err(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "AWS"})), 400, "BadRequestException", "not supported")
+    a.mentions(Method::PUT, &format!("{}/integration", m("GET")), int(json!({})), 400, "BadRequestException", "type is required").await;
+    a.mentions(Method::PUT, &format!("{}/integration", m("GET")), int(json!({"type": "AWS"})), 400, "BadRequestException", "not supported")
         .await;
-    a.err(
+    a.mentions(
         Method::PUT,
         &format!("{}/integration", m("GET")),
         int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET"})),
@@ -249,7 +208,7 @@ async fn methods_integrations_and_responses() {
         "uri is required",
     )
     .await;
-    a.err(
+    a.mentions(
         Method::PUT,
         &format!("{}/integration", m("GET")),
         int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "ftp://x"})),
@@ -258,7 +217,7 @@ async fn methods_integrations_and_responses() {
         "http:// or https://",
     )
     .await;
-    a.err(
+    a.mentions(
         Method::PUT,
         &format!("{}/integration", m("GET")),
         int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "http://h/${env.x}"})),
@@ -267,7 +226,7 @@ async fn methods_integrations_and_responses() {
         "stageVariables",
     )
     .await;
-    a.err(
+    a.mentions(
         Method::PUT,
         &format!("{}/integration", m("GET")),
         int(json!({"type": "HTTP_PROXY", "uri": "http://h/"})),
@@ -277,7 +236,7 @@ async fn methods_integrations_and_responses() {
     )
     .await;
     for t in [49, 29_001] {
-        a.err(
+        a.mentions(
             Method::PUT,
             &format!("{}/integration", m("GET")),
             int(json!({"type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "http://h/", "timeoutInMillis": t})),
@@ -287,7 +246,7 @@ async fn methods_integrations_and_responses() {
         )
         .await;
     }
-    a.err(Method::GET, &format!("{}/integration", m("GET")), None, 404, "NotFoundException", "No integration").await;
+    a.mentions(Method::GET, &format!("{}/integration", m("GET")), None, 404, "NotFoundException", "No integration").await;
 
     let i = a
         .ok(
@@ -315,7 +274,7 @@ async fn methods_integrations_and_responses() {
     assert_eq!(a.ok(Method::GET, &format!("{}/integration", m("GET")), None, 200).await, i);
 
     // MOCK responses: a method response declares the header, the integration response fills it.
-    a.err(
+    a.mentions(
         Method::PUT,
         &format!("{}/integration/responses/200", m("ANY")),
         int(json!({"responseTemplates": {"application/json": "{}"}})),
@@ -324,8 +283,8 @@ async fn methods_integrations_and_responses() {
         "PutMethodResponse",
     )
     .await;
-    a.err(Method::PUT, &format!("{}/responses/20", m("ANY")), int(json!({})), 400, "BadRequestException", "statusCode").await;
-    a.err(
+    a.mentions(Method::PUT, &format!("{}/responses/20", m("ANY")), int(json!({})), 400, "BadRequestException", "statusCode").await;
+    a.mentions(
         Method::PUT,
         &format!("{}/responses/200", m("ANY")),
         int(json!({"responseParameters": {"X-Bad": true}})),
@@ -341,7 +300,7 @@ async fn methods_integrations_and_responses() {
         201,
     )
     .await;
-    a.err(
+    a.mentions(
         Method::PUT,
         &format!("{}/integration/responses/200", m("ANY")),
         int(json!({"responseParameters": {"method.response.header.X-Other": "'v'"}})),
@@ -350,7 +309,7 @@ async fn methods_integrations_and_responses() {
         "not declared",
     )
     .await;
-    a.err(
+    a.mentions(
         Method::PUT,
         &format!("{}/integration/responses/200", m("ANY")),
         int(json!({"responseParameters": {"method.response.header.X-Mock": "v"}})),
@@ -384,9 +343,9 @@ async fn methods_integrations_and_responses() {
     assert_eq!(pets_full["resourceMethods"]["GET"]["methodIntegration"]["uri"], "http://${stageVariables.backend}/pets");
 
     a.ok(Method::DELETE, &format!("{}/integration", m("GET")), None, 204).await;
-    a.err(Method::DELETE, &format!("{}/integration", m("GET")), None, 404, "NotFoundException", "No integration").await;
+    a.mentions(Method::DELETE, &format!("{}/integration", m("GET")), None, 404, "NotFoundException", "No integration").await;
     a.ok(Method::DELETE, &m("GET"), None, 204).await;
-    a.err(Method::DELETE, &m("GET"), None, 404, "NotFoundException", "Invalid Method identifier").await;
+    a.mentions(Method::DELETE, &m("GET"), None, 404, "NotFoundException", "Invalid Method identifier").await;
 }
 
 #[tokio::test]
