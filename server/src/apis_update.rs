@@ -13,6 +13,7 @@ use apigw_app::model::{
 use apigw_app::rules::{self, PathPartKind};
 
 use crate::apis::{integration_row, not_found, patch_bool, Apis};
+use crate::store::updates::ResponseKind;
 
 /// What a method declares about its request: parameter names of AWS's
 /// shape, models by content type (PutMethod's and UpdateMethod's rule).
@@ -79,6 +80,15 @@ fn patch_map<V>(
         _ => return Err(bad_op(op)),
     }
     Ok(())
+}
+
+/// A parameter's "required" flag as a patch value: true or false (absent is false).
+fn required_flag(field: &str, name: &str, v: Option<&str>) -> Result<bool, AppError> {
+    match v.map(str::to_ascii_lowercase).as_deref() {
+        Some("true") => Ok(true),
+        None | Some("false") | Some("") => Ok(false),
+        Some(other) => Err(AppError::invalid(field, format!("{name} must be 'true' or 'false'; '{other}' is not."))),
+    }
 }
 
 fn required(op: &PatchOperation) -> Result<&str, AppError> {
@@ -151,13 +161,7 @@ impl Apis {
         let mut m = self.method(api_id, resource_id, verb).await?;
         for op in ops {
             if let Some(name) = map_key(op, "/requestParameters/") {
-                let flag = |v: Option<&str>| match v.map(str::to_ascii_lowercase).as_deref() {
-                    Some("true") => Ok(true),
-                    None | Some("false") | Some("") => Ok(false),
-                    Some(other) => {
-                        Err(AppError::invalid("requestParameters", format!("{name} must be 'true' or 'false'; '{other}' is not.")))
-                    }
-                };
+                let flag = |v: Option<&str>| required_flag("requestParameters", &name, v);
                 patch_map(&mut m.request_parameters, name.clone(), op, flag, "Invalid parameter name specified")?;
                 continue;
             }
@@ -250,12 +254,21 @@ impl Apis {
     }
 
     /// The method response for `status`, after AWS's checks in AWS's order.
-    async fn method_response(&self, api_id: &str, resource_id: &str, verb: &str, status: &str) -> Result<MethodResponse, AppError> {
+    /// Also returns the method's verb as stored (one lookup of the tree).
+    async fn method_response(
+        &self,
+        api_id: &str,
+        resource_id: &str,
+        verb: &str,
+        status: &str,
+    ) -> Result<(String, MethodResponse), AppError> {
         let status = rules::status_code(status)?;
         let m = self.method(api_id, resource_id, verb).await?;
-        m.method_responses
+        let r = m
+            .method_responses
             .and_then(|mut r| r.remove(&status))
-            .ok_or_else(|| AppError::NotFound("Invalid Response status code specified".into()))
+            .ok_or_else(|| AppError::NotFound("Invalid Response status code specified".into()))?;
+        Ok((m.http_method, r))
     }
 
     /// UpdateMethodResponse: add/replace/remove on `/responseParameters/{name}`
@@ -268,16 +281,10 @@ impl Apis {
         status: &str,
         ops: &[PatchOperation],
     ) -> Result<MethodResponse, AppError> {
-        let mut r = self.method_response(api_id, resource_id, verb, status).await?;
+        let (_, mut r) = self.method_response(api_id, resource_id, verb, status).await?;
         for op in ops {
             if let Some(name) = map_key(op, "/responseParameters/") {
-                let flag = |v: Option<&str>| match v.map(str::to_ascii_lowercase).as_deref() {
-                    Some("true") => Ok(true),
-                    None | Some("false") | Some("") => Ok(false),
-                    Some(other) => {
-                        Err(AppError::invalid("responseParameters", format!("{name} must be 'true' or 'false'; '{other}' is not.")))
-                    }
-                };
+                let flag = |v: Option<&str>| required_flag("responseParameters", &name, v);
                 patch_map(&mut r.response_parameters, name.clone(), op, flag, "Invalid parameter name specified")?;
             } else if let Some(ct) = map_key(op, "/responseModels/") {
                 patch_map(
@@ -296,10 +303,9 @@ impl Apis {
     }
 
     pub async fn delete_method_response(&self, api_id: &str, resource_id: &str, verb: &str, status: &str) -> Result<(), AppError> {
-        let r = self.method_response(api_id, resource_id, verb, status).await?;
-        let m = self.method(api_id, resource_id, verb).await?;
+        let (verb, r) = self.method_response(api_id, resource_id, verb, status).await?;
         self.store
-            .delete_method_response(api_id, resource_id, &m.http_method, &r.status_code)
+            .delete_response(ResponseKind::Method, api_id, resource_id, &verb, &r.status_code)
             .await
             .map_err(|_| AppError::NotFound("Invalid Response status code specified".into()))
     }
@@ -311,13 +317,15 @@ impl Apis {
         resource_id: &str,
         verb: &str,
         status: &str,
-    ) -> Result<IntegrationResponse, AppError> {
+    ) -> Result<(String, IntegrationResponse), AppError> {
         let status = rules::status_code(status)?;
         let m = self.method(api_id, resource_id, verb).await?;
         let i = m.method_integration.ok_or_else(|| AppError::NotFound("Invalid Integration identifier specified".into()))?;
-        i.integration_responses
+        let r = i
+            .integration_responses
             .and_then(|mut r| r.remove(&status))
-            .ok_or_else(|| AppError::NotFound("Invalid Response status code specified".into()))
+            .ok_or_else(|| AppError::NotFound("Invalid Response status code specified".into()))?;
+        Ok((m.http_method, r))
     }
 
     /// UpdateIntegrationResponse: `replace` on `/selectionPattern`,
@@ -331,7 +339,7 @@ impl Apis {
         status: &str,
         ops: &[PatchOperation],
     ) -> Result<IntegrationResponse, AppError> {
-        let mut r = self.integration_response(api_id, resource_id, verb, status).await?;
+        let (_, mut r) = self.integration_response(api_id, resource_id, verb, status).await?;
         for op in ops {
             if let Some(name) = map_key(op, "/responseParameters/") {
                 patch_map(
@@ -368,10 +376,9 @@ impl Apis {
     }
 
     pub async fn delete_integration_response(&self, api_id: &str, resource_id: &str, verb: &str, status: &str) -> Result<(), AppError> {
-        let r = self.integration_response(api_id, resource_id, verb, status).await?;
-        let m = self.method(api_id, resource_id, verb).await?;
+        let (verb, r) = self.integration_response(api_id, resource_id, verb, status).await?;
         self.store
-            .delete_integration_response(api_id, resource_id, &m.http_method, &r.status_code)
+            .delete_response(ResponseKind::Integration, api_id, resource_id, &verb, &r.status_code)
             .await
             .map_err(|_| AppError::NotFound("Invalid Response status code specified".into()))
     }

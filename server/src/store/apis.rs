@@ -51,7 +51,7 @@ pub struct IntegrationRow {
     pub request_templates: BTreeMap<String, String>,
 }
 
-async fn bump(tx: &mut Transaction<'_, Sqlite>, api_id: &str) -> Result<(), StoreError> {
+pub(super) async fn bump(tx: &mut Transaction<'_, Sqlite>, api_id: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE rest_apis SET revision = revision + 1 WHERE id = ?1").bind(api_id).execute(&mut **tx).await?;
     Ok(())
 }

@@ -8,6 +8,13 @@ use apigw_app::model::Deployment;
 use super::apis::{Guard, IntegrationRow};
 use super::{is_unique_violation, touched, Store, StoreError};
 
+/// Which of a method's two response tables.
+#[derive(Clone, Copy)]
+pub enum ResponseKind {
+    Method,
+    Integration,
+}
+
 impl Store {
     /// Moves or renames a resource: its own path and every descendant's path
     /// change in one transaction; a sibling with the same path is a conflict.
@@ -45,7 +52,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| if is_unique_violation(&e) { conflict() } else { e.into() })?;
-        sqlx::query("UPDATE rest_apis SET revision = revision + 1 WHERE id = ?1").bind(api_id).execute(&mut *tx).await?;
+        super::apis::bump(&mut tx, api_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -70,24 +77,23 @@ impl Store {
         self.change(api_id, q, Guard::MustTouch).await
     }
 
-    /// Deletes one method response.
+    /// Deletes one method response or integration response.
     #[tracing::instrument(skip_all)]
-    pub async fn delete_method_response(&self, api_id: &str, resource_id: &str, verb: &str, status: &str) -> Result<(), StoreError> {
-        let q = sqlx::query("DELETE FROM method_responses WHERE resource_id = ?1 AND http_method = ?2 AND status_code = ?3")
-            .bind(resource_id)
-            .bind(verb)
-            .bind(status);
-        self.change(api_id, q, Guard::MustTouch).await
-    }
-
-    /// Deletes one integration response.
-    #[tracing::instrument(skip_all)]
-    pub async fn delete_integration_response(&self, api_id: &str, resource_id: &str, verb: &str, status: &str) -> Result<(), StoreError> {
-        let q = sqlx::query("DELETE FROM integration_responses WHERE resource_id = ?1 AND http_method = ?2 AND status_code = ?3")
-            .bind(resource_id)
-            .bind(verb)
-            .bind(status);
-        self.change(api_id, q, Guard::MustTouch).await
+    pub async fn delete_response(
+        &self,
+        kind: ResponseKind,
+        api_id: &str,
+        resource_id: &str,
+        verb: &str,
+        status: &str,
+    ) -> Result<(), StoreError> {
+        let sql = match kind {
+            ResponseKind::Method => "DELETE FROM method_responses WHERE resource_id = ?1 AND http_method = ?2 AND status_code = ?3",
+            ResponseKind::Integration => {
+                "DELETE FROM integration_responses WHERE resource_id = ?1 AND http_method = ?2 AND status_code = ?3"
+            }
+        };
+        self.change(api_id, sqlx::query(sql).bind(resource_id).bind(verb).bind(status), Guard::MustTouch).await
     }
 
     /// Changes a deployment's description (all a deployment lets change).
