@@ -115,6 +115,8 @@ mod tests {
             operation_name: None,
             request_parameters: Default::default(),
             request_models: Default::default(),
+            request_validator_id: None,
+            authorization_scopes: vec![],
             method_responses: None,
             method_integration: Some(Integration {
                 kind: if uri.is_some() { "HTTP_PROXY".into() } else { "MOCK".into() },

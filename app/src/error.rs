@@ -12,6 +12,10 @@ pub enum AppError {
     /// the message next to it.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// Input is outside a field's fixed set or range (AWS's
+    /// `ValidationException`, where `Invalid` is its `BadRequestException`).
+    #[error("{message}")]
+    Constraint { field: String, message: String },
     /// No session, or it expired: the page should send the user to sign in.
     #[error("You are not signed in, or your session has ended. Sign in again.")]
     Unauthorized,
@@ -37,11 +41,15 @@ impl AppError {
         Self::Invalid { field: field.into(), message: message.into() }
     }
 
+    pub fn constraint(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Constraint { field: field.into(), message: message.into() }
+    }
+
     /// The HTTP status a server function answers with this error (400, 401,
     /// 403, 404, 409, 429, 500), so scripts see a meaningful code.
     pub fn status_code(&self) -> u16 {
         match self {
-            Self::Invalid { .. } => 400,
+            Self::Invalid { .. } | Self::Constraint { .. } => 400,
             Self::Unauthorized => 401,
             Self::Forbidden(_) => 403,
             Self::Locked(_) => 429,
@@ -54,7 +62,7 @@ impl AppError {
     /// The form field this error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::Invalid { field, .. } => Some(field),
+            Self::Invalid { field, .. } | Self::Constraint { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -622,17 +622,6 @@ pub fn method_request_parameter(key: &str) -> Result<(), AppError> {
     }
 }
 
-/// The models a request or response may name: AWS's two built-in models,
-/// which every API has (models of one's own are not stored yet).
-pub fn model_name(name: &str) -> Result<(), AppError> {
-    match name {
-        "Empty" | "Error" => Ok(()),
-        other => Err(AppError::NotFound(format!(
-            "Invalid model name specified: {other} (apigw has the built-in models Empty and Error; models of your own are not supported yet)"
-        ))),
-    }
-}
-
 /// A media type as a key of requestModels, responseModels or templates.
 pub fn content_type(field: &str, ct: &str) -> Result<(), AppError> {
     if ct.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty()) && ct.len() <= 255 && ct.is_ascii() {

@@ -17,9 +17,12 @@ const MAX_COMPRESSION_SIZE: i64 = 10_485_760;
 fn endpoint_types(types: &[String]) -> Result<Vec<String>, AppError> {
     match types {
         [t] if ENDPOINT_TYPES.contains(&t.as_str()) => Ok(vec![t.clone()]),
-        [t] => Err(AppError::invalid(
+        [t] => Err(AppError::constraint(
             "endpointConfiguration.types",
-            format!("endpointConfiguration.types must be one of EDGE, REGIONAL or PRIVATE; '{t}' is not."),
+            format!(
+                "1 validation error detected: Value '{t}' at 'createRestApiInput.endpointConfiguration.types' failed to satisfy \
+                 constraint: Member must satisfy enum value set: [PRIVATE, EDGE, REGIONAL]"
+            ),
         )),
         _ => Err(AppError::invalid(
             "endpointConfiguration.types",
@@ -31,7 +34,13 @@ fn endpoint_types(types: &[String]) -> Result<Vec<String>, AppError> {
 fn api_key_source(v: &str) -> Result<String, AppError> {
     match v {
         "HEADER" | "AUTHORIZER" => Ok(v.to_string()),
-        other => Err(AppError::invalid("apiKeySource", format!("apiKeySource must be HEADER or AUTHORIZER; '{other}' is not."))),
+        other => Err(AppError::constraint(
+            "apiKeySource",
+            format!(
+                "1 validation error detected: Value '{other}' at 'createRestApiInput.apiKeySource' failed to satisfy constraint: \
+                 Member must satisfy enum value set: [AUTHORIZER, HEADER]"
+            ),
+        )),
     }
 }
 

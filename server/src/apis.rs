@@ -99,7 +99,7 @@ impl Apis {
         let settings = crate::api_settings::from_input(&input)?;
         let tags = input.tags.unwrap_or_default();
         crate::api_settings::tags(&tags)?;
-        self.store.create_api(&name, &description, &settings, &tags).await.map_err(internal)
+        self.store.create_api(&name, &description, &settings, &tags, &crate::items::models::defaults()).await.map_err(internal)
     }
 
     /// A page of APIs and the position of the next page, if any.
@@ -243,11 +243,13 @@ impl Apis {
             operation_name: input.operation_name.filter(|o| !o.is_empty()),
             request_parameters: input.request_parameters.unwrap_or_default(),
             request_models: input.request_models.unwrap_or_default(),
+            request_validator_id: input.request_validator_id.filter(|v| !v.is_empty()),
+            authorization_scopes: input.authorization_scopes.unwrap_or_default(),
             method_responses: None,
             method_integration: None,
         };
-        crate::apis_update::check_method_request(&m)?;
         self.resource(api_id, resource_id).await?;
+        self.check_method_request(api_id, &m).await?;
         self.store.insert_method(api_id, resource_id, &m).await.map_err(not_found("Method"))?;
         self.method(api_id, resource_id, &verb).await
     }
@@ -298,13 +300,13 @@ impl Apis {
         for k in params.keys() {
             response_header_name(k)?;
         }
-        for (ct, model) in input.response_models.iter().flatten() {
+        let models = input.response_models.unwrap_or_default();
+        for ct in models.keys() {
             rules::content_type("responseModels", ct)?;
-            rules::model_name(model)?;
         }
         let m = self.method(api_id, resource_id, verb).await?;
-        let r =
-            MethodResponse { status_code: status, response_parameters: params, response_models: input.response_models.unwrap_or_default() };
+        self.check_models_exist(api_id, &models).await?;
+        let r = MethodResponse { status_code: status, response_parameters: params, response_models: models };
         self.store.put_method_response(api_id, resource_id, &m.http_method, &r).await.map_err(not_found("Method"))?;
         Ok(r)
     }

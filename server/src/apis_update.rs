@@ -15,17 +15,28 @@ use apigw_app::rules::{self, PathPartKind};
 use crate::apis::{integration_row, not_found, patch_bool, Apis};
 use crate::store::updates::ResponseKind;
 
-/// What a method declares about its request: parameter names of AWS's
-/// shape, models by content type (PutMethod's and UpdateMethod's rule).
-pub(crate) fn check_method_request(m: &Method) -> Result<(), AppError> {
-    for k in m.request_parameters.keys() {
-        rules::method_request_parameter(k)?;
+impl Apis {
+    /// What a method declares about its request: parameter names of AWS's
+    /// shape, models of the API by content type, one of the API's request
+    /// validators (PutMethod's and UpdateMethod's rule).
+    pub(crate) async fn check_method_request(&self, api_id: &str, m: &Method) -> Result<(), AppError> {
+        for k in m.request_parameters.keys() {
+            rules::method_request_parameter(k)?;
+        }
+        for ct in m.request_models.keys() {
+            rules::content_type("requestModels", ct)?;
+        }
+        self.check_models_exist(api_id, &m.request_models).await?;
+        if let Some(id) = &m.request_validator_id {
+            self.check_validator_exists(api_id, id).await?;
+        }
+        for s in &m.authorization_scopes {
+            if s.is_empty() || s.len() > 255 {
+                return Err(AppError::invalid("authorizationScopes", "An authorization scope is 1 to 255 characters."));
+            }
+        }
+        Ok(())
     }
-    for (ct, model) in &m.request_models {
-        rules::content_type("requestModels", ct)?;
-        rules::model_name(model)?;
-    }
-    Ok(())
 }
 
 /// A JSON Pointer segment as AWS writes map keys in patch paths
@@ -170,8 +181,11 @@ impl Apis {
                 continue;
             }
             match op.path.as_str() {
-                "/apiKeyRequired" | "/operationName" | "/authorizationType" if op.op != "replace" => return Err(bad_op(op)),
+                "/apiKeyRequired" | "/operationName" | "/authorizationType" | "/requestValidatorId" if op.op != "replace" => {
+                    return Err(bad_op(op))
+                }
                 "/apiKeyRequired" => m.api_key_required = patch_bool(op)?,
+                "/requestValidatorId" => m.request_validator_id = op.value.clone().filter(|v| !v.is_empty()),
                 "/operationName" => m.operation_name = op.value.clone().filter(|v| !v.is_empty()),
                 "/authorizationType" if op.value.as_deref() == Some("NONE") => {}
                 "/authorizationType" => {
@@ -183,7 +197,7 @@ impl Apis {
                 _ => return Err(invalid_path(op)),
             }
         }
-        check_method_request(&m)?;
+        self.check_method_request(api_id, &m).await?;
         self.store.update_method(api_id, resource_id, &m).await.map_err(not_found("Method"))?;
         self.method(api_id, resource_id, &m.http_method).await
     }

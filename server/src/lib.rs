@@ -32,6 +32,8 @@ pub mod deploy;
 pub mod fdlimit;
 /// The gateway listener.
 pub mod gateway;
+/// An API's models, request validators, gateway responses, documentation and authorizers.
+pub mod items;
 /// Per-request metrics: recording, rollups, queries, Prometheus.
 pub mod metrics;
 /// API keys and usage plans.

@@ -43,30 +43,36 @@ async fn rest_api_attributes_are_kept_and_checked() {
     assert_eq!((v["endpointConfiguration"]["types"][0].as_str(), v["minimumCompressionSize"].as_i64()), (Some("EDGE"), Some(0)));
 
     // Every bad value is refused, naming the field, and creates or changes nothing.
-    for (bad, field) in [
-        (json!({ "name": "x", "endpointConfiguration": { "types": ["MOON"] } }), "endpointConfiguration.types"),
-        (json!({ "name": "x", "endpointConfiguration": { "types": ["EDGE", "REGIONAL"] } }), "endpointConfiguration.types"),
-        (json!({ "name": "x", "apiKeySource": "COOKIE" }), "apiKeySource"),
-        (json!({ "name": "x", "minimumCompressionSize": 10_485_761 }), "minimumCompressionSize"),
-        (json!({ "name": "x", "binaryMediaTypes": ["png"] }), "binaryMediaTypes"),
-        (json!({ "name": "x", "policy": "{not json" }), "policy"),
-        (json!({ "name": "x", "tags": { "aws:reserved": "v" } }), "aws:"),
-        (json!({ "name": "x", "cloneFrom": "abc" }), "cloneFrom"),
+    // Values outside a fixed set are AWS's ValidationException; other rules its BadRequestException.
+    for (bad, field, kind) in [
+        (json!({ "name": "x", "endpointConfiguration": { "types": ["MOON"] } }), "endpointConfiguration.types", "ValidationException"),
+        (
+            json!({ "name": "x", "endpointConfiguration": { "types": ["EDGE", "REGIONAL"] } }),
+            "endpointConfiguration.types",
+            "BadRequestException",
+        ),
+        (json!({ "name": "x", "apiKeySource": "COOKIE" }), "apiKeySource", "ValidationException"),
+        (json!({ "name": "x", "minimumCompressionSize": 10_485_761 }), "minimumCompressionSize", "BadRequestException"),
+        (json!({ "name": "x", "binaryMediaTypes": ["png"] }), "binaryMediaTypes", "BadRequestException"),
+        (json!({ "name": "x", "policy": "{not json" }), "policy", "BadRequestException"),
+        (json!({ "name": "x", "tags": { "aws:reserved": "v" } }), "aws:", "BadRequestException"),
+        (json!({ "name": "x", "cloneFrom": "abc" }), "cloneFrom", "BadRequestException"),
     ] {
-        let msg = a.err(Method::POST, "/restapis", Some(bad), (400, "BadRequestException"), "").await;
+        let msg = a.err(Method::POST, "/restapis", Some(bad), (400, kind), "").await;
         assert!(msg.contains(field), "{msg:?} should name {field:?}");
     }
     let list = a.ok(Method::GET, "/restapis", None, 200).await;
     assert_eq!(list["item"].as_array().unwrap().len(), 2);
     let before = a.ok(Method::GET, &format!("/restapis/{id}"), None, 200).await;
-    for op in [
-        json!({ "op": "replace", "path": "/apiKeySource", "value": "NOPE" }),
-        json!({ "op": "add", "path": "/apiKeySource", "value": "HEADER" }),
-        json!({ "op": "replace", "path": "/minimumCompressionSize", "value": "-1" }),
-        json!({ "op": "replace", "path": "/nosuch", "value": "x" }),
+    for (op, want) in [
+        (json!({ "op": "replace", "path": "/apiKeySource", "value": "NOPE" }), "ValidationException"),
+        (json!({ "op": "add", "path": "/apiKeySource", "value": "HEADER" }), "BadRequestException"),
+        (json!({ "op": "replace", "path": "/minimumCompressionSize", "value": "-1" }), "BadRequestException"),
+        (json!({ "op": "replace", "path": "/nosuch", "value": "x" }), "BadRequestException"),
+        (json!({ "op": "unknown_op", "path": "/name", "value": "x" }), "ValidationException"),
     ] {
         let (status, kind, v) = a.patch(&format!("/restapis/{id}"), json!([op])).await;
-        assert_eq!((status, kind.as_deref()), (400, Some("BadRequestException")), "{op}: {v}");
+        assert_eq!((status, kind.as_deref()), (400, Some(want)), "{op}: {v}");
     }
     assert_eq!(a.ok(Method::GET, &format!("/restapis/{id}"), None, 200).await, before);
 }

@@ -335,7 +335,7 @@ async fn every_answer_has_a_request_id_and_no_operation_is_an_aws_error() {
     // A verb no operation has on a known path, and paths no operation serves
     // (signed: for the control API, whatever the console serves there).
     for (method, path) in
-        [("PUT", "/restapis"), ("POST", "/apikeys/abc"), ("GET", "/account"), ("GET", "/nosuch/thing"), ("DELETE", "/usageplans")]
+        [("PUT", "/restapis"), ("POST", "/apikeys/abc"), ("PUT", "/account"), ("GET", "/nosuch/thing"), ("DELETE", "/usageplans")]
     {
         let res = signed(method, path).await.unwrap();
         assert_eq!(res.status(), 404, "{method} {path}");

@@ -11,6 +11,7 @@ mod console_apis;
 mod console_auth;
 mod control_api;
 mod control_attributes;
+mod control_items;
 mod control_updates;
 mod deploy;
 mod findings;

@@ -124,6 +124,11 @@ pub struct Method {
     /// Content type → model name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub request_models: BTreeMap<String, String>,
+    /// The API's request validator this method uses, by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_validator_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_scopes: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method_responses: Option<BTreeMap<String, MethodResponse>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,6 +230,10 @@ pub struct PutMethodInput {
     pub request_parameters: Option<BTreeMap<String, bool>>,
     #[serde(default)]
     pub request_models: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub request_validator_id: Option<String>,
+    #[serde(default)]
+    pub authorization_scopes: Option<Vec<String>>,
 }
 
 /// Input of PutIntegration.

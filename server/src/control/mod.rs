@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateStageInput, CreateUsagePlanKeyInput, DryRunInput, PatchInput,
+    CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateStageInput, CreateUsagePlanKeyInput, DryRunInput,
     PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput, PutMethodResponseInput, Resource, TestInvokeInput, UsagePlanInput,
 };
 use axum::body::Bytes;
@@ -22,12 +22,15 @@ use serde_json::{json, Value};
 
 use crate::console::Console;
 
+mod account;
 mod authn;
+mod items;
 mod tags;
+mod unavailable;
 mod wire;
 
 pub use wire::{aws_error, parse_json, ControlError};
-use wire::{body, created, list, ok, status, Res};
+use wire::{body, created, list, ok, patch_ops, status, Res};
 
 /// Without `embed=methods`, AWS shows only which methods exist.
 fn summarize_methods(r: &Resource, embed: bool) -> Value {
@@ -63,7 +66,7 @@ async fn get_rest_api(State(c): S, Path(api): Path<String>) -> Res {
 }
 
 async fn update_rest_api(State(c): S, Path(api): Path<String>, b: Bytes) -> Res {
-    ok(c.apis.update_api(&api, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.apis.update_api(&api, &patch_ops(&b)?).await?)
 }
 
 async fn delete_rest_api(State(c): S, Path(api): Path<String>) -> Res {
@@ -95,7 +98,7 @@ async fn create_resource(State(c): S, Path((api, parent)): Path<(String, String)
 }
 
 async fn update_resource(State(c): S, Path((api, rid)): Path<(String, String)>, b: Bytes) -> Res {
-    ok(c.apis.update_resource(&api, &rid, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.apis.update_resource(&api, &rid, &patch_ops(&b)?).await?)
 }
 
 async fn delete_resource(State(c): S, Path((api, rid)): Path<(String, String)>) -> Res {
@@ -114,7 +117,7 @@ async fn get_method(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
 }
 
 async fn update_method(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
-    ok(c.apis.update_method(&api, &rid, &verb, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.apis.update_method(&api, &rid, &verb, &patch_ops(&b)?).await?)
 }
 
 async fn test_invoke_method(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
@@ -135,7 +138,7 @@ async fn get_integration(State(c): S, Path((api, rid, verb)): MethodPath) -> Res
 }
 
 async fn update_integration(State(c): S, Path((api, rid, verb)): MethodPath, b: Bytes) -> Res {
-    ok(c.apis.update_integration(&api, &rid, &verb, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.apis.update_integration(&api, &rid, &verb, &patch_ops(&b)?).await?)
 }
 
 async fn delete_integration(State(c): S, Path((api, rid, verb)): MethodPath) -> Res {
@@ -157,7 +160,7 @@ async fn get_method_response(State(c): S, Path((api, rid, verb, code)): StatusPa
 
 /// AWS answers UpdateMethodResponse with 201, as its model says.
 async fn update_method_response(State(c): S, Path((api, rid, verb, code)): StatusPath, b: Bytes) -> Res {
-    created(c.apis.update_method_response(&api, &rid, &verb, &code, &body::<PatchInput>(&b)?.patch_operations).await?)
+    created(c.apis.update_method_response(&api, &rid, &verb, &code, &patch_ops(&b)?).await?)
 }
 
 async fn delete_method_response(State(c): S, Path((api, rid, verb, code)): StatusPath) -> Res {
@@ -166,7 +169,7 @@ async fn delete_method_response(State(c): S, Path((api, rid, verb, code)): Statu
 }
 
 async fn update_integration_response(State(c): S, Path((api, rid, verb, code)): StatusPath, b: Bytes) -> Res {
-    ok(c.apis.update_integration_response(&api, &rid, &verb, &code, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.apis.update_integration_response(&api, &rid, &verb, &code, &patch_ops(&b)?).await?)
 }
 
 async fn delete_integration_response(State(c): S, Path((api, rid, verb, code)): StatusPath) -> Res {
@@ -197,7 +200,7 @@ async fn get_deployment(State(c): S, Path((api, id)): Path<(String, String)>) ->
 }
 
 async fn update_deployment(State(c): S, Path((api, id)): Path<(String, String)>, b: Bytes) -> Res {
-    ok(c.deploys.update_deployment(&api, &id, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.deploys.update_deployment(&api, &id, &patch_ops(&b)?).await?)
 }
 
 async fn delete_deployment(State(c): S, Path((api, id)): Path<(String, String)>) -> Res {
@@ -218,7 +221,7 @@ async fn get_stage(State(c): S, Path((api, name)): Path<(String, String)>) -> Re
 }
 
 async fn update_stage(State(c): S, Path((api, name)): Path<(String, String)>, b: Bytes) -> Res {
-    ok(c.deploys.update_stage(&api, &name, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.deploys.update_stage(&api, &name, &patch_ops(&b)?).await?)
 }
 
 async fn delete_stage(State(c): S, Path((api, name)): Path<(String, String)>) -> Res {
@@ -251,7 +254,7 @@ async fn get_api_key(State(c): S, Path(id): Path<String>) -> Res {
 }
 
 async fn update_api_key(State(c): S, Path(id): Path<String>, b: Bytes) -> Res {
-    ok(c.plans.update_key(&id, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.plans.update_key(&id, &patch_ops(&b)?).await?)
 }
 
 async fn delete_api_key(State(c): S, Path(id): Path<String>) -> Res {
@@ -273,7 +276,7 @@ async fn get_usage_plan(State(c): S, Path(id): Path<String>) -> Res {
 }
 
 async fn update_usage_plan(State(c): S, Path(id): Path<String>, b: Bytes) -> Res {
-    ok(c.plans.update_plan(&id, &body::<PatchInput>(&b)?.patch_operations).await?)
+    ok(c.plans.update_plan(&id, &patch_ops(&b)?).await?)
 }
 
 async fn delete_usage_plan(State(c): S, Path(id): Path<String>) -> Res {
@@ -390,6 +393,8 @@ pub fn router(console: Arc<Console>, signed: bool) -> Router {
         .route("/{api}/stages/{name}", get(get_stage).patch(update_stage).delete(delete_stage))
         .route("/{api}/stages/{name}/metrics", get(get_stage_metrics))
         .route("/{api}/stages/{name}/dryrun", axum::routing::post(stage_dry_run))
+        .merge(items::routes())
+        .merge(unavailable::under_restapis())
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation);
     let keys = Router::new()
@@ -411,7 +416,13 @@ pub fn router(console: Arc<Console>, signed: bool) -> Router {
         .method_not_allowed_fallback(unknown_operation);
     let mut router = Router::new().nest("/restapis", ops).nest("/apikeys", keys).nest("/usageplans", plans).nest("/tags", tagging);
     if signed {
-        router = router.fallback(unknown_operation);
+        // The console's pages own these paths for a browser (`/account` is
+        // the signed-in user's page); a signed request means the control API.
+        router = router
+            .route("/account", get(account::get_account).patch(account::update_account))
+            .merge(unavailable::top_level())
+            .fallback(unknown_operation)
+            .method_not_allowed_fallback(unknown_operation);
     }
     router
         .layer(middleware::from_fn_with_state(console.clone(), authn::control_auth))

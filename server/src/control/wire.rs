@@ -42,6 +42,7 @@ impl IntoResponse for ControlError {
         let msg = e.to_string();
         let (status, kind) = match &e {
             AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "BadRequestException"),
+            AppError::Constraint { .. } => (StatusCode::BAD_REQUEST, "ValidationException"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFoundException"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "ConflictException"),
             AppError::Unauthorized => (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException"),
@@ -114,4 +115,24 @@ pub(super) fn list<T: serde::Serialize>(items: Vec<T>, position: Option<String>)
         v["position"] = json!(p);
     }
     v
+}
+
+/// An Update* operation's `patchOperations`, each op one of JSON Patch's
+/// (AWS's enum; anything else is its `ValidationException`).
+pub(super) fn patch_ops(bytes: &Bytes) -> Result<Vec<apigw_app::model::PatchOperation>, ControlError> {
+    let ops = body::<apigw_app::model::PatchInput>(bytes)?.patch_operations;
+    for (i, op) in ops.iter().enumerate() {
+        if !["add", "remove", "move", "test", "replace", "copy"].contains(&op.op.as_str()) {
+            return Err(ControlError::App(AppError::constraint(
+                format!("patchOperations.{}.op", i + 1),
+                format!(
+                    "1 validation error detected: Value '{}' at 'patchOperations.{}.member.op' failed to satisfy constraint: \
+                     Member must satisfy enum value set: [add, remove, move, test, replace, copy]",
+                    op.op,
+                    i + 1
+                ),
+            )));
+        }
+    }
+    Ok(ops)
 }

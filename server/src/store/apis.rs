@@ -85,7 +85,8 @@ impl Store {
         Ok(())
     }
 
-    /// Creates an API with its root resource `/` and its tags.
+    /// Creates an API with its root resource `/`, its tags and the objects
+    /// every API starts with (AWS's default models).
     #[tracing::instrument(skip_all)]
     pub async fn create_api(
         &self,
@@ -93,6 +94,7 @@ impl Store {
         description: &str,
         settings: &RestApiSettings,
         tags: &BTreeMap<String, String>,
+        starting: &[(super::items::ItemKind, super::items::Item)],
     ) -> Result<RestApi, StoreError> {
         let (id, root) = (new_id(), new_id());
         let created = now_secs();
@@ -114,6 +116,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         super::tags::insert_tags(&mut tx, &format!("/restapis/{id}"), tags).await?;
+        for (kind, it) in starting {
+            super::items::insert_item(&mut tx, &id, *kind, it).await?;
+        }
         tx.commit().await?;
         let mut api = api_from_row((id, name.into(), description.into(), created, root, to_json(settings)));
         api.tags = tags.clone();
@@ -182,10 +187,10 @@ impl Store {
         if resources.is_empty() {
             return Err(StoreError::NotFound);
         }
-        type MethodRow = (String, String, String, bool, Option<String>, String, String);
+        type MethodRow = (String, String, String, bool, Option<String>, String, String, Option<String>, String);
         let methods: Vec<MethodRow> = sqlx::query_as(
             "SELECT m.resource_id, m.http_method, m.authorization_type, m.api_key_required, m.operation_name,
-                    m.request_parameters, m.request_models
+                    m.request_parameters, m.request_models, m.request_validator_id, m.authorization_scopes
              FROM methods m JOIN resources r ON r.id = m.resource_id WHERE r.api_id = ?1",
         )
         .bind(api_id)
@@ -218,7 +223,7 @@ impl Store {
 
         let mut by_key: BTreeMap<(String, String), Method> = methods
             .into_iter()
-            .map(|(rid, verb, auth, key, op, params, models)| {
+            .map(|(rid, verb, auth, key, op, params, models, validator, scopes)| {
                 let m = Method {
                     http_method: verb.clone(),
                     authorization_type: auth,
@@ -226,6 +231,8 @@ impl Store {
                     operation_name: op,
                     request_parameters: json_map(&params),
                     request_models: json_map(&models),
+                    request_validator_id: validator,
+                    authorization_scopes: serde_json::from_str(&scopes).unwrap_or_default(),
                     method_responses: None,
                     method_integration: None,
                 };
@@ -314,8 +321,8 @@ impl Store {
     pub async fn insert_method(&self, api_id: &str, resource_id: &str, m: &Method) -> Result<(), StoreError> {
         let q = sqlx::query(
             "INSERT INTO methods (resource_id, http_method, authorization_type, api_key_required, operation_name,
-                                  request_parameters, request_models)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                  request_parameters, request_models, request_validator_id, authorization_scopes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .bind(resource_id)
         .bind(&m.http_method)
@@ -323,7 +330,9 @@ impl Store {
         .bind(m.api_key_required)
         .bind(&m.operation_name)
         .bind(to_json(&m.request_parameters))
-        .bind(to_json(&m.request_models));
+        .bind(to_json(&m.request_models))
+        .bind(&m.request_validator_id)
+        .bind(to_json(&m.authorization_scopes));
         let conflict =
             format!("Method {} already exists for this resource; change it with UpdateMethod or delete it first.", m.http_method);
         self.change(api_id, q, Guard::Unique(&conflict)).await
@@ -333,7 +342,8 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn update_method(&self, api_id: &str, resource_id: &str, m: &Method) -> Result<(), StoreError> {
         let q = sqlx::query(
-            "UPDATE methods SET api_key_required = ?3, operation_name = ?4, request_parameters = ?5, request_models = ?6
+            "UPDATE methods SET api_key_required = ?3, operation_name = ?4, request_parameters = ?5, request_models = ?6,
+                                request_validator_id = ?7, authorization_scopes = ?8
              WHERE resource_id = ?1 AND http_method = ?2",
         )
         .bind(resource_id)
@@ -341,7 +351,9 @@ impl Store {
         .bind(m.api_key_required)
         .bind(&m.operation_name)
         .bind(to_json(&m.request_parameters))
-        .bind(to_json(&m.request_models));
+        .bind(to_json(&m.request_models))
+        .bind(&m.request_validator_id)
+        .bind(to_json(&m.authorization_scopes));
         self.change(api_id, q, Guard::MustTouch).await
     }
 

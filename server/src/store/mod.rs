@@ -5,6 +5,7 @@ pub mod access_keys;
 pub mod apis;
 pub mod audit;
 pub mod files;
+pub mod items;
 pub mod plans;
 pub mod stages;
 pub mod tags;
