@@ -36,6 +36,8 @@ pub mod gateway;
 pub mod items;
 /// Per-request metrics: recording, rollups, queries, Prometheus.
 pub mod metrics;
+/// OpenAPI documents in and out (ImportRestApi, PutRestApi, GetExport).
+pub mod openapi;
 /// API keys and usage plans.
 pub mod plans;
 /// Which role each server function and control-API request needs.

@@ -31,6 +31,11 @@ impl<'a> Api<'a> {
         Self { s, c: Client::new(), key: Some((key.access_key_id, key.secret_access_key)) }
     }
 
+    /// The access key id and secret calls are signed with, if any.
+    pub fn key(&self) -> Option<&(String, String)> {
+        self.key.as_ref()
+    }
+
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
         let url = self.s.url(path);
         let mut req = self.c.request(method.clone(), &url);

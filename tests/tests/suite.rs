@@ -12,6 +12,7 @@ mod console_auth;
 mod control_api;
 mod control_attributes;
 mod control_items;
+mod control_openapi;
 mod control_updates;
 mod deploy;
 mod findings;

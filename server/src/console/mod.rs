@@ -62,6 +62,11 @@ pub struct Console {
 }
 
 impl Console {
+    /// The gateway's base URL (`http://host:port`), as stage URLs start.
+    pub fn gateway_url(&self) -> &str {
+        &self.info.gateway_url
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub async fn new(
         store: Store,

@@ -25,6 +25,7 @@ use crate::console::Console;
 mod account;
 mod authn;
 mod items;
+mod openapi;
 mod tags;
 mod unavailable;
 mod wire;
@@ -52,8 +53,13 @@ struct ListQuery {
 
 type S = State<Arc<Console>>;
 
-async fn create_rest_api(State(c): S, b: Bytes) -> Res {
-    created(c.apis.create_api(body::<CreateRestApiInput>(&b)?).await?)
+/// CreateRestApi, or ImportRestApi with `mode=import` (AWS's one path for both).
+async fn create_rest_api(State(c): S, Query(q): Query<std::collections::HashMap<String, String>>, b: Bytes) -> Res {
+    match q.get("mode").map(String::as_str) {
+        Some("import") => openapi::import_rest_api(&c, &q, &b).await,
+        Some(other) => Err(AppError::invalid("mode", format!("mode must be 'import' on POST /restapis; '{other}' is not.")).into()),
+        None => created(c.apis.create_api(body::<CreateRestApiInput>(&b)?).await?),
+    }
 }
 
 async fn get_rest_apis(State(c): S, Query(q): Query<ListQuery>) -> Res {
@@ -371,7 +377,7 @@ pub fn router(console: Arc<Console>, signed: bool) -> Router {
     const M: &str = "/{api}/resources/{rid}/methods/{verb}";
     let ops = Router::new()
         .route("/", get(get_rest_apis).post(create_rest_api))
-        .route("/{api}", get(get_rest_api).patch(update_rest_api).delete(delete_rest_api))
+        .route("/{api}", get(get_rest_api).patch(update_rest_api).delete(delete_rest_api).put(openapi::put_rest_api))
         .route("/{api}/resources", get(get_resources))
         .route("/{api}/resources/{rid}", get(get_resource).post(create_resource).patch(update_resource).delete(delete_resource))
         .route(M, get(get_method).put(put_method).patch(update_method).delete(delete_method).post(test_invoke_method))
@@ -392,6 +398,7 @@ pub fn router(console: Arc<Console>, signed: bool) -> Router {
         .route("/{api}/stages", get(get_stages).post(create_stage))
         .route("/{api}/stages/{name}", get(get_stage).patch(update_stage).delete(delete_stage))
         .route("/{api}/stages/{name}/metrics", get(get_stage_metrics))
+        .route("/{api}/stages/{name}/exports/{kind}", get(openapi::get_export))
         .route("/{api}/stages/{name}/dryrun", axum::routing::post(stage_dry_run))
         .merge(items::routes())
         .merge(unavailable::under_restapis())

@@ -164,6 +164,11 @@ fn location_key(l: &Location) -> String {
     )
 }
 
+/// Whether a location as a document gives it is one already stored (normalised).
+pub fn same_location(stored: &Location, given: &Location) -> bool {
+    normalise(given.clone()).is_ok_and(|g| location_key(&g) == location_key(stored))
+}
+
 fn check_properties(p: &str) -> Result<(), AppError> {
     match serde_json::from_str::<serde_json::Value>(p) {
         Ok(serde_json::Value::Object(_)) if p.len() <= 32 * 1024 => Ok(()),

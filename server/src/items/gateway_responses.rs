@@ -58,7 +58,7 @@ pub struct GatewayResponse {
 }
 
 /// PutGatewayResponse's input.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PutGatewayResponseInput {
     #[serde(default)]
