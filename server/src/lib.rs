@@ -40,6 +40,8 @@ pub mod metrics;
 pub mod openapi;
 /// API keys and usage plans.
 pub mod plans;
+/// ImportApiKeys: keys and their plans from AWS's CSV format.
+pub mod plans_import;
 /// Which role each server function and control-API request needs.
 pub mod roles;
 /// Sealing of secrets at rest with the server key.

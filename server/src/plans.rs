@@ -73,7 +73,7 @@ fn parse_day(s: &str, field: &str) -> Result<i64, AppError> {
 }
 
 pub struct Plans {
-    store: Store,
+    pub(crate) store: Store,
     access: Arc<Access>,
 }
 
@@ -93,7 +93,7 @@ impl Plans {
         Self { store, access }
     }
 
-    async fn reload(&self) -> Result<(), AppError> {
+    pub(crate) async fn reload(&self) -> Result<(), AppError> {
         self.access.reload().await.map_err(internal)
     }
 
@@ -406,6 +406,56 @@ impl Plans {
         Ok(Usage { usage_plan_id: plan.id, start_date: start.to_string(), end_date: end.to_string(), items })
     }
 
+    /// UpdateUsage: `replace` on `/remaining` sets how many requests the
+    /// key has left in the plan's current quota period (a grant on top of
+    /// the quota, or a cut). Answers the key's usage for the period so far.
+    pub async fn update_usage(&self, plan_id: &str, key_id: &str, ops: &[PatchOperation]) -> Result<Usage, AppError> {
+        let plan = self.plan(plan_id).await?;
+        let keys = self.store.plan_keys(plan_id).await.map_err(internal)?;
+        if !keys.iter().any(|k| k.id == key_id) {
+            return Err(AppError::NotFound(format!("Invalid API Key identifier specified: {key_id} is not in plan {plan_id}")));
+        }
+        let Some(rule) = plan.quota.as_ref().and_then(quota_rule) else {
+            return Err(AppError::invalid(
+                "remaining",
+                format!("Usage plan {plan_id} has no quota, so there is no remaining quota to change. Give the plan a quota first."),
+            ));
+        };
+        let mut wanted = None;
+        for op in ops {
+            match op.path.as_str() {
+                "/remaining" => {
+                    only_replace(op)?;
+                    let v = op.value.as_deref().unwrap_or("");
+                    let n: i64 = v.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                        AppError::invalid("remaining", format!("remaining must be a whole number of requests, 0 or more; '{v}' is not."))
+                    })?;
+                    wanted = Some(n);
+                }
+                other => {
+                    return Err(AppError::invalid(
+                        "patchOperations",
+                        format!("Invalid patch path  '{other}' specified for op '{}'. Must be one of: [/remaining]", op.op),
+                    ))
+                }
+            }
+        }
+        let now = now_secs();
+        let (period, _) = rule.period_at(now);
+        if let Some(n) = wanted {
+            self.access.flush().await.map_err(internal)?;
+            let used = self.access.live_used(plan_id, key_id).unwrap_or(0);
+            let delta = n - (rule.limit - used);
+            if delta != 0 {
+                self.store.add_usage_grant(plan_id, key_id, period, delta).await.map_err(internal)?;
+                self.access.grant(plan_id, key_id, delta);
+            }
+        }
+        let (from, to) = (period / 86_400, now / 86_400);
+        let items = self.daily(&plan, &[key_id.to_string()], from, to).await?;
+        Ok(Usage { usage_plan_id: plan.id, start_date: day_string(from * 86_400), end_date: day_string(to * 86_400), items })
+    }
+
     /// Per key, `[used, remaining]` for each day from `from` to `to` (day numbers).
     async fn daily(&self, plan: &UsagePlan, keys: &[String], from: i64, to: i64) -> Result<BTreeMap<String, Vec<[i64; 2]>>, AppError> {
         self.access.flush().await.map_err(internal)?;
@@ -413,6 +463,8 @@ impl Plans {
         // Remaining needs the period's earlier days too.
         let read_from = rule.map(|r| r.period_at(from * 86_400).0 / 86_400).unwrap_or(from).min(from);
         let rows = self.store.usage_days(&plan.id, &day_string(read_from * 86_400), &day_string(to * 86_400)).await.map_err(internal)?;
+        let grants: HashMap<(String, i64), i64> =
+            self.store.usage_grants(&plan.id).await.map_err(internal)?.into_iter().map(|(k, p, n)| ((k, p), n)).collect();
         let mut per_key: HashMap<&str, HashMap<String, i64>> = HashMap::new();
         for (k, day, n) in &rows {
             per_key.entry(k.as_str()).or_default().insert(day.clone(), *n);
@@ -427,9 +479,11 @@ impl Plans {
                 let remaining = match rule {
                     None => -1,
                     Some(r) => {
-                        let start = r.period_at(d * 86_400).0 / 86_400;
+                        let period = r.period_at(d * 86_400).0;
+                        let start = period / 86_400;
                         let so_far: i64 = (start..=d).map(used_on).sum();
-                        (r.limit - so_far).max(0)
+                        let granted = grants.get(&(key.clone(), period)).copied().unwrap_or(0);
+                        (r.limit - so_far + granted).max(0)
                     }
                 };
                 list.push([used, remaining]);

@@ -14,6 +14,7 @@ mod control_attributes;
 mod control_items;
 mod control_openapi;
 mod control_updates;
+mod control_usage;
 mod deploy;
 mod findings;
 mod gateway;

@@ -246,8 +246,30 @@ struct KeysQuery {
     end_date: Option<String>,
 }
 
-async fn create_api_key(State(c): S, b: Bytes) -> Res {
-    created(c.plans.create_key(body::<CreateApiKeyInput>(&b)?).await?)
+/// CreateApiKey, or ImportApiKeys with `mode=import` (AWS's one path for both).
+async fn create_api_key(State(c): S, Query(q): Query<std::collections::HashMap<String, String>>, b: Bytes) -> Res {
+    match q.get("mode").map(String::as_str) {
+        None => created(c.plans.create_key(body::<CreateApiKeyInput>(&b)?).await?),
+        Some("import") => {
+            match q.get("format").map(String::as_str) {
+                Some("csv") => {}
+                Some(other) => return Err(AppError::invalid("format", format!("format must be csv; '{other}' is not.")).into()),
+                None => return Err(AppError::invalid("format", "format is required: csv.").into()),
+            }
+            let fail = match q.get("failonwarnings").map(|v| v.to_ascii_lowercase()).as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => {
+                    return Err(
+                        AppError::invalid("failonwarnings", format!("failonwarnings must be true or false; '{other}' is not.")).into()
+                    )
+                }
+            };
+            let text = std::str::from_utf8(&b).map_err(|_| AppError::invalid("body", "The CSV is not UTF-8 text."))?;
+            created(c.plans.import_keys(text, fail).await?)
+        }
+        Some(other) => Err(AppError::invalid("mode", format!("mode must be 'import' on POST /apikeys; '{other}' is not.")).into()),
+    }
 }
 
 async fn get_api_keys(State(c): S, Query(q): Query<KeysQuery>) -> Res {
@@ -312,6 +334,10 @@ async fn get_usage(State(c): S, Path(id): Path<String>, Query(q): Query<KeysQuer
     let start = q.start_date.ok_or_else(|| AppError::invalid("startDate", "startDate is required (YYYY-MM-DD)."))?;
     let end = q.end_date.ok_or_else(|| AppError::invalid("endDate", "endDate is required (YYYY-MM-DD)."))?;
     ok(c.plans.usage(&id, q.key_id.as_deref(), &start, &end).await?)
+}
+
+async fn update_usage(State(c): S, Path((id, key)): Path<(String, String)>, b: Bytes) -> Res {
+    ok(c.plans.update_usage(&id, &key, &patch_ops(&b)?).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -415,6 +441,7 @@ pub fn router(console: Arc<Console>, signed: bool) -> Router {
         .route("/{id}/keys", get(get_usage_plan_keys).post(create_usage_plan_key))
         .route("/{id}/keys/{key}", get(get_usage_plan_key).delete(delete_usage_plan_key))
         .route("/{id}/usage", get(get_usage))
+        .route("/{id}/keys/{key}/usage", axum::routing::patch(update_usage))
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation);
     let tagging = Router::new()

@@ -82,6 +82,19 @@ impl UsageCounter {
         Ok(Some(QuotaLeft { limit: rule.limit, remaining: rule.limit - n, reset_secs: end - now }))
     }
 
+    /// Grants `n` more requests in the current period (UpdateUsage): the
+    /// count goes down by `n`, below zero if the grant exceeds what was used.
+    pub fn grant(&self, n: i64, now: i64) {
+        if let Some(rule) = self.rule {
+            let (start, _) = rule.period_at(now);
+            let seen = self.period_start.load(Ordering::Acquire);
+            if seen != start && self.period_start.compare_exchange(seen, start, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                self.used.store(0, Ordering::Release);
+            }
+            self.used.fetch_sub(n, Ordering::AcqRel);
+        }
+    }
+
     /// Requests counted in the current period (0 if it has just rolled over).
     pub fn used_now(&self, now: i64) -> i64 {
         match self.rule {
@@ -203,6 +216,15 @@ impl Access {
         counters.get(&(plan_id.to_string(), key_id.to_string())).map(|c| c.used_now(now_secs()))
     }
 
+    /// Grants `n` more requests to a key in a plan for the current period
+    /// (the database holds the grant; this is the live counter's share).
+    pub fn grant(&self, plan_id: &str, key_id: &str, n: i64) {
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = counters.get(&(plan_id.to_string(), key_id.to_string())) {
+            c.grant(n, now_secs());
+        }
+    }
+
     /// Rebuilds the table from the database and swaps it in. Buckets and
     /// counters whose limits did not change carry over.
     pub async fn reload(&self) -> Result<(), StoreError> {
@@ -225,10 +247,18 @@ impl Access {
             let rule = plan.quota.as_ref().and_then(quota_rule);
             let plan_keys = rows.plan_keys.iter().filter(|(p, _)| p == &plan.id).map(|(_, k)| k.as_str());
             // Counters for this plan start from the database when new.
+            // Less what UpdateUsage granted for this period.
             let totals: HashMap<String, i64> = match rule {
                 Some(r) => {
-                    let from = day_string(r.period_at(now).0);
-                    self.store.usage_totals_since(&plan.id, &from).await?.into_iter().collect()
+                    let start = r.period_at(now).0;
+                    let mut t: HashMap<String, i64> =
+                        self.store.usage_totals_since(&plan.id, &day_string(start)).await?.into_iter().collect();
+                    for (key, period, amount) in self.store.usage_grants(&plan.id).await? {
+                        if period == start {
+                            *t.entry(key).or_insert(0) -= amount;
+                        }
+                    }
+                    t
                 }
                 None => HashMap::new(),
             };

@@ -6,6 +6,7 @@ pub mod apis;
 pub mod audit;
 pub mod files;
 pub mod items;
+pub mod key_import;
 pub mod plans;
 pub mod stages;
 pub mod tags;

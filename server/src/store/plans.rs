@@ -297,4 +297,27 @@ impl Store {
             .fetch_all(self.pool())
             .await?)
     }
+
+    /// UpdateUsage's grants of one plan, per (key, period start).
+    pub async fn usage_grants(&self, plan_id: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT key_id, period_start, amount FROM usage_grants WHERE plan_id = ?1")
+            .bind(plan_id)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// Adds `delta` requests to a key's grant for one quota period.
+    pub async fn add_usage_grant(&self, plan_id: &str, key_id: &str, period_start: i64, delta: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO usage_grants (plan_id, key_id, period_start, amount) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (plan_id, key_id, period_start) DO UPDATE SET amount = amount + excluded.amount",
+        )
+        .bind(plan_id)
+        .bind(key_id)
+        .bind(period_start)
+        .bind(delta)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
 }
