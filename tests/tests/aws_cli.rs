@@ -414,3 +414,137 @@ async fn aws_cli_test_invoke_method() {
     assert!(log.starts_with("Execution log for request ") && log.contains("Method completed with status: 200"), "{log}");
     assert!(out["latency"].as_i64().is_some());
 }
+
+/// The operations beyond resources and methods, as the CLI sends them:
+/// models, validators, gateway responses, documentation, account, tags,
+/// OpenAPI import and export, key import and usage changes.
+#[tokio::test]
+async fn aws_cli_drives_models_validators_docs_openapi_and_usage() {
+    let s = TestServer::start().await;
+    let aws = cli_for(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        format!("fileb://{}", p.display())
+    };
+
+    let doc = r#"{"openapi": "3.0.1", "info": {"title": "cli import", "version": "1"},
+        "x-amazon-apigateway-request-validators": {"body": {"validateRequestBody": true, "validateRequestParameters": false}},
+        "paths": {"/ping": {"get": {"responses": {"200": {"description": "ok"}},
+            "x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                "responses": {"default": {"statusCode": "200", "responseTemplates": {"application/json": "{\"pong\": true}"}}}}}}},
+        "components": {"schemas": {"Pong": {"type": "object", "properties": {"pong": {"type": "boolean"}}}}}}"#;
+    let api = aws.json(&["import-rest-api", "--body", &file("api.json", doc)]).await;
+    let id = api["id"].as_str().unwrap().to_string();
+    assert_eq!(api["name"], "cli import");
+    let models = aws.json(&["get-models", "--rest-api-id", &id]).await;
+    assert_eq!(models["items"][0]["name"], "Pong");
+    let model = aws
+        .json(&[
+            "create-model",
+            "--rest-api-id",
+            &id,
+            "--name",
+            "Pet",
+            "--content-type",
+            "application/json",
+            "--schema",
+            r#"{"type":"object","properties":{"name":{"type":"string"}}}"#,
+        ])
+        .await;
+    assert_eq!(model["name"], "Pet");
+    let template = aws.json(&["get-model-template", "--rest-api-id", &id, "--model-name", "Pet"]).await;
+    assert!(template["value"].as_str().unwrap().contains("\"name\" : \"$inputRoot.name\""), "{template}");
+    let missing = aws.run(&["get-model", "--rest-api-id", &id, "--model-name", "Ghost"]).await;
+    assert!(
+        !missing.ok && missing.stderr.contains("NotFoundException") && missing.stderr.contains("Invalid model name specified: Ghost"),
+        "{}",
+        missing.stderr
+    );
+
+    let validators = aws.json(&["get-request-validators", "--rest-api-id", &id]).await;
+    let vid = validators["items"][0]["id"].as_str().unwrap().to_string();
+    let v = aws
+        .json(&[
+            "update-request-validator",
+            "--rest-api-id",
+            &id,
+            "--request-validator-id",
+            &vid,
+            "--patch-operations",
+            "op=replace,path=/validateRequestParameters,value=true",
+        ])
+        .await;
+    assert_eq!(v["validateRequestParameters"], true);
+    let gr = aws
+        .json(&["put-gateway-response", "--rest-api-id", &id, "--response-type", "MISSING_AUTHENTICATION_TOKEN", "--status-code", "404"])
+        .await;
+    assert_eq!((gr["statusCode"].as_str(), gr["defaultResponse"].as_bool()), (Some("404"), Some(false)));
+    let all = aws.json(&["get-gateway-responses", "--rest-api-id", &id]).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 21);
+    let part = aws
+        .json(&[
+            "create-documentation-part",
+            "--rest-api-id",
+            &id,
+            "--location",
+            "type=API",
+            "--properties",
+            r#"{"description":"from the CLI"}"#,
+        ])
+        .await;
+    assert_eq!(part["location"]["type"], "API");
+    let version = aws.json(&["create-documentation-version", "--rest-api-id", &id, "--documentation-version", "v1"]).await;
+    assert_eq!(version["version"], "v1");
+
+    let account = aws.json(&["get-account"]).await;
+    assert_eq!(account["throttleSettings"]["burstLimit"], 5000);
+    let account = aws
+        .json(&["update-account", "--patch-operations", "op=replace,path=/cloudwatchRoleArn,value=arn:aws:iam::123412341234:role/Logs"])
+        .await;
+    assert_eq!(account["cloudwatchRoleArn"], "arn:aws:iam::123412341234:role/Logs");
+    aws.json(&["tag-resource", "--resource-arn", &format!("arn:aws:apigateway:us-east-1::/restapis/{id}"), "--tags", "team=pets"]).await;
+    let tags = aws.json(&["get-tags", "--resource-arn", &format!("arn:aws:apigateway:us-east-1::/restapis/{id}")]).await;
+    assert_eq!(tags["tags"]["team"], "pets");
+
+    // Deploy, export to a file, and import the export into a second API.
+    aws.json(&["create-deployment", "--rest-api-id", &id, "--stage-name", "prod"]).await;
+    let out = dir.path().join("export.yaml");
+    let meta = aws
+        .json(&[
+            "get-export",
+            "--rest-api-id",
+            &id,
+            "--stage-name",
+            "prod",
+            "--export-type",
+            "oas30",
+            "--parameters",
+            "extensions=apigateway",
+            "--accepts",
+            "application/yaml",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    assert!(meta["contentDisposition"].as_str().unwrap().contains("oas30_1.yaml"), "{meta}");
+    let exported = std::fs::read_to_string(&out).unwrap();
+    assert!(exported.contains("x-amazon-apigateway-integration"), "{exported}");
+    let copy = aws.json(&["import-rest-api", "--body", &format!("fileb://{}", out.display())]).await;
+    let copy_id = copy["id"].as_str().unwrap().to_string();
+    let over = aws.json(&["put-rest-api", "--rest-api-id", &copy_id, "--mode", "overwrite", "--body", &file("api2.json", doc)]).await;
+    assert_eq!(over["name"], "cli import");
+
+    // Keys from a CSV, and a key's remaining quota changed.
+    let plan = aws
+        .json(&["create-usage-plan", "--name", "cli", "--quota", "limit=10,period=DAY", "--api-stages", &format!("apiId={id},stage=prod")])
+        .await;
+    let plan_id = plan["id"].as_str().unwrap().to_string();
+    let csv = format!("Name,Key,Enabled,UsagePlanIds\ncli-key,clikey1234abcdefghij0123456789,true,{plan_id}\n");
+    let imported = aws.json(&["import-api-keys", "--format", "csv", "--body", &file("keys.csv", &csv)]).await;
+    let kid = imported["ids"][0].as_str().unwrap().to_string();
+    let usage = aws
+        .json(&["update-usage", "--usage-plan-id", &plan_id, "--key-id", &kid, "--patch-operations", "op=replace,path=/remaining,value=25"])
+        .await;
+    assert_eq!(usage["items"][&kid][0][1], 25, "{usage}");
+}
