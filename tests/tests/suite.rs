@@ -11,6 +11,7 @@ mod console_apis;
 mod console_auth;
 mod control_api;
 mod control_attributes;
+mod control_coverage;
 mod control_items;
 mod control_openapi;
 mod control_updates;

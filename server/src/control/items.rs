@@ -150,7 +150,7 @@ pub(super) fn routes() -> Router<Arc<Console>> {
             "/{api}/gatewayresponses/{t}",
             get(get_gateway_response).put(put_gateway_response).patch(update_gateway_response).delete(delete_gateway_response),
         )
-        .route("/{api}/documentation/parts", get(get_parts).post(create_part))
+        .route("/{api}/documentation/parts", get(get_parts).post(create_part).put(super::openapi::import_documentation_parts))
         .route("/{api}/documentation/parts/{id}", get(get_part).patch(update_part).delete(delete_part))
         .route("/{api}/documentation/versions", get(get_versions).post(create_version))
         .route("/{api}/documentation/versions/{v}", get(get_version).patch(update_version).delete(delete_version))

@@ -126,3 +126,18 @@ pub(super) async fn get_export(
     let disposition = format!("attachment; filename=\"{}_{}.{suffix}\"", kind.as_str(), version.replace(['"', '\\', '/'], "_"));
     Ok((StatusCode::OK, [(header::CONTENT_TYPE, ctype.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }
+
+/// ImportDocumentationParts: the `x-amazon-apigateway-documentation` parts
+/// of an OpenAPI document, merged (default) or overwriting the API's.
+pub(super) async fn import_documentation_parts(State(c): S, Path(api): Path<String>, Query(q): Params, b: Bytes) -> Res {
+    let mode = match q.get("mode").map(String::as_str) {
+        None | Some("merge") => Mode::Merge,
+        Some("overwrite") => Mode::Overwrite,
+        Some(other) => return Err(AppError::invalid("mode", format!("mode must be merge or overwrite; '{other}' is not.")).into()),
+    };
+    flag(&q, "failonwarnings")?;
+    c.apis.api_exists(&api).await?;
+    let doc = crate::openapi::parse(&b)?;
+    let parts = crate::openapi::import::documentation_parts(&doc)?;
+    ok(json!({ "ids": c.apis.write_documentation(&api, &parts, mode).await? }))
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{model_url, rewrite_refs, Definition, ImportOptions, Mode};
 use crate::apis::Apis;
-use crate::items::documentation::CreateDocumentationPartInput;
+use crate::items::documentation::{CreateDocumentationPartInput, Location};
 use crate::items::models::CreateModelInput;
 use crate::items::validators::CreateRequestValidatorInput;
 use crate::store::items::ItemKind;
@@ -217,12 +217,25 @@ impl Apis {
             }
         }
 
-        for (location, properties) in &d.documentation {
+        self.write_documentation(api, &d.documentation, mode).await?;
+        Ok(())
+    }
+
+    /// Documentation parts into an API: merge adds new locations and
+    /// replaces the properties of known ones; overwrite replaces them all.
+    /// Answers the parts' ids, in the document's order.
+    pub async fn write_documentation(&self, api: &str, parts: &[(Location, String)], mode: Mode) -> Result<Vec<String>, AppError> {
+        if mode == Mode::Overwrite {
+            self.store.replace_items(api, ItemKind::DocumentationPart, &[]).await.map_err(crate::auth::internal)?;
+        }
+        let mut ids = Vec::new();
+        for (location, properties) in parts {
             let input = CreateDocumentationPartInput { location: Some(location.clone()), properties: Some(properties.clone()) };
             match self.create_documentation_part(api, input).await {
-                Err(AppError::Conflict(_)) if mode == Mode::Merge => {
-                    let parts = self.documentation_parts(api, &Default::default()).await?;
-                    let same = parts.into_iter().find(|p| crate::items::documentation::same_location(&p.location, location));
+                Ok(p) => ids.push(p.id),
+                Err(AppError::Conflict(_)) => {
+                    let existing = self.documentation_parts(api, &Default::default()).await?;
+                    let same = existing.into_iter().find(|p| crate::items::documentation::same_location(&p.location, location));
                     if let Some(p) = same {
                         let op = apigw_app::model::PatchOperation {
                             op: "replace".into(),
@@ -230,13 +243,12 @@ impl Apis {
                             value: Some(properties.clone()),
                         };
                         self.update_documentation_part(api, &p.id, &[op]).await?;
+                        ids.push(p.id);
                     }
                 }
-                other => {
-                    other?;
-                }
+                Err(e) => return Err(e),
             }
         }
-        Ok(())
+        Ok(ids)
     }
 }

@@ -323,19 +323,27 @@ fn root_extensions(doc: &Value, flavor: Flavor, opts: &ImportOptions, d: &mut De
         d.gateway_responses.insert(t.clone(), input);
     }
     if !opts.ignore_documentation {
-        let parts = ext(doc, "documentation").and_then(|x| x.get("documentationParts")).and_then(Value::as_array);
-        for p in parts.into_iter().flatten() {
-            let location: Location = serde_json::from_value(p.get("location").cloned().unwrap_or(Value::Null))
-                .map_err(|e| bad(format!("Invalid OpenAPI input: a documentation part's location: {e}.")))?;
-            let props = match p.get("properties") {
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None => "{}".into(),
-            };
-            d.documentation.push((location, props));
-        }
+        d.documentation = documentation_parts(doc)?;
     }
     Ok(())
+}
+
+/// The documentation parts of a document's `x-amazon-apigateway-documentation`
+/// (ImportDocumentationParts reads only these).
+pub fn documentation_parts(doc: &Value) -> Result<Vec<(Location, String)>, AppError> {
+    let parts = ext(doc, "documentation").and_then(|x| x.get("documentationParts")).and_then(Value::as_array);
+    let mut out = Vec::new();
+    for p in parts.into_iter().flatten() {
+        let location: Location = serde_json::from_value(p.get("location").cloned().unwrap_or(Value::Null))
+            .map_err(|e| bad(format!("Invalid OpenAPI input: a documentation part's location: {e}.")))?;
+        let props = match p.get("properties") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => "{}".into(),
+        };
+        out.push((location, props));
+    }
+    Ok(out)
 }
 
 /// An operation's `security`: an API key (`x-api-key` in the header) makes
