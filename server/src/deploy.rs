@@ -260,6 +260,9 @@ impl Deploys {
                 }
                 continue;
             }
+            if self.stage_attribute(api_id, &mut stage, op).await?.is_some() {
+                continue;
+            }
             if op.op == "remove" && !matches!(path, "/deploymentId" | "/description") {
                 // A whole method setting (`/~1pets/GET`) or one of its fields.
                 let (key, field) = method_setting_target(path)?;
@@ -269,9 +272,20 @@ impl Deploys {
                     }
                     Some(field) => {
                         if let Some(setting) = stage.method_settings.get_mut(&key) {
+                            let dflt = MethodSetting::default();
                             match field {
                                 "throttling/rateLimit" => setting.throttling_rate_limit = None,
-                                _ => setting.throttling_burst_limit = None,
+                                "throttling/burstLimit" => setting.throttling_burst_limit = None,
+                                "metrics/enabled" => setting.metrics_enabled = dflt.metrics_enabled,
+                                "logging/loglevel" => setting.logging_level = dflt.logging_level,
+                                "logging/dataTrace" => setting.data_trace_enabled = dflt.data_trace_enabled,
+                                "caching/enabled" => setting.caching_enabled = dflt.caching_enabled,
+                                "caching/ttlInSeconds" => setting.cache_ttl_in_seconds = dflt.cache_ttl_in_seconds,
+                                "caching/dataEncrypted" => setting.cache_data_encrypted = dflt.cache_data_encrypted,
+                                "caching/requireAuthorizationForCacheControl" => {
+                                    setting.require_authorization_for_cache_control = dflt.require_authorization_for_cache_control
+                                }
+                                _ => setting.unauthorized_cache_control_header_strategy = dflt.unauthorized_cache_control_header_strategy,
                             }
                             if *setting == MethodSetting::default() {
                                 stage.method_settings.remove(&key);
@@ -296,10 +310,54 @@ impl Deploys {
                     let (key, field) = method_setting_path(path)?;
                     let setting = stage.method_settings.entry(key).or_insert_with(MethodSetting::default);
                     // The same bounds as usage plan throttles; the error names the patch path.
+                    let flag = |v: &str| match v.to_ascii_lowercase().as_str() {
+                        "true" => Ok(true),
+                        "false" => Ok(false),
+                        _ => Err(AppError::invalid("patchOperations", format!("{path} must be true or false; '{v}' is not."))),
+                    };
                     match field {
                         "throttling/rateLimit" => setting.throttling_rate_limit = Some(rules::rate_limit_text(&value, path)?),
                         "throttling/burstLimit" => setting.throttling_burst_limit = Some(rules::burst_limit_text(&value, path)?),
-                        _ => unreachable!("method_setting_path only returns known fields"),
+                        "metrics/enabled" => setting.metrics_enabled = flag(&value)?,
+                        "logging/dataTrace" => setting.data_trace_enabled = flag(&value)?,
+                        "logging/loglevel" => {
+                            if !["OFF", "ERROR", "INFO"].contains(&value.as_str()) {
+                                return Err(AppError::invalid(
+                                    "patchOperations",
+                                    format!("{path} must be OFF, ERROR or INFO; '{value}' is not."),
+                                ));
+                            }
+                            setting.logging_level = value.clone();
+                        }
+                        "caching/enabled" => {
+                            if flag(&value)? {
+                                return Err(AppError::invalid(
+                                    "patchOperations",
+                                    format!("{path} cannot be true: response caching is not available in apigw yet (the caching issue)."),
+                                ));
+                            }
+                            setting.caching_enabled = false;
+                        }
+                        "caching/ttlInSeconds" => {
+                            setting.cache_ttl_in_seconds = value.parse().ok().filter(|n| (0..=3600).contains(n)).ok_or_else(|| {
+                                AppError::invalid(
+                                    "patchOperations",
+                                    format!("{path} must be a number of seconds from 0 to 3600; '{value}' is not."),
+                                )
+                            })?
+                        }
+                        "caching/dataEncrypted" => setting.cache_data_encrypted = flag(&value)?,
+                        "caching/requireAuthorizationForCacheControl" => setting.require_authorization_for_cache_control = flag(&value)?,
+                        _ => {
+                            let ok = ["FAIL_WITH_403", "SUCCEED_WITH_RESPONSE_HEADER", "SUCCEED_WITHOUT_RESPONSE_HEADER"];
+                            if !ok.contains(&value.as_str()) {
+                                return Err(AppError::invalid(
+                                    "patchOperations",
+                                    format!("{path} must be one of {}; '{value}' is not.", ok.join(", ")),
+                                ));
+                            }
+                            setting.unauthorized_cache_control_header_strategy = value.clone();
+                        }
                     }
                 }
             }
@@ -307,6 +365,55 @@ impl Deploys {
         self.store.save_stage(api_id, &stage).await.map_err(stage_not_found(name))?;
         self.reload(api_id).await?;
         self.stage(api_id, name).await
+    }
+
+    /// UpdateStage's stage-level attributes beyond the deployment and
+    /// description: `Some(())` when `op` was one of them and is applied.
+    async fn stage_attribute(&self, api_id: &str, stage: &mut Stage, op: &PatchOperation) -> Result<Option<()>, AppError> {
+        let value = op.value.clone().unwrap_or_default();
+        let path = op.path.as_str();
+        let off = |field: &str, why: &str| -> Result<Option<()>, AppError> {
+            match value.to_ascii_lowercase().as_str() {
+                "false" | "" => Ok(Some(())),
+                "true" => Err(AppError::invalid(field, format!("{field} cannot be true: {why} in apigw."))),
+                other => Err(AppError::invalid(field, format!("{path} must be true or false; '{other}' is not."))),
+            }
+        };
+        match (op.op.as_str(), path) {
+            ("replace", "/tracingEnabled") => off("tracingEnabled", "X-Ray tracing is not available"),
+            ("replace", "/cacheClusterEnabled") => off("cacheClusterEnabled", "stage caching is not available yet"),
+            ("replace", "/clientCertificateId") if value.is_empty() => Ok(Some(())),
+            ("replace", "/clientCertificateId") => {
+                Err(AppError::invalid("clientCertificateId", "Client certificates are not available in apigw yet; this changed nothing."))
+            }
+            ("replace", "/accessLogSettings/format") | ("replace", "/accessLogSettings/destinationArn") => {
+                let s = stage.access_log_settings.get_or_insert_with(Default::default);
+                let v = Some(value).filter(|v| !v.is_empty());
+                if path.ends_with("format") {
+                    s.format = v;
+                } else {
+                    s.destination_arn = v;
+                }
+                if s.format.is_none() && s.destination_arn.is_none() {
+                    stage.access_log_settings = None;
+                }
+                Ok(Some(()))
+            }
+            ("remove", "/accessLogSettings") => {
+                stage.access_log_settings = None;
+                Ok(Some(()))
+            }
+            ("replace", "/documentationVersion") => {
+                if !value.is_empty() {
+                    self.apis.documentation_version(api_id, &value).await.map_err(|_| {
+                        AppError::invalid("documentationVersion", format!("Documentation version {value} does not exist in this API."))
+                    })?;
+                }
+                stage.documentation_version = Some(value).filter(|v| !v.is_empty());
+                Ok(Some(()))
+            }
+            _ => Ok(None),
+        }
     }
 
     pub async fn delete_stage(&self, api_id: &str, name: &str) -> Result<(), AppError> {
@@ -339,7 +446,7 @@ fn method_setting_target(path: &str) -> Result<(String, Option<&str>), AppError>
     let rest = path.strip_prefix('/').ok_or_else(bad)?;
     let mut parts = rest.splitn(3, '/');
     let (resource, method, field) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?, parts.next());
-    if field.is_some_and(|f| !matches!(f, "throttling/rateLimit" | "throttling/burstLimit")) {
+    if field.is_some_and(|f| !METHOD_SETTING_FIELDS.contains(&f)) {
         return Err(bad());
     }
     if resource != "*" && !resource.starts_with("~1") {
@@ -349,13 +456,29 @@ fn method_setting_target(path: &str) -> Result<(String, Option<&str>), AppError>
     Ok((format!("{resource}/{method}"), field))
 }
 
+/// The per-method setting fields UpdateStage takes, as AWS names them in patch paths.
+const METHOD_SETTING_FIELDS: &[&str] = &[
+    "throttling/rateLimit",
+    "throttling/burstLimit",
+    "metrics/enabled",
+    "logging/loglevel",
+    "logging/dataTrace",
+    "caching/enabled",
+    "caching/ttlInSeconds",
+    "caching/dataEncrypted",
+    "caching/requireAuthorizationForCacheControl",
+    "caching/unauthorizedCacheControlHeaderStrategy",
+];
+
 fn method_setting_error(path: &str) -> AppError {
     AppError::invalid(
         "patchOperations",
         format!(
-            "path '{path}' cannot be changed. UpdateStage supports /deploymentId, /description, /variables/NAME and \
-             /{{resource}}/{{METHOD}}/throttling/rateLimit|burstLimit (resource '*' or like ~1pets~1{{id}}, METHOD '*' or a verb); \
-             'remove' also takes /{{resource}}/{{METHOD}} for the whole setting."
+            "path '{path}' cannot be changed. UpdateStage supports /deploymentId, /description, /variables/NAME, /tracingEnabled, \
+             /cacheClusterEnabled, /accessLogSettings/format|destinationArn, /documentationVersion and \
+             /{{resource}}/{{METHOD}}/{{setting}} (resource '*' or like ~1pets~1{{id}}, METHOD '*' or a verb; setting one of {}); \
+             'remove' also takes /{{resource}}/{{METHOD}} for the whole setting.",
+            METHOD_SETTING_FIELDS.join(", ")
         ),
     )
 }

@@ -270,3 +270,66 @@ async fn stages_read_as_aws_writes_them() {
     }
     a.err(Method::GET, &format!("/restapis/{id}/stages/beta"), None, (404, "NotFoundException"), "").await;
 }
+
+/// What Terraform's aws_api_gateway_method_settings and aws_api_gateway_stage
+/// send: every per-method setting, tracing and caching off, access logs.
+#[tokio::test]
+async fn stage_settings_as_terraform_sends_them() {
+    let s = TestServer::start().await;
+    let a = Api::new(&s).await;
+    let api = a.ok(Method::POST, "/restapis", Some(json!({ "name": "tf" })), 201).await;
+    let (id, root) = (api["id"].as_str().unwrap(), api["rootResourceId"].as_str().unwrap());
+    let m = format!("/restapis/{id}/resources/{root}/methods/GET");
+    a.ok(Method::PUT, &m, Some(json!({ "authorizationType": "NONE" })), 201).await;
+    a.ok(Method::PUT, &format!("{m}/integration"), Some(json!({ "type": "MOCK" })), 201).await;
+    a.ok(Method::POST, &format!("/restapis/{id}/deployments"), Some(json!({ "stageName": "prod" })), 201).await;
+    let stage = format!("/restapis/{id}/stages/prod");
+    let op = |path: &str, value: &str| json!({ "op": "replace", "path": path, "value": value });
+    let (status, _, v) = a
+        .patch(
+            &stage,
+            json!([
+                op("/*/*/metrics/enabled", "true"),
+                op("/*/*/logging/loglevel", "INFO"),
+                op("/*/*/logging/dataTrace", "false"),
+                op("/*/*/throttling/burstLimit", "50"),
+                op("/*/*/throttling/rateLimit", "100"),
+                op("/*/*/caching/enabled", "false"),
+                op("/*/*/caching/ttlInSeconds", "60"),
+                op("/*/*/caching/dataEncrypted", "false"),
+                op("/*/*/caching/requireAuthorizationForCacheControl", "true"),
+                op("/*/*/caching/unauthorizedCacheControlHeaderStrategy", "FAIL_WITH_403"),
+                op("/tracingEnabled", "false"),
+                op("/cacheClusterEnabled", "false"),
+                op("/accessLogSettings/destinationArn", "arn:aws:logs:us-east-1:123456789012:log-group:api"),
+                op("/accessLogSettings/format", "$context.requestId"),
+            ]),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["methodSettings"]["*/*"],
+        json!({ "metricsEnabled": true, "loggingLevel": "INFO", "dataTraceEnabled": false, "throttlingBurstLimit": 50,
+                "throttlingRateLimit": 100.0, "cachingEnabled": false, "cacheTtlInSeconds": 60, "cacheDataEncrypted": false,
+                "requireAuthorizationForCacheControl": true, "unauthorizedCacheControlHeaderStrategy": "FAIL_WITH_403" })
+    );
+    assert_eq!(
+        v["accessLogSettings"],
+        json!({ "format": "$context.requestId", "destinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:api" })
+    );
+    assert_eq!(a.ok(Method::GET, &stage, None, 200).await, v, "read back as written");
+    for bad in [
+        op("/*/*/caching/enabled", "true"),
+        op("/tracingEnabled", "true"),
+        op("/*/*/logging/loglevel", "LOUD"),
+        op("/*/*/caching/ttlInSeconds", "3601"),
+        op("/documentationVersion", "nosuch"),
+        op("/clientCertificateId", "abc"),
+    ] {
+        let (status, _, e) = a.patch(&stage, json!([bad.clone()])).await;
+        assert_eq!(status, 400, "{bad}: {e}");
+    }
+    assert_eq!(a.ok(Method::GET, &stage, None, 200).await, v, "refused patches change nothing");
+    let (status, _, v) = a.patch(&stage, json!([{ "op": "remove", "path": "/accessLogSettings" }])).await;
+    assert_eq!((status, v.get("accessLogSettings")), (200, None));
+}

@@ -16,13 +16,72 @@ pub struct Deployment {
 }
 
 /// Throttling and other per-method settings of a stage (AWS's MethodSetting).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MethodSetting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throttling_burst_limit: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throttling_rate_limit: Option<f64>,
+    /// AWS's other per-method settings, stored and returned as AWS does
+    /// (the gateway acts on throttling; caching comes with the caching issue).
+    #[serde(default)]
+    pub metrics_enabled: bool,
+    #[serde(default = "log_off")]
+    pub logging_level: String,
+    #[serde(default)]
+    pub data_trace_enabled: bool,
+    #[serde(default)]
+    pub caching_enabled: bool,
+    #[serde(default = "cache_ttl")]
+    pub cache_ttl_in_seconds: i64,
+    #[serde(default)]
+    pub cache_data_encrypted: bool,
+    #[serde(default = "yes")]
+    pub require_authorization_for_cache_control: bool,
+    #[serde(default = "succeed_with_header")]
+    pub unauthorized_cache_control_header_strategy: String,
+}
+
+fn log_off() -> String {
+    "OFF".into()
+}
+fn cache_ttl() -> i64 {
+    300
+}
+fn yes() -> bool {
+    true
+}
+fn succeed_with_header() -> String {
+    "SUCCEED_WITH_RESPONSE_HEADER".into()
+}
+
+/// AWS's defaults for a method setting no field of which was changed.
+impl Default for MethodSetting {
+    fn default() -> Self {
+        Self {
+            throttling_burst_limit: None,
+            throttling_rate_limit: None,
+            metrics_enabled: false,
+            logging_level: log_off(),
+            data_trace_enabled: false,
+            caching_enabled: false,
+            cache_ttl_in_seconds: cache_ttl(),
+            cache_data_encrypted: false,
+            require_authorization_for_cache_control: true,
+            unauthorized_cache_control_header_strategy: succeed_with_header(),
+        }
+    }
+}
+
+/// Where a stage's access log goes and in what format (AWS's AccessLogSettings).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLogSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_arn: Option<String>,
 }
 
 /// Default stage throttling (AWS's account-level defaults).
@@ -49,6 +108,10 @@ pub struct Stage {
     #[serde(default = "no_cache")]
     pub cache_cluster_status: String,
     pub tracing_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log_settings: Option<AccessLogSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_version: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
 }

@@ -237,7 +237,7 @@ mod tests {
     use super::*;
 
     fn setting(rate: Option<f64>, burst: Option<i64>) -> MethodSetting {
-        MethodSetting { throttling_rate_limit: rate, throttling_burst_limit: burst }
+        MethodSetting { throttling_rate_limit: rate, throttling_burst_limit: burst, ..Default::default() }
     }
 
     fn w(k: &str, r: &str, b: &str) -> Wanted {

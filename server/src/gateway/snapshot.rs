@@ -533,7 +533,8 @@ mod tests {
 
     #[test]
     fn stage_throttles_most_specific_first() {
-        let set = |r: Option<f64>, b: Option<i64>| MethodSetting { throttling_rate_limit: r, throttling_burst_limit: b };
+        let set =
+            |r: Option<f64>, b: Option<i64>| MethodSetting { throttling_rate_limit: r, throttling_burst_limit: b, ..Default::default() };
         let settings = BTreeMap::from([
             ("*/*".to_string(), set(Some(100.0), Some(50))),
             ("~1pets/GET".to_string(), set(Some(5.0), None)),

@@ -7,9 +7,20 @@ use apigw_app::model::{Deployment, MethodSetting, Stage};
 use super::apis::new_id;
 use super::{is_unique_violation, now_secs, to_json, touched, Store, StoreError};
 
-type StageRow = (String, String, String, String, String, i64, i64);
+type StageRow = (String, String, String, String, String, i64, i64, String);
 
-fn stage_from_row((name, deployment_id, description, variables, settings, created, updated): StageRow) -> Stage {
+/// The stage attributes kept in its `settings` column.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Extra {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    access_log_settings: Option<apigw_app::model::AccessLogSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    documentation_version: Option<String>,
+}
+
+fn stage_from_row((name, deployment_id, description, variables, settings, created, updated, extra): StageRow) -> Stage {
+    let extra: Extra = serde_json::from_str(&extra).unwrap_or_default();
     Stage {
         deployment_id,
         stage_name: name,
@@ -21,11 +32,13 @@ fn stage_from_row((name, deployment_id, description, variables, settings, create
         cache_cluster_enabled: false,
         cache_cluster_status: "NOT_AVAILABLE".into(),
         tracing_enabled: false,
+        access_log_settings: extra.access_log_settings,
+        documentation_version: extra.documentation_version,
         tags: BTreeMap::new(),
     }
 }
 
-const STAGE_COLUMNS: &str = "name, deployment_id, description, variables, method_settings, created_at, updated_at";
+const STAGE_COLUMNS: &str = "name, deployment_id, description, variables, method_settings, created_at, updated_at, settings";
 
 /// What CreateDeployment does to a stage, if it names one.
 pub struct StageTarget<'a> {
@@ -176,7 +189,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn save_stage(&self, api_id: &str, stage: &Stage) -> Result<(), StoreError> {
         let n = sqlx::query(
-            "UPDATE stages SET deployment_id = ?3, description = ?4, variables = ?5, method_settings = ?6, updated_at = ?7
+            "UPDATE stages SET deployment_id = ?3, description = ?4, variables = ?5, method_settings = ?6, updated_at = ?7, settings = ?8
              WHERE api_id = ?1 AND name = ?2",
         )
         .bind(api_id)
@@ -186,6 +199,10 @@ impl Store {
         .bind(to_json(&stage.variables))
         .bind(to_json(&stage.method_settings))
         .bind(now_secs())
+        .bind(to_json(&Extra {
+            access_log_settings: stage.access_log_settings.clone(),
+            documentation_version: stage.documentation_version.clone(),
+        }))
         .execute(self.pool())
         .await?;
         touched(n)
