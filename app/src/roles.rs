@@ -36,6 +36,8 @@ pub const SERVER_FNS: &[(&str, Role)] = &[
     // Changing APIs, stages, keys and plans, and calling backends.
     ("apis_create", Role::Editor),
     ("apis_delete", Role::Editor),
+    ("api_import_preview", Role::Editor),
+    ("api_import", Role::Editor),
     ("resource_create", Role::Editor),
     ("resource_delete", Role::Editor),
     ("method_create", Role::Editor),

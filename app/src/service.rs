@@ -45,6 +45,11 @@ pub trait ConsoleService: Send + Sync + 'static {
     async fn list_apis(&self) -> Result<Vec<RestApi>, AppError>;
     async fn create_api(&self, name: &str, description: &str) -> Result<RestApi, AppError>;
     async fn delete_api(&self, id: &str) -> Result<(), AppError>;
+    /// What importing an OpenAPI document (JSON or YAML) would create
+    /// (`basepath`: ignore, prepend or split, as ImportRestApi takes it).
+    async fn import_preview(&self, document: &str, basepath: &str) -> Result<crate::model::ImportPreview, AppError>;
+    /// ImportRestApi from the console; `fail_on_warnings` refuses a document with warnings.
+    async fn import_api(&self, document: &str, basepath: &str, fail_on_warnings: bool) -> Result<crate::model::ImportOutcome, AppError>;
     async fn api_tree(&self, id: &str) -> Result<ApiTree, AppError>;
     async fn create_resource(&self, api: &str, parent: &str, path_part: &str) -> Result<Resource, AppError>;
     async fn delete_resource(&self, api: &str, resource: &str) -> Result<(), AppError>;

@@ -297,6 +297,29 @@ pub struct PatchInput {
     pub patch_operations: Vec<PatchOperation>,
 }
 
+/// What importing an OpenAPI document would create, shown before it does.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub name: String,
+    pub version: Option<String>,
+    /// Each resource path with the methods it gets (`["GET", "POST"]`).
+    pub paths: Vec<(String, Vec<String>)>,
+    pub models: Vec<String>,
+    pub validators: Vec<String>,
+    pub gateway_responses: Vec<String>,
+    pub documentation_parts: usize,
+    /// What apigw will not honour, in AWS's import-warning words.
+    pub warnings: Vec<String>,
+}
+
+/// An import done: the new API and the warnings it came with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub id: String,
+    pub name: String,
+    pub warnings: Vec<String>,
+}
+
 /// An API with its whole resource tree and its stages, as the API page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiTree {

@@ -30,6 +30,7 @@ pub fn ApisPage() -> impl IntoView {
     let apis = Resource::new(move || version.get(), |_| list_apis());
     let search = RwSignal::new(String::new());
     let show_form = RwSignal::new(false);
+    let show_import = RwSignal::new(false);
     let to_delete = RwSignal::new(None::<RestApi>);
     let delete = Action::new(|id: &String| delete_api(id.clone()));
     Effect::new(move |_| {
@@ -47,13 +48,21 @@ pub fn ApisPage() -> impl IntoView {
                 <p class="muted">"REST APIs: resources, methods and the backends they call."</p>
             </div>
             <Show when=move || can_edit.get()>
-                <button type="button" class="btn btn-primary" id="new-api" on:click=move |_| show_form.update(|s| *s = !*s)>
-                    "Create API"
-                </button>
+                <div class="row-actions">
+                    <button type="button" class="btn" id="import-api" on:click=move |_| { show_form.set(false); show_import.update(|s| *s = !*s) }>
+                        "Import API"
+                    </button>
+                    <button type="button" class="btn btn-primary" id="new-api" on:click=move |_| { show_import.set(false); show_form.update(|s| *s = !*s) }>
+                        "Create API"
+                    </button>
+                </div>
             </Show>
         </div>
         <Show when=move || show_form.get()>
             <CreateApiForm on_cancel=Callback::new(move |_| show_form.set(false)) />
+        </Show>
+        <Show when=move || show_import.get()>
+            <crate::pages::api_import::ImportApiForm on_cancel=Callback::new(move |_| show_import.set(false)) />
         </Show>
         <Transition fallback=|| view! { <div class="card loading">"Loading APIs…"</div> }>
             {move || apis.get().map(|r| match r {
@@ -62,7 +71,7 @@ pub fn ApisPage() -> impl IntoView {
                     <EmptyState icon="⇄" title="No APIs yet">
                         <p>"An API is a tree of resources such as " <code>"/pets/{id}"</code>
                             ", each with methods (GET, POST, ANY…) that call an HTTP backend or answer from a mock."</p>
-                        <p>"Create one here, or from a script: " <code>"aws apigateway create-rest-api --name pets --endpoint-url …"</code></p>
+                        <p>"Create one here, import an OpenAPI document, or from a script: " <code>"aws apigateway create-rest-api --name pets --endpoint-url …"</code></p>
                         <Show when=move || can_edit.get()>
                             <button type="button" class="btn btn-primary" on:click=move |_| show_form.set(true)>"Create your first API"</button>
                         </Show>

@@ -1,6 +1,7 @@
 //! One module per console section.
 
 pub mod api_detail;
+pub mod api_import;
 pub mod apis;
 pub mod dashboards;
 pub mod keys;

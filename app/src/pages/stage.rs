@@ -66,6 +66,20 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
         }
     });
     let serves_latest = detail.serves_latest;
+    // The export links: kind, format, label, and where each goes.
+    let exports: Vec<(String, String, &str)> = [
+        ("oas30", "json", "OpenAPI 3 (JSON)"),
+        ("oas30", "yaml", "OpenAPI 3 (YAML)"),
+        ("swagger", "json", "Swagger 2 (JSON)"),
+        ("swagger", "yaml", "Swagger 2 (YAML)"),
+    ]
+    .into_iter()
+    .map(|(kind, format, label)| {
+        let href =
+            format!("/restapis/{}/stages/{}/exports/{kind}?extensions=apigateway&accept={format}", detail.api.id, detail.stage.stage_name);
+        (href, format!("{}-{}-{kind}.{format}", detail.api.name, detail.stage.stage_name), label)
+    })
+    .collect();
 
     let edit = can(Role::Editor);
     let confirm = RwSignal::new(false);
@@ -102,6 +116,16 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
             <p class="invoke" id="invoke-url"><CopyValue value=detail.invoke_url.clone() /></p>
             <p class="hint">"Append a resource path, e.g. " <code>{format!("{}pets/1", detail.invoke_url)}</code>
                 ". Host-based form: " <code>{format!("http://{}.execute-api.localhost:<gateway port>/{}/…", detail.api.id, detail.stage.stage_name)}</code></p>
+        </section>
+        <section class="card" id="stage-export">
+            <h2>"Export"</h2>
+            <p class="muted">"What this stage serves, as an OpenAPI document with AWS's extensions (integrations, validators, gateway responses): "
+                "import it into another apigw or into AWS. The same as "<code>"aws apigateway get-export"</code>"."</p>
+            <p class="row-actions">
+                {exports.into_iter()
+                    .map(|(href, file, label)| view! { <a class="btn btn-small" href=href download=file rel="external">{label}</a> })
+                    .collect_view()}
+            </p>
         </section>
         <section class="card">
             <h2>"Deployment"</h2>

@@ -160,6 +160,35 @@ impl ConsoleService for Console {
         self.apis.delete_api(id).await
     }
 
+    async fn import_preview(&self, document: &str, basepath: &str) -> Result<apigw_app::model::ImportPreview, AppError> {
+        let opts = crate::openapi::ImportOptions { basepath: crate::openapi::BasePath::parse(basepath)?, ..Default::default() };
+        let d = crate::openapi::import::definition(&crate::openapi::parse(document.as_bytes())?, &opts)?;
+        Ok(apigw_app::model::ImportPreview {
+            name: d.name.clone(),
+            version: d.version.clone(),
+            paths: d.paths.iter().map(|(p, ms)| (p.clone(), ms.iter().map(|m| m.verb.clone()).collect())).collect(),
+            models: d.models.keys().cloned().collect(),
+            validators: d.validators.keys().cloned().collect(),
+            gateway_responses: d.gateway_responses.keys().cloned().collect(),
+            documentation_parts: d.documentation.len(),
+            warnings: d.warnings,
+        })
+    }
+
+    async fn import_api(
+        &self,
+        document: &str,
+        basepath: &str,
+        fail_on_warnings: bool,
+    ) -> Result<apigw_app::model::ImportOutcome, AppError> {
+        let opts =
+            crate::openapi::ImportOptions { basepath: crate::openapi::BasePath::parse(basepath)?, fail_on_warnings, ..Default::default() };
+        let d = crate::openapi::import::definition(&crate::openapi::parse(document.as_bytes())?, &opts)?;
+        let done = self.apis.import_api(d, &opts).await?;
+        tracing::info!(api = %done.api.id, warnings = done.warnings.len(), "API imported from the console");
+        Ok(apigw_app::model::ImportOutcome { id: done.api.id, name: done.api.name, warnings: done.warnings })
+    }
+
     async fn api_tree(&self, id: &str) -> Result<ApiTree, AppError> {
         let api = self.apis.get_api(id).await?;
         let resources = self.apis.resources(id).await?;

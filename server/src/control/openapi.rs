@@ -29,12 +29,7 @@ fn flag(q: &HashMap<String, String>, key: &str) -> Result<bool, AppError> {
 }
 
 fn options(q: &HashMap<String, String>) -> Result<ImportOptions, AppError> {
-    let basepath = match q.get("basepath").map(String::as_str) {
-        None | Some("ignore") => BasePath::Ignore,
-        Some("prepend") => BasePath::Prepend,
-        Some("split") => BasePath::Split,
-        Some(other) => return Err(AppError::invalid("basepath", format!("basepath must be ignore, prepend or split; '{other}' is not."))),
-    };
+    let basepath = BasePath::parse(q.get("basepath").map(String::as_str).unwrap_or(""))?;
     let ignore_documentation = match q.get("ignore").map(String::as_str) {
         None => false,
         Some("documentation") => true,
@@ -90,7 +85,12 @@ pub(super) async fn get_export(
 ) -> Res {
     let kind = Kind::parse(&kind)?;
     let ext = Extensions::parse(q.get("extensions").map(String::as_str))?;
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    // Beyond AWS: `accept=yaml` in the query, for the console's download links (a link cannot set Accept).
+    let accept = match q.get("accept").map(String::as_str) {
+        Some("yaml") => "application/yaml",
+        Some("json") => "application/json",
+        _ => headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("application/json"),
+    };
     let yaml = accept.contains("yaml");
     if !yaml && !accept.contains("json") && !accept.contains("*/*") {
         return Err(AppError::invalid("accepts", format!("Accept must be application/json or application/yaml; '{accept}' is not.")).into());

@@ -85,6 +85,18 @@ pub enum BasePath {
     Split,
 }
 
+impl BasePath {
+    /// The `basepath` parameter: ignore (the default), prepend or split.
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        match s {
+            "" | "ignore" => Ok(Self::Ignore),
+            "prepend" => Ok(Self::Prepend),
+            "split" => Ok(Self::Split),
+            other => Err(AppError::invalid("basepath", format!("basepath must be ignore, prepend or split; '{other}' is not."))),
+        }
+    }
+}
+
 /// Largest document accepted (AWS's limit on an import body).
 pub const MAX_DOCUMENT_BYTES: usize = 6 * 1024 * 1024;
 
