@@ -41,7 +41,9 @@ pub fn ApisPage() -> impl IntoView {
     });
 
     let can_edit = crate::layout::can(crate::identity::Role::Editor);
-    view! {
+    // Built in type-erased parts: as one view, the page's type is too deep for
+    // the compiler's layout query (the recursion limit) in release builds.
+    let header = view! {
         <div class="page-header row">
             <div>
                 <h1>"APIs"</h1>
@@ -58,12 +60,20 @@ pub fn ApisPage() -> impl IntoView {
                 </div>
             </Show>
         </div>
+    }
+    .into_any();
+    let forms = view! {
         <Show when=move || show_form.get()>
-            <CreateApiForm on_cancel=Callback::new(move |_| show_form.set(false)) />
+            {view! { <CreateApiForm on_cancel=Callback::new(move |_| show_form.set(false)) /> }.into_any()}
         </Show>
         <Show when=move || show_import.get()>
-            <crate::pages::api_import::ImportApiForm on_cancel=Callback::new(move |_| show_import.set(false)) />
+            {view! { <crate::pages::api_import::ImportApiForm on_cancel=Callback::new(move |_| show_import.set(false)) /> }.into_any()}
         </Show>
+    }
+    .into_any();
+    view! {
+        {header}
+        {forms}
         <Transition fallback=|| view! { <div class="card loading">"Loading APIs…"</div> }>
             {move || apis.get().map(|r| match r {
                 Err(e) => view! { <div class="card error-card">{e.to_string()}</div> }.into_any(),

@@ -80,6 +80,20 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
         (href, format!("{}-{}-{kind}.{format}", detail.api.name, detail.stage.stage_name), label)
     })
     .collect();
+    // Type-erased, so the page's view type stays within the compiler's layout depth.
+    let export = view! {
+        <section class="card" id="stage-export">
+            <h2>"Export"</h2>
+            <p class="muted">"What this stage serves, as an OpenAPI document with AWS's extensions (integrations, validators, gateway responses): "
+                "import it into another apigw or into AWS. The same as "<code>"aws apigateway get-export"</code>"."</p>
+            <p class="row-actions">
+                {exports.into_iter()
+                    .map(|(href, file, label)| view! { <a class="btn btn-small" href=href download=file rel="external">{label}</a> })
+                    .collect_view()}
+            </p>
+        </section>
+    }
+    .into_any();
 
     let edit = can(Role::Editor);
     let confirm = RwSignal::new(false);
@@ -117,16 +131,7 @@ fn StageView(detail: StageDetail, reload: Callback<()>, vars_saved: RwSignal<boo
             <p class="hint">"Append a resource path, e.g. " <code>{format!("{}pets/1", detail.invoke_url)}</code>
                 ". Host-based form: " <code>{format!("http://{}.execute-api.localhost:<gateway port>/{}/…", detail.api.id, detail.stage.stage_name)}</code></p>
         </section>
-        <section class="card" id="stage-export">
-            <h2>"Export"</h2>
-            <p class="muted">"What this stage serves, as an OpenAPI document with AWS's extensions (integrations, validators, gateway responses): "
-                "import it into another apigw or into AWS. The same as "<code>"aws apigateway get-export"</code>"."</p>
-            <p class="row-actions">
-                {exports.into_iter()
-                    .map(|(href, file, label)| view! { <a class="btn btn-small" href=href download=file rel="external">{label}</a> })
-                    .collect_view()}
-            </p>
-        </section>
+        {export}
         <section class="card">
             <h2>"Deployment"</h2>
             {if serves_latest {
