@@ -126,6 +126,8 @@ mod tests {
                 passthrough_behavior: "WHEN_NO_MATCH".into(),
                 cache_namespace: "r".into(),
                 cache_key_parameters: vec![],
+                connection_type: None,
+                credentials: None,
                 request_parameters: Default::default(),
                 request_templates: Default::default(),
                 integration_responses: None,

@@ -221,6 +221,12 @@ impl Apis {
             passthrough_behavior: Some(current.passthrough_behavior.clone()),
             request_parameters: Some(current.request_parameters.clone()),
             request_templates: Some(current.request_templates.clone()),
+            connection_type: current.connection_type.clone(),
+            credentials: current.credentials.clone(),
+            // The stored namespace (AWS's default, the resource id, when none was set).
+            cache_namespace: Some(current.cache_namespace.clone()).filter(|n| *n != resource_id),
+            cache_key_parameters: Some(current.cache_key_parameters.clone()),
+            ..Default::default()
         };
         for op in ops {
             if let Some(ct) = map_key(op, "/requestTemplates/") {
@@ -234,11 +240,49 @@ impl Apis {
                 patch_map(params, name, op, |v| Ok(v.unwrap_or_default().to_string()), "Invalid parameter name specified")?;
                 continue;
             }
+            if let Some(name) = map_key(op, "/cacheKeyParameters/") {
+                let keys = input.cache_key_parameters.get_or_insert_with(Vec::new);
+                match op.op.as_str() {
+                    "add" if !keys.contains(&name) => keys.push(name),
+                    "add" => {}
+                    "remove" => keys.retain(|k| *k != name),
+                    _ => return Err(bad_op(op)),
+                }
+                continue;
+            }
+            let extra = [
+                "/cacheNamespace",
+                "/connectionType",
+                "/connectionId",
+                "/credentials",
+                "/contentHandling",
+                "/tlsConfig/insecureSkipVerification",
+            ];
+            if extra.contains(&op.path.as_str()) {
+                if op.op != "replace" {
+                    return Err(bad_op(op));
+                }
+                let v = op.value.clone();
+                match op.path.as_str() {
+                    "/cacheNamespace" => input.cache_namespace = v,
+                    "/connectionType" => input.connection_type = v,
+                    "/connectionId" => input.connection_id = v,
+                    "/credentials" => input.credentials = v,
+                    "/contentHandling" => input.content_handling = v,
+                    _ => {
+                        input.tls_config = Some(apigw_app::model::TlsConfig {
+                            insecure_skip_verification: Some(v.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("true"))),
+                        })
+                    }
+                }
+                continue;
+            }
             let scalar = ["/uri", "/httpMethod", "/timeoutInMillis", "/passthroughBehavior"];
             if !scalar.contains(&op.path.as_str()) {
                 return Err(bad_path(
                     op,
-                    "/uri, /httpMethod, /timeoutInMillis, /passthroughBehavior, /requestTemplates/{contentType}, /requestParameters/{name}",
+                    "/uri, /httpMethod, /timeoutInMillis, /passthroughBehavior, /requestTemplates/{contentType}, /requestParameters/{name}, \
+                     /cacheNamespace, /cacheKeyParameters/{name}, /connectionType, /credentials, /contentHandling, /tlsConfig/insecureSkipVerification",
                 ));
             }
             if op.op != "replace" {

@@ -333,3 +333,61 @@ async fn stage_settings_as_terraform_sends_them() {
     let (status, _, v) = a.patch(&stage, json!([{ "op": "remove", "path": "/accessLogSettings" }])).await;
     assert_eq!((status, v.get("accessLogSettings")), (200, None));
 }
+
+/// Integration fields Terraform and the CDK send: kept and returned as AWS
+/// does; what the gateway cannot do (VPC links, content handling, skipping
+/// TLS verification) refused by name.
+#[tokio::test]
+async fn integration_fields_beyond_the_backend_call() {
+    let s = TestServer::start().await;
+    let a = Api::new(&s).await;
+    let api = a.ok(Method::POST, "/restapis", Some(json!({ "name": "integ" })), 201).await;
+    let (id, root) = (api["id"].as_str().unwrap(), api["rootResourceId"].as_str().unwrap());
+    let item = a.resource(id, root, "{id}").await;
+    let m = format!("/restapis/{id}/resources/{item}/methods/GET");
+    a.ok(Method::PUT, &m, Some(json!({ "authorizationType": "NONE", "requestParameters": { "method.request.path.id": true } })), 201).await;
+    let body = json!({
+        "type": "HTTP_PROXY", "httpMethod": "GET", "uri": "http://backend.internal/items/{id}",
+        "connectionType": "INTERNET", "cacheNamespace": "items", "cacheKeyParameters": ["method.request.path.id"],
+        "credentials": "arn:aws:iam::123456789012:role/apigw", "tlsConfig": { "insecureSkipVerification": false },
+    });
+    let i = a.ok(Method::PUT, &format!("{m}/integration"), Some(body.clone()), 201).await;
+    assert_eq!((i["connectionType"].as_str(), i["cacheNamespace"].as_str()), (Some("INTERNET"), Some("items")));
+    assert_eq!(i["cacheKeyParameters"], json!(["method.request.path.id"]));
+    assert_eq!(i["credentials"], "arn:aws:iam::123456789012:role/apigw");
+    assert_eq!(a.ok(Method::GET, &format!("{m}/integration"), None, 200).await, i);
+    for (field, value) in [
+        ("connectionType", json!("VPC_LINK")),
+        ("connectionId", json!("abc123")),
+        ("contentHandling", json!("CONVERT_TO_TEXT")),
+        ("tlsConfig", json!({ "insecureSkipVerification": true })),
+        ("cacheKeyParameters", json!(["nonsense"])),
+    ] {
+        let mut bad = body.clone();
+        bad[field] = value;
+        let msg = a.err(Method::PUT, &format!("{m}/integration"), Some(bad), (400, "BadRequestException"), "").await;
+        assert!(msg.contains(field), "{field}: {msg}");
+    }
+    assert_eq!(a.ok(Method::GET, &format!("{m}/integration"), None, 200).await, i, "refused puts change nothing");
+    let (status, _, u) = a
+        .patch(
+            &format!("{m}/integration"),
+            json!([
+                { "op": "replace", "path": "/cacheNamespace", "value": "other" },
+                { "op": "remove", "path": "/cacheKeyParameters/method.request.path.id" },
+                { "op": "replace", "path": "/connectionType", "value": "INTERNET" },
+            ]),
+        )
+        .await;
+    assert_eq!(status, 200, "{u}");
+    assert_eq!((u["cacheNamespace"].as_str(), &u["cacheKeyParameters"]), (Some("other"), &json!([])));
+    let (status, _, _) =
+        a.patch(&format!("{m}/integration"), json!([{ "op": "replace", "path": "/contentHandling", "value": "CONVERT_TO_BINARY" }])).await;
+    assert_eq!(status, 400);
+    // A MOCK integration has no connection type, as in AWS.
+    let post = format!("/restapis/{id}/resources/{item}/methods/POST");
+    a.ok(Method::PUT, &post, Some(json!({ "authorizationType": "NONE" })), 201).await;
+    let mock = a.ok(Method::PUT, &format!("{post}/integration"), Some(json!({ "type": "MOCK" })), 201).await;
+    assert!(mock.get("connectionType").is_none(), "{mock}");
+    assert_eq!(mock["cacheNamespace"], item.as_str(), "AWS's default namespace is the resource id");
+}

@@ -148,6 +148,12 @@ pub struct Integration {
     pub passthrough_behavior: String,
     pub cache_namespace: String,
     pub cache_key_parameters: Vec<String>,
+    /// `INTERNET` for HTTP integrations, as AWS reports it; none for MOCK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    /// An IAM role ARN, stored and returned (AWS uses it for AWS integrations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -256,6 +262,28 @@ pub struct PutIntegrationInput {
     pub request_parameters: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub request_templates: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub connection_type: Option<String>,
+    #[serde(default)]
+    pub connection_id: Option<String>,
+    #[serde(default)]
+    pub credentials: Option<String>,
+    #[serde(default)]
+    pub content_handling: Option<String>,
+    #[serde(default)]
+    pub cache_namespace: Option<String>,
+    #[serde(default)]
+    pub cache_key_parameters: Option<Vec<String>>,
+    #[serde(default)]
+    pub tls_config: Option<TlsConfig>,
+}
+
+/// An integration's TLS settings toward its backend (AWS's TlsConfig).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TlsConfig {
+    #[serde(default)]
+    pub insecure_skip_verification: Option<bool>,
 }
 
 /// Input of PutMethodResponse.

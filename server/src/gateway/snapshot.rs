@@ -484,6 +484,8 @@ mod tests {
                                     passthrough_behavior: "WHEN_NO_MATCH".into(),
                                     cache_namespace: String::new(),
                                     cache_key_parameters: vec![],
+                                    connection_type: None,
+                                    credentials: None,
                                     request_parameters: BTreeMap::new(),
                                     request_templates: BTreeMap::new(),
                                     integration_responses: None,

@@ -133,7 +133,7 @@ pub fn document(src: &Source<'_>, kind: Kind, ext: Extensions) -> Value {
         let mut item = Map::new();
         for (verb, m) in r.resource_methods.iter().flatten() {
             uses_key |= m.api_key_required;
-            let op = operation(m, kind, ext, &validator_names);
+            let op = operation(m, &r.id, kind, ext, &validator_names);
             let key = if verb == "ANY" { "x-amazon-apigateway-any-method".to_string() } else { verb.to_ascii_lowercase() };
             item.insert(key, op);
         }
@@ -230,7 +230,7 @@ pub fn document(src: &Source<'_>, kind: Kind, ext: Extensions) -> Value {
 }
 
 /// One operation: parameters, body, responses, security, integration.
-fn operation(m: &Method, kind: Kind, ext: Extensions, validators: &BTreeMap<&str, &str>) -> Value {
+fn operation(m: &Method, resource_id: &str, kind: Kind, ext: Extensions, validators: &BTreeMap<&str, &str>) -> Value {
     let mut op = Map::new();
     if let Some(n) = &m.operation_name {
         op.insert("operationId".into(), json!(n));
@@ -346,6 +346,15 @@ fn operation(m: &Method, kind: Kind, ext: Extensions, validators: &BTreeMap<&str
             x.insert("passthroughBehavior".into(), json!(i.passthrough_behavior.to_ascii_lowercase()));
             if i.timeout_in_millis != apigw_app::model::TIMEOUT_MAX_MS {
                 x.insert("timeoutInMillis".into(), json!(i.timeout_in_millis));
+            }
+            if let Some(c) = &i.credentials {
+                x.insert("credentials".into(), json!(c));
+            }
+            if i.cache_namespace != resource_id {
+                x.insert("cacheNamespace".into(), json!(i.cache_namespace));
+            }
+            if !i.cache_key_parameters.is_empty() {
+                x.insert("cacheKeyParameters".into(), json!(i.cache_key_parameters));
             }
             let mut rs = Map::new();
             for (code, r) in i.integration_responses.iter().flatten() {

@@ -391,7 +391,19 @@ fn integration(x: &Value, where_: &str, m: &mut MethodDef, warnings: &mut Vec<St
         return;
     }
     let text = |f: &str| x.get(f).and_then(Value::as_str).map(str::to_string);
+    if let Some(c) = text("contentHandling") {
+        warnings.push(format!(
+            "The integration of {where_} asks for contentHandling {c}, which apigw does not do yet; bodies pass through as they are."
+        ));
+    }
     m.integration = Some(PutIntegrationInput {
+        credentials: text("credentials"),
+        cache_namespace: text("cacheNamespace"),
+        cache_key_parameters: x
+            .get("cacheKeyParameters")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
+        tls_config: x.get("tlsConfig").and_then(|t| serde_json::from_value(t.clone()).ok()),
         kind: Some(kind),
         integration_http_method: text("httpMethod"),
         uri: text("uri"),
@@ -399,6 +411,7 @@ fn integration(x: &Value, where_: &str, m: &mut MethodDef, warnings: &mut Vec<St
         passthrough_behavior: text("passthroughBehavior").map(|p| p.to_ascii_uppercase()),
         request_parameters: Some(string_map(x.get("requestParameters"), "requestParameters", warnings)).filter(|p| !p.is_empty()),
         request_templates: Some(string_map(x.get("requestTemplates"), "requestTemplates", warnings)).filter(|p| !p.is_empty()),
+        ..Default::default()
     });
     let empty = Map::new();
     for (pattern, r) in x.get("responses").and_then(Value::as_object).unwrap_or(&empty) {

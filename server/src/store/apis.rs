@@ -49,6 +49,19 @@ pub struct IntegrationRow {
     pub passthrough: String,
     pub request_parameters: BTreeMap<String, String>,
     pub request_templates: BTreeMap<String, String>,
+    pub extra: IntegrationExtra,
+}
+
+/// An integration's fields the gateway does not act on, kept as AWS keeps them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationExtra {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cache_key_parameters: Vec<String>,
 }
 
 pub(super) async fn bump(tx: &mut Transaction<'_, Sqlite>, api_id: &str) -> Result<(), StoreError> {
@@ -196,10 +209,10 @@ impl Store {
         .bind(api_id)
         .fetch_all(self.pool())
         .await?;
-        type IntRow = (String, String, String, Option<String>, Option<String>, i64, String, String, String);
+        type IntRow = (String, String, String, Option<String>, Option<String>, i64, String, String, String, String);
         let integrations: Vec<IntRow> = sqlx::query_as(
             "SELECT i.resource_id, i.http_method, i.type, i.integration_method, i.uri, i.timeout_ms,
-                    i.passthrough, i.request_parameters, i.request_templates
+                    i.passthrough, i.request_parameters, i.request_templates, i.extra
              FROM integrations i JOIN resources r ON r.id = i.resource_id WHERE r.api_id = ?1",
         )
         .bind(api_id)
@@ -239,16 +252,20 @@ impl Store {
                 ((rid, verb), m)
             })
             .collect();
-        for (rid, verb, kind, imethod, uri, timeout, pass, params, templates) in integrations {
+        for (rid, verb, kind, imethod, uri, timeout, pass, params, templates, extra) in integrations {
             if let Some(m) = by_key.get_mut(&(rid.clone(), verb)) {
+                let extra: IntegrationExtra = serde_json::from_str(&extra).unwrap_or_default();
                 m.method_integration = Some(Integration {
+                    connection_type: (kind != "MOCK").then(|| "INTERNET".to_string()),
+                    credentials: extra.credentials,
                     kind,
                     http_method: imethod,
                     uri,
                     timeout_in_millis: timeout,
                     passthrough_behavior: pass,
-                    cache_namespace: rid,
-                    cache_key_parameters: vec![],
+                    // AWS's default namespace is the resource's id.
+                    cache_namespace: extra.cache_namespace.unwrap_or(rid),
+                    cache_key_parameters: extra.cache_key_parameters,
                     request_parameters: json_map(&params),
                     request_templates: json_map(&templates),
                     integration_responses: None,
@@ -386,8 +403,8 @@ impl Store {
             .await?;
         sqlx::query(
             "INSERT INTO integrations (resource_id, http_method, type, integration_method, uri, timeout_ms,
-                                       passthrough, request_parameters, request_templates)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                       passthrough, request_parameters, request_templates, extra)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .bind(resource_id)
         .bind(verb)
@@ -398,6 +415,7 @@ impl Store {
         .bind(&row.passthrough)
         .bind(to_json(&row.request_parameters))
         .bind(to_json(&row.request_templates))
+        .bind(to_json(&row.extra))
         .execute(&mut *tx)
         .await?;
         bump(&mut tx, api_id).await?;

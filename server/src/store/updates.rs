@@ -62,7 +62,7 @@ impl Store {
     pub async fn update_integration(&self, api_id: &str, resource_id: &str, verb: &str, row: &IntegrationRow) -> Result<(), StoreError> {
         let q = sqlx::query(
             "UPDATE integrations SET type = ?3, integration_method = ?4, uri = ?5, timeout_ms = ?6, passthrough = ?7,
-                                     request_parameters = ?8, request_templates = ?9
+                                     request_parameters = ?8, request_templates = ?9, extra = ?10
              WHERE resource_id = ?1 AND http_method = ?2",
         )
         .bind(resource_id)
@@ -73,7 +73,8 @@ impl Store {
         .bind(row.timeout_ms)
         .bind(&row.passthrough)
         .bind(super::to_json(&row.request_parameters))
-        .bind(super::to_json(&row.request_templates));
+        .bind(super::to_json(&row.request_templates))
+        .bind(super::to_json(&row.extra));
         self.change(api_id, q, Guard::MustTouch).await
     }
 
