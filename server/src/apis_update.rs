@@ -12,7 +12,8 @@ use apigw_app::model::{
 };
 use apigw_app::rules::{self, PathPartKind};
 
-use crate::apis::{integration_row, not_found, patch_bool, Apis};
+use crate::apis::{not_found, patch_bool, Apis};
+use crate::apis_integration::integration_row;
 use crate::store::updates::ResponseKind;
 
 impl Apis {

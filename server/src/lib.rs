@@ -14,6 +14,8 @@ pub mod access_keys;
 pub mod api_settings;
 /// API configuration rules: one implementation for console and control API.
 pub mod apis;
+/// The rule every stored integration meets.
+pub mod apis_integration;
 /// The control API's partial updates (Update* operations) of an API's configuration.
 pub mod apis_update;
 /// The audit log: who changed what, from where.
@@ -42,6 +44,8 @@ pub mod openapi;
 pub mod plans;
 /// ImportApiKeys: keys and their plans from AWS's CSV format.
 pub mod plans_import;
+/// GetUsage, UpdateUsage and the console's plan usage.
+pub mod plans_usage;
 /// Which role each server function and control-API request needs.
 pub mod roles;
 /// Sealing of secrets at rest with the server key.

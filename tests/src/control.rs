@@ -75,6 +75,22 @@ impl<'a> Api<'a> {
         msg
     }
 
+    /// Sends a raw body (an OpenAPI document, a CSV), signed as the AWS
+    /// tools sign it; `extra` headers are sent and signed too.
+    pub async fn raw(&self, method: Method, path: &str, body: &str, extra: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, String) {
+        let url = self.s.url(path);
+        let (id, secret) = self.key.as_ref().expect("a signed client (Api::signed)");
+        let date = crate::aws::amz_date(0);
+        let signer = crate::aws::Signer { key_id: id, secret, amz_date: &date, region: "us-east-1", service: "apigateway", extra };
+        let mut req = self.c.request(method.clone(), &url);
+        for (k, v) in signer.sign(method.as_str(), &url, body.as_bytes()) {
+            req = req.header(k, v);
+        }
+        let res = req.body(body.to_string()).send().await.unwrap();
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        (status, headers, res.text().await.unwrap())
+    }
+
     pub async fn patch(&self, path: &str, ops: Value) -> Answer {
         self.call(Method::PATCH, path, Some(json!({ "patchOperations": ops }))).await
     }

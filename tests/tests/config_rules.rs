@@ -192,7 +192,13 @@ async fn stage_throttles_must_stay_in_range() {
     let slow = json!({"patchOperations": [{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0.001"},
                                          {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "2"}]});
     let got = ctl.req(Method::PATCH, &st, Some(slow), 200).await;
-    assert_eq!(got["methodSettings"]["*/*"], json!({"throttlingRateLimit": 0.001, "throttlingBurstLimit": 2}));
+    assert_eq!(
+        got["methodSettings"]["*/*"],
+        json!({"throttlingRateLimit": 0.001, "throttlingBurstLimit": 2, "metricsEnabled": false, "loggingLevel": "OFF",
+               "dataTraceEnabled": false, "cachingEnabled": false, "cacheTtlInSeconds": 300, "cacheDataEncrypted": false,
+               "requireAuthorizationForCacheControl": true, "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER"}),
+        "AWS's defaults for the fields not set"
+    );
     let url = ctl.invoke(&api, "dev", "/");
     let mut statuses = Vec::new();
     for _ in 0..4 {

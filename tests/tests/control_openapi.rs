@@ -12,44 +12,21 @@ use serde_json::{json, Value};
 const PETSTORE: &str = include_str!("../corpus/openapi/petstore-swagger.json");
 const EVERY: &str = include_str!("../corpus/openapi/every-extension.yaml");
 
-/// Sends a raw document (JSON or YAML) signed, as `aws apigateway import-rest-api --body fileb://…` does.
+/// Sends a raw document (JSON or YAML), as `aws apigateway import-rest-api --body fileb://…` does.
 async fn send(a: &Api<'_>, method: Method, path: &str, doc: &str) -> (u16, Option<String>, Value) {
-    let url = a.s.url(path);
-    let key = a.key().expect("a signed client");
-    let mut req = a.c.request(method.clone(), &url);
-    for (k, v) in apigw_tests::aws::sign(method.as_str(), &url, doc.as_bytes(), &key.0, &key.1, &apigw_tests::aws::amz_date(0)) {
-        req = req.header(k, v);
-    }
-    let res = req.body(doc.to_string()).send().await.unwrap();
-    let status = res.status().as_u16();
-    let kind = res.headers().get("x-amzn-errortype").map(|v| v.to_str().unwrap().to_string());
-    (status, kind, serde_json::from_str(&res.text().await.unwrap()).unwrap_or(Value::Null))
+    let (status, headers, text) = a.raw(method, path, doc, &[]).await;
+    let kind = headers.get("x-amzn-errortype").map(|v| v.to_str().unwrap().to_string());
+    (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-/// GetExport's body as JSON (YAML is read back into the same value).
+/// GetExport's body as JSON (YAML is read back into the same value), its content type and file name.
 async fn export(a: &Api<'_>, api: &str, stage: &str, kind: &str, query: &str, accept: &str) -> (Value, String, String) {
-    let url = a.s.url(&format!("/restapis/{api}/stages/{stage}/exports/{kind}{query}"));
-    let key = a.key().unwrap();
-    let mut req = a.c.get(&url);
-    let extra = [("accept", accept)];
-    let signer = apigw_tests::aws::Signer {
-        key_id: &key.0,
-        secret: &key.1,
-        amz_date: &apigw_tests::aws::amz_date(0),
-        region: "us-east-1",
-        service: "apigateway",
-        extra: &extra,
-    };
-    for (k, v) in signer.sign("GET", &url, b"") {
-        req = req.header(k, v);
-    }
-    let res = req.send().await.unwrap();
-    assert_eq!(res.status(), 200, "export {kind}{query}");
-    let ctype = res.headers()["content-type"].to_str().unwrap().to_string();
-    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
-    let text = res.text().await.unwrap();
+    let path = format!("/restapis/{api}/stages/{stage}/exports/{kind}{query}");
+    let (status, headers, text) = a.raw(Method::GET, &path, "", &[("accept", accept)]).await;
+    assert_eq!(status, 200, "export {kind}{query}: {text}");
     let v = if accept.contains("yaml") { yaml_serde::from_str(&text).unwrap() } else { serde_json::from_str(&text).unwrap() };
-    (v, ctype, disposition)
+    let header = |name: &str| headers[name].to_str().unwrap().to_string();
+    (v, header("content-type"), header("content-disposition"))
 }
 
 /// A document without what names the API it came from (its id is in the server URL).

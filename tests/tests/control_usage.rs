@@ -38,16 +38,9 @@ async fn call(s: &TestServer, api: &str, key: &str) -> u16 {
 }
 
 async fn send_csv(a: &Api<'_>, query: &str, csv: &str) -> (u16, Option<String>, Value) {
-    let url = a.s.url(&format!("/apikeys{query}"));
-    let key = a.key().unwrap();
-    let mut req = a.c.post(&url);
-    for (k, v) in apigw_tests::aws::sign("POST", &url, csv.as_bytes(), &key.0, &key.1, &apigw_tests::aws::amz_date(0)) {
-        req = req.header(k, v);
-    }
-    let res = req.body(csv.to_string()).send().await.unwrap();
-    let status = res.status().as_u16();
-    let kind = res.headers().get("x-amzn-errortype").map(|v| v.to_str().unwrap().to_string());
-    (status, kind, serde_json::from_str(&res.text().await.unwrap()).unwrap_or(Value::Null))
+    let (status, headers, text) = a.raw(Method::POST, &format!("/apikeys{query}"), csv, &[]).await;
+    let kind = headers.get("x-amzn-errortype").map(|v| v.to_str().unwrap().to_string());
+    (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 #[tokio::test]

@@ -105,7 +105,7 @@ impl Apis {
             for m in methods {
                 apigw_app::rules::http_method(&m.verb, "httpMethod")?;
                 if let Some(i) = &m.integration {
-                    crate::apis::integration_row(i.clone())?;
+                    crate::apis_integration::integration_row(i.clone())?;
                 }
                 for code in m.responses.keys().chain(m.integration_responses.keys()) {
                     apigw_app::rules::status_code(code)?;

@@ -47,15 +47,29 @@ fn item((id, name, body): (String, String, String)) -> Item {
 /// Inserts an object inside a transaction that also does other work (a new
 /// API's default models). A name already taken is a conflict.
 pub(super) async fn insert_item(tx: &mut Transaction<'_, Sqlite>, api: &str, kind: ItemKind, it: &Item) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO api_items (api_id, kind, id, name, body) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(api)
-        .bind(kind.as_str())
-        .bind(&it.id)
-        .bind(&it.name)
-        .bind(to_json(&it.body))
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(it.name.clone()) } else { e.into() })?;
+    write_item(&mut **tx, api, kind, it, false).await
+}
+
+/// Writes an object; `or_replace`: the one of the same id (or name) is replaced.
+async fn write_item<'e, E: sqlx::SqliteExecutor<'e>>(
+    db: E,
+    api: &str,
+    kind: ItemKind,
+    it: &Item,
+    or_replace: bool,
+) -> Result<(), StoreError> {
+    let sql = if or_replace {
+        "INSERT OR REPLACE INTO api_items (api_id, kind, id, name, body) VALUES (?1, ?2, ?3, ?4, ?5)"
+    } else {
+        "INSERT INTO api_items (api_id, kind, id, name, body) VALUES (?1, ?2, ?3, ?4, ?5)"
+    };
+    sqlx::query(sql).bind(api).bind(kind.as_str()).bind(&it.id).bind(&it.name).bind(to_json(&it.body)).execute(db).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(it.name.clone())
+        } else {
+            e.into()
+        }
+    })?;
     Ok(())
 }
 
@@ -95,15 +109,7 @@ impl Store {
     /// Adds an object or replaces the one of the same id.
     #[tracing::instrument(skip_all)]
     pub async fn upsert_item(&self, api: &str, kind: ItemKind, it: &Item) -> Result<(), StoreError> {
-        sqlx::query("INSERT OR REPLACE INTO api_items (api_id, kind, id, name, body) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(api)
-            .bind(kind.as_str())
-            .bind(&it.id)
-            .bind(&it.name)
-            .bind(to_json(&it.body))
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        write_item(self.pool(), api, kind, it, true).await
     }
 
     /// Rewrites an object's name and document.
