@@ -209,11 +209,6 @@ impl Deploys {
                 input.client_certificate_id.as_deref().is_some_and(|c| !c.is_empty()),
                 "client certificates are not supported yet",
             ),
-            (
-                "documentationVersion",
-                input.documentation_version.as_deref().is_some_and(|d| !d.is_empty()),
-                "documentation versions are not supported yet",
-            ),
         ];
         if let Some((field, _, why)) = unsupported.iter().find(|(_, set, _)| *set) {
             return Err(AppError::invalid(*field, format!("{field} cannot be set: {why} in apigw.")));
@@ -224,7 +219,18 @@ impl Deploys {
         if self.store.list_stages(api_id).await.map_err(internal)?.len() >= MAX_STAGES_PER_API {
             return Err(AppError::invalid("stageName", format!("An API may have at most {MAX_STAGES_PER_API} stages.")));
         }
-        let stage = self.store.create_stage(api_id, &name, &dep, &description, &vars, &tags).await.map_err(stage_not_found(&name))?;
+        let doc_version = input.documentation_version.clone().filter(|d| !d.is_empty());
+        if let Some(v) = &doc_version {
+            self.apis
+                .documentation_version(api_id, v)
+                .await
+                .map_err(|_| AppError::invalid("documentationVersion", format!("Documentation version {v} does not exist in this API.")))?;
+        }
+        let mut stage = self.store.create_stage(api_id, &name, &dep, &description, &vars, &tags).await.map_err(stage_not_found(&name))?;
+        if doc_version.is_some() {
+            stage.documentation_version = doc_version;
+            self.store.save_stage(api_id, &stage).await.map_err(stage_not_found(&name))?;
+        }
         self.reload(api_id).await?;
         Ok(stage)
     }

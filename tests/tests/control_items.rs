@@ -378,6 +378,10 @@ async fn account_settings_and_later_features_answer_in_aws_shape() {
     assert_eq!((status, v["message"].as_str()), (400, Some("Usage Plans cannot be disabled once enabled")));
     let (status, _, _) = a.patch("/account", json!([op("/cloudwatchRoleArn", "not-an-arn")])).await;
     assert_eq!(status, 400);
+    for bad in [json!({ "op": "replace", "path": "/features" }), json!({ "op": "copy", "path": "/cloudwatchRoleArn" })] {
+        let (status, kind, v) = a.patch("/account", json!([bad.clone()])).await;
+        assert_eq!((status, kind.as_deref()), (400, Some("BadRequestException")), "{bad}: {v}");
+    }
     assert_eq!(a.ok(Method::GET, "/account", None, 200).await["cloudwatchRoleArn"], role, "refused patches change nothing");
 
     for path in ["/domainnames", "/clientcertificates", "/vpclinks", "/sdktypes"] {

@@ -250,6 +250,68 @@ async fn bad_documents_are_refused_and_create_nothing() {
     assert!(v["warnings"][0].as_str().unwrap().contains("AWS_PROXY"), "{v}");
     let (status, _, _) = send(&a, Method::POST, "/restapis?mode=nonsense", "{}").await;
     assert_eq!(status, 400);
+    let before = a.ok(Method::GET, "/restapis", None, 200).await["item"].as_array().unwrap().len();
+    for (doc, needle) in [
+        (json!({ "swagger": "2.0", "info": { "title": "x" }, "paths": { "/pets/": { "get": { "responses": {} } } } }), "empty segment"),
+        (json!({ "swagger": "2.0", "info": { "title": "x" }, "paths": { "/a//b": { "get": { "responses": {} } } } }), "empty segment"),
+        (
+            json!({ "swagger": "2.0", "info": { "title": "x" }, "paths": { "/iam": { "get": { "responses": {}, "x-amazon-apigateway-auth": { "type": "aws_iam" } } } } }),
+            "aws_iam",
+        ),
+        (
+            json!({ "swagger": "2.0", "info": { "title": "x" }, "definitions": { "bad-name": { "type": "object" } }, "paths": {} }),
+            "bad-name",
+        ),
+    ] {
+        let (status, _, v) = send(&a, Method::POST, "/restapis?mode=import", &doc.to_string()).await;
+        assert_eq!(status, 400, "{doc}: {v}");
+        assert!(v["message"].as_str().unwrap().contains(needle), "{doc}: {v}");
+    }
+    assert_eq!(a.ok(Method::GET, "/restapis", None, 200).await["item"].as_array().unwrap().len(), before, "nothing left behind");
+    // AWS's built-in models may be named without a definition.
+    let builtin = json!({ "swagger": "2.0", "info": { "title": "b" },
+        "paths": { "/e": { "post": { "parameters": [{ "in": "body", "name": "e", "schema": { "$ref": "#/definitions/Empty" } }], "responses": {} } } } });
+    let (status, _, v) = send(&a, Method::POST, "/restapis?mode=import", &builtin.to_string()).await;
+    assert_eq!(status, 201, "{v}");
+    let models = a.ok(Method::GET, &format!("/restapis/{}/models", v["id"].as_str().unwrap()), None, 200).await;
+    assert_eq!(models["item"][0]["name"], "Empty");
+}
+
+#[tokio::test]
+async fn refused_put_rest_api_and_documentation_imports_change_nothing() {
+    let s = TestServer::start().await;
+    let a = Api::signed(&s).await;
+    let (status, _, api) = send(&a, Method::POST, "/restapis?mode=import", EVERY).await;
+    assert_eq!(status, 201, "{api}");
+    let id = api["id"].as_str().unwrap();
+    let (paths, parts) = (a.paths(id).await, a.ok(Method::GET, &format!("/restapis/{id}/documentation/parts"), None, 200).await);
+    for bad in [
+        json!({ "swagger": "2.0", "info": { "title": "x" }, "definitions": { "not-alnum": { "type": "object" } }, "paths": {} }),
+        json!({ "swagger": "2.0", "info": { "title": "x" }, "x-amazon-apigateway-gateway-responses": { "NOPE": {} }, "paths": {} }),
+        json!({ "swagger": "2.0", "info": { "title": "x" }, "x-amazon-apigateway-documentation": { "documentationParts": [{ "location": { "type": "API", "path": "/x" }, "properties": {} }] }, "paths": {} }),
+    ] {
+        let (status, _, v) = send(&a, Method::PUT, &format!("/restapis/{id}?mode=overwrite"), &bad.to_string()).await;
+        assert_eq!(status, 400, "{bad}: {v}");
+        assert_eq!(a.paths(id).await, paths, "{bad}: the API is as it was");
+    }
+    let docs = json!({ "swagger": "2.0", "info": { "title": "x" }, "paths": {}, "x-amazon-apigateway-documentation": { "documentationParts": [
+        { "location": { "type": "API" }, "properties": { "description": "new" } },
+        { "location": { "type": "REQUEST_HEADER" }, "properties": {} }
+    ] } });
+    let (status, _, v) = send(&a, Method::PUT, &format!("/restapis/{id}/documentation/parts?mode=overwrite"), &docs.to_string()).await;
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(a.ok(Method::GET, &format!("/restapis/{id}/documentation/parts"), None, 200).await, parts, "the old parts are kept");
+
+    // A documentation version made for a stage is that stage's.
+    a.ok(Method::POST, &format!("/restapis/{id}/deployments"), Some(json!({ "stageName": "prod" })), 201).await;
+    a.ok(
+        Method::POST,
+        &format!("/restapis/{id}/documentation/versions"),
+        Some(json!({ "documentationVersion": "2", "stageName": "prod" })),
+        201,
+    )
+    .await;
+    assert_eq!(a.ok(Method::GET, &format!("/restapis/{id}/stages/prod"), None, 200).await["documentationVersion"], "2");
 }
 
 #[tokio::test]

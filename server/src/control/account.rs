@@ -68,7 +68,16 @@ pub(super) async fn update_account(State(c): S, b: Bytes) -> Res {
                 return Err(AppError::invalid("features", "Usage Plans cannot be disabled once enabled").into())
             }
             ("remove", "/features") => features.retain(|f| f != &value),
-            (_, "/cloudwatchRoleArn" | "/features") => return Err(crate::items::replaced(op).map(|_| ()).unwrap_err().into()),
+            (_, "/cloudwatchRoleArn" | "/features") => {
+                return Err(AppError::invalid(
+                    "patchOperations",
+                    format!(
+                        "Invalid patch path  '{}' specified for op '{}'. Use replace on /cloudwatchRoleArn, add or remove on /features.",
+                        op.path, op.op
+                    ),
+                )
+                .into())
+            }
             _ => return Err(crate::items::bad_path(op, "/cloudwatchRoleArn, /features").into()),
         }
     }

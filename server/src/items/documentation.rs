@@ -99,7 +99,7 @@ const VERSION_MISSING: &str = "Invalid Documentation version identifier specifie
 /// A location as AWS normalises it: its type's fields with their defaults
 /// (`path` `/`, `method` and `statusCode` `*`), fields the type does not
 /// take refused, names required where the type needs one.
-fn normalise(mut l: Location) -> Result<Location, AppError> {
+pub(crate) fn normalise(mut l: Location) -> Result<Location, AppError> {
     let t = l.kind.as_str();
     if !TYPES.contains(&t) {
         return Err(AppError::constraint(
@@ -169,7 +169,7 @@ pub fn same_location(stored: &Location, given: &Location) -> bool {
     normalise(given.clone()).is_ok_and(|g| location_key(&g) == location_key(stored))
 }
 
-fn check_properties(p: &str) -> Result<(), AppError> {
+pub(crate) fn check_properties(p: &str) -> Result<(), AppError> {
     match serde_json::from_str::<serde_json::Value>(p) {
         Ok(serde_json::Value::Object(_)) if p.len() <= 32 * 1024 => Ok(()),
         Ok(serde_json::Value::Object(_)) => Err(AppError::invalid("properties", "properties is at most 32 KB.")),
@@ -239,9 +239,8 @@ impl Apis {
         self.delete_item(api, ItemKind::DocumentationPart, id, PART_MISSING).await
     }
 
-    /// CreateDocumentationVersion: a snapshot of the parts. `stageName`, if
-    /// given, must name a stage (publishing a version to a stage comes with
-    /// the OpenAPI export).
+    /// CreateDocumentationVersion: a snapshot of the parts; with `stageName`,
+    /// that stage's `documentationVersion` becomes this version.
     pub async fn create_documentation_version(
         &self,
         api: &str,
@@ -255,9 +254,12 @@ impl Apis {
         if version.len() > 64 {
             return Err(AppError::invalid("documentationVersion", "documentationVersion is at most 64 characters."));
         }
-        if let Some(stage) = input.stage_name.as_deref().filter(|s| !s.is_empty()) {
-            self.store.get_stage(api, stage).await.map_err(|_| AppError::invalid("stageName", "Invalid Stage identifier specified"))?;
-        }
+        let stage = match input.stage_name.as_deref().filter(|s| !s.is_empty()) {
+            Some(name) => Some(
+                self.store.get_stage(api, name).await.map_err(|_| AppError::invalid("stageName", "Invalid Stage identifier specified"))?,
+            ),
+            None => None,
+        };
         let parts = self.documentation_parts(api, &PartsQuery::default()).await?;
         let v = DocumentationVersion {
             version: version.clone(),
@@ -267,6 +269,11 @@ impl Apis {
         };
         let it = Item { id: version.clone(), name: version, body: serde_json::to_value(Stored(&v)).unwrap_or_default() };
         self.insert_item(api, ItemKind::DocumentationVersion, &it, "Documentation version already exists").await?;
+        // With a stage, the version is published to it (the stage's documentationVersion).
+        if let Some(mut stage) = stage {
+            stage.documentation_version = Some(v.version.clone());
+            self.store.save_stage(api, &stage).await.map_err(crate::auth::internal)?;
+        }
         Ok(v)
     }
 

@@ -119,6 +119,20 @@ fn check(r: &GatewayResponse) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A PutGatewayResponse input for type `t`, as it will be stored, checked whole.
+pub(crate) fn checked(t: &str, input: PutGatewayResponseInput) -> Result<GatewayResponse, AppError> {
+    check_type(t)?;
+    let r = GatewayResponse {
+        response_type: t.to_string(),
+        status_code: input.status_code.filter(|c| !c.is_empty()),
+        response_parameters: input.response_parameters.unwrap_or_default(),
+        response_templates: input.response_templates.unwrap_or_default(),
+        default_response: false,
+    };
+    check(&r)?;
+    Ok(r)
+}
+
 fn item(r: &GatewayResponse) -> Item {
     Item { id: r.response_type.clone(), name: r.response_type.clone(), body: serde_json::to_value(r).unwrap_or_default() }
 }
@@ -153,14 +167,7 @@ impl Apis {
     pub async fn put_gateway_response(&self, api: &str, t: &str, input: PutGatewayResponseInput) -> Result<GatewayResponse, AppError> {
         check_type(t)?;
         self.api_exists(api).await?;
-        let r = GatewayResponse {
-            response_type: t.to_string(),
-            status_code: input.status_code.filter(|c| !c.is_empty()),
-            response_parameters: input.response_parameters.unwrap_or_default(),
-            response_templates: input.response_templates.unwrap_or_default(),
-            default_response: false,
-        };
-        check(&r)?;
+        let r = checked(t, input)?;
         self.store.upsert_item(api, ItemKind::GatewayResponse, &item(&r)).await.map_err(crate::auth::internal)?;
         Ok(r)
     }

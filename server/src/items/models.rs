@@ -68,7 +68,7 @@ pub fn defaults() -> Vec<(ItemKind, Item)> {
 }
 
 /// A model's name: letters and digits only, as AWS requires.
-fn check_name(name: &str) -> Result<(), AppError> {
+pub(crate) fn check_name(name: &str) -> Result<(), AppError> {
     if name.is_empty() {
         return Err(AppError::invalid("name", "No Model Name specified"));
     }
@@ -79,7 +79,7 @@ fn check_name(name: &str) -> Result<(), AppError> {
 }
 
 /// A schema: JSON text holding an object (a JSON Schema draft 4 document).
-fn check_schema(schema: &str) -> Result<(), AppError> {
+pub(crate) fn check_schema(schema: &str) -> Result<(), AppError> {
     let bad =
         |why: String| AppError::invalid("schema", format!("Invalid model specified: Validation Result: warnings : [], errors : [{why}]"));
     if schema.len() > MAX_SCHEMA_BYTES {

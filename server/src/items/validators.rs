@@ -50,7 +50,7 @@ fn validator(it: Item) -> RequestValidator {
     v
 }
 
-fn check_name(name: &str) -> Result<(), AppError> {
+pub(crate) fn check_name(name: &str) -> Result<(), AppError> {
     if name.chars().count() > 1024 {
         return Err(AppError::invalid("name", "A request validator's name is at most 1024 characters."));
     }

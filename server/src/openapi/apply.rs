@@ -90,14 +90,41 @@ impl Apis {
         let mut settings = crate::api_settings::from_input(&input)?;
         settings.endpoint_configuration.vpc_endpoint_ids = current.settings.endpoint_configuration.vpc_endpoint_ids.clone();
         self.check_definition(&d)?;
+        // Every resource the API would then have, within AWS's limit.
+        let mut paths: std::collections::BTreeSet<String> = d.paths.keys().flat_map(|p| ancestors(p)).collect();
+        if mode == Mode::Merge {
+            paths.extend(self.resources(id).await?.into_iter().map(|r| r.path));
+        }
+        paths.insert("/".into());
+        if paths.len() > crate::apis::MAX_RESOURCES_PER_API {
+            return Err(AppError::invalid(
+                "body",
+                format!("The API would have {} resources; it may have at most {}.", paths.len(), crate::apis::MAX_RESOURCES_PER_API),
+            ));
+        }
         self.store.update_api(id, &name, &description, &settings).await.map_err(crate::apis::not_found("API"))?;
         self.write(id, &d, mode).await?;
         Ok(Imported { api: self.get_api(id).await?, warnings: d.warnings })
     }
 
     /// Rules a definition must meet before anything is written, so that a
-    /// PutRestApi refused for them changes nothing.
+    /// PutRestApi refused for them changes nothing: every object is checked
+    /// by the rule of the operation that will create it.
     fn check_definition(&self, d: &Definition) -> Result<(), AppError> {
+        for (name, schema) in &d.models {
+            crate::items::models::check_name(name)?;
+            crate::items::models::check_schema(schema)?;
+        }
+        for name in d.validators.keys() {
+            crate::items::validators::check_name(name)?;
+        }
+        for (t, input) in &d.gateway_responses {
+            crate::items::gateway_responses::checked(t, input.clone())?;
+        }
+        for (location, properties) in &d.documentation {
+            crate::items::documentation::normalise(location.clone())?;
+            crate::items::documentation::check_properties(properties)?;
+        }
         for (path, methods) in &d.paths {
             for part in path.split('/').filter(|p| !p.is_empty()) {
                 apigw_app::rules::path_part(part)?;
@@ -109,6 +136,9 @@ impl Apis {
                 }
                 for code in m.responses.keys().chain(m.integration_responses.keys()) {
                     apigw_app::rules::status_code(code)?;
+                }
+                for k in m.request_parameters.keys() {
+                    apigw_app::rules::method_request_parameter(k)?;
                 }
             }
         }
@@ -190,7 +220,10 @@ impl Apis {
                     ids.insert(at.clone(), r.id);
                 }
             }
-            let rid = ids[if path.is_empty() { "/" } else { path.as_str() }].clone();
+            let rid = ids
+                .get(if path.is_empty() { "/" } else { path.as_str() })
+                .cloned()
+                .ok_or_else(|| AppError::invalid("body", format!("Invalid OpenAPI input: path '{path}' could not be created.")))?;
             for m in &d.paths[path] {
                 if self.method(api, &rid, &m.verb).await.is_ok() {
                     self.delete_method(api, &rid, &m.verb).await?;
@@ -225,6 +258,11 @@ impl Apis {
     /// replaces the properties of known ones; overwrite replaces them all.
     /// Answers the parts' ids, in the document's order.
     pub async fn write_documentation(&self, api: &str, parts: &[(Location, String)], mode: Mode) -> Result<Vec<String>, AppError> {
+        // All checked before any is written (or any removed).
+        for (location, properties) in parts {
+            crate::items::documentation::normalise(location.clone())?;
+            crate::items::documentation::check_properties(properties)?;
+        }
         if mode == Mode::Overwrite {
             self.store.replace_items(api, ItemKind::DocumentationPart, &[]).await.map_err(crate::auth::internal)?;
         }
@@ -251,4 +289,15 @@ impl Apis {
         }
         Ok(ids)
     }
+}
+
+/// A resource path and every path above it (`/a/b` → `/a`, `/a/b`).
+fn ancestors(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = String::new();
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        at = format!("{at}/{part}");
+        out.push(at.clone());
+    }
+    out
 }

@@ -15,6 +15,12 @@ use crate::items::documentation::Location;
 use crate::items::gateway_responses::PutGatewayResponseInput;
 
 const VERBS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch"];
+/// Bounds on what one document may describe, checked while reading it so a
+/// hostile document costs little: AWS's limits where it has them.
+const MAX_PATHS: usize = crate::apis::MAX_RESOURCES_PER_API;
+const MAX_PARAMETERS_PER_METHOD: usize = 100;
+const MAX_MODELS: usize = 500;
+const MAX_DOCUMENTATION_PARTS: usize = 2000;
 const X: &str = "x-amazon-apigateway-";
 
 /// Which OpenAPI a document is.
@@ -107,6 +113,9 @@ pub fn definition(doc: &Value, opts: &ImportOptions) -> Result<Definition, AppEr
         Flavor::Swagger2 => doc.get("definitions"),
         Flavor::Oas3 => doc.get("components").and_then(|c| c.get("schemas")),
     };
+    if schemas.and_then(Value::as_object).is_some_and(|s| s.len() > MAX_MODELS) {
+        return Err(bad(format!("Invalid OpenAPI input: an API may have at most {MAX_MODELS} models.")));
+    }
     for (name, schema) in schemas.and_then(Value::as_object).into_iter().flatten() {
         let mut s = schema.clone();
         if s.get("$schema").is_none() {
@@ -135,9 +144,15 @@ pub fn definition(doc: &Value, opts: &ImportOptions) -> Result<Definition, AppEr
     let root_security = doc.get("security");
     let paths =
         doc.get("paths").and_then(Value::as_object).ok_or_else(|| bad("Invalid OpenAPI input: paths is required (it may be {})."))?;
+    if paths.len() > MAX_PATHS {
+        return Err(bad(format!("Invalid OpenAPI input: {} paths; an API may have at most {MAX_PATHS} resources.", paths.len())));
+    }
     for (path, item) in paths {
         if !path.starts_with('/') {
             return Err(bad(format!("Invalid OpenAPI input: path '{path}' must start with '/'.")));
+        }
+        if path != "/" && path[1..].split('/').any(str::is_empty) {
+            return Err(bad(format!("Invalid OpenAPI input: path '{path}' has an empty segment (a doubled or trailing '/').")));
         }
         let full = format!("{prefix}{}", if path == "/" && !prefix.is_empty() { "" } else { path.as_str() });
         let full = if full.is_empty() { "/".to_string() } else { full };
@@ -156,6 +171,20 @@ pub fn definition(doc: &Value, opts: &ImportOptions) -> Result<Definition, AppEr
                 validator: ext(op, "request-validator").and_then(Value::as_str).map(str::to_string).or_else(|| default_validator.clone()),
                 ..Default::default()
             };
+            let own = op.get("parameters").and_then(Value::as_array).map_or(0, Vec::len);
+            if shared.len() + own > MAX_PARAMETERS_PER_METHOD {
+                return Err(bad(format!(
+                    "Invalid OpenAPI input: {where_} has {} parameters; at most {MAX_PARAMETERS_PER_METHOD}.",
+                    shared.len() + own
+                )));
+            }
+            let auth = ext(op, "auth").and_then(|a| a.get("type")).and_then(Value::as_str);
+            if let Some(auth) = auth.filter(|t| !t.eq_ignore_ascii_case("none")) {
+                return Err(bad(format!(
+                    "The document protects {where_} with x-amazon-apigateway-auth type '{auth}'; apigw cannot check it yet, \
+                     and will not import a protected method as an open one."
+                )));
+            }
             let params = shared.iter().copied().chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten());
             for p in params {
                 let p = resolve(doc, p);
@@ -248,12 +277,17 @@ pub fn definition(doc: &Value, opts: &ImportOptions) -> Result<Definition, AppEr
         }
         d.paths.entry(full).or_default().extend(methods);
     }
+    let mut builtins = Vec::new();
     for m in d.paths.values().flatten() {
         for model in m.request_models.values().chain(m.responses.values().flat_map(|r| r.response_models.iter().flatten().map(|(_, v)| v)))
         {
-            if !d.models.contains_key(model) && model != "Empty" && model != "Error" {
+            if d.models.contains_key(model) {
+                continue;
+            }
+            if model != "Empty" && model != "Error" {
                 return Err(bad(format!("Invalid OpenAPI input: model '{model}' is referenced but not defined.")));
             }
+            builtins.push(model.clone());
         }
         if let Some(v) = &m.validator {
             if !d.validators.contains_key(v) {
@@ -262,6 +296,11 @@ pub fn definition(doc: &Value, opts: &ImportOptions) -> Result<Definition, AppEr
                 )));
             }
         }
+    }
+    // AWS's built-in models, named without a definition, are created as AWS defines them.
+    for name in builtins {
+        let schema = if name == "Empty" { crate::items::models::EMPTY_SCHEMA } else { crate::items::models::ERROR_SCHEMA };
+        d.models.insert(name, schema.to_string());
     }
     Ok(d)
 }
@@ -332,6 +371,9 @@ fn root_extensions(doc: &Value, flavor: Flavor, opts: &ImportOptions, d: &mut De
 /// (ImportDocumentationParts reads only these).
 pub fn documentation_parts(doc: &Value) -> Result<Vec<(Location, String)>, AppError> {
     let parts = ext(doc, "documentation").and_then(|x| x.get("documentationParts")).and_then(Value::as_array);
+    if parts.is_some_and(|p| p.len() > MAX_DOCUMENTATION_PARTS) {
+        return Err(bad(format!("Invalid OpenAPI input: an API may have at most {MAX_DOCUMENTATION_PARTS} documentation parts.")));
+    }
     let mut out = Vec::new();
     for p in parts.into_iter().flatten() {
         let location: Location = serde_json::from_value(p.get("location").cloned().unwrap_or(Value::Null))
