@@ -19,7 +19,16 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()))
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // The console, the control API and the background work run on one
+    // thread; the gateway has its own threads, one per core. Leptos's
+    // server rendering can deadlock when one page's reactive graph is
+    // worked on from two threads at once (leptos-rs/leptos#4673: a lock-order
+    // inversion between an effect, an async derived and a Suspense context);
+    // seen here as a console that stopped answering after a plan page reload
+    // under load. The integration tests always ran it this way (a
+    // `#[tokio::test]` runtime is single-threaded). Argon2 hashing and the
+    // metrics writer's bulk inserts still run off this thread.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

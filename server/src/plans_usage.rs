@@ -139,17 +139,12 @@ impl Plans {
         let daily = self.daily(&plan, &ids, from, today).await?;
         let rule = plan.quota.as_ref().and_then(quota_rule);
         let period = rule.map(|r| r.period_at(now));
-        // Requests in the current period, as counted (a grant from UpdateUsage changes what remains, not this).
-        let used_in_period: HashMap<String, i64> = match period {
-            Some((start, _)) => self.store.usage_totals_since(plan_id, &day_string(start)).await.map_err(internal)?.into_iter().collect(),
-            None => HashMap::new(),
-        };
         let mut keys = Vec::new();
         for k in plan_keys {
             let key = self.store.get_api_key(&k.id).await.map_err(internal)?;
             let days = daily.get(&k.id).cloned().unwrap_or_default();
             let (used, remaining) = match (rule, days.last()) {
-                (Some(_), Some(last)) => (used_in_period.get(&k.id).copied().unwrap_or(0), Some(last[1])),
+                (Some(r), Some(last)) => (r.limit - last[1], Some(last[1])),
                 (_, last) => (last.map(|l| l[0]).unwrap_or(0), None),
             };
             keys.push(KeyUsage { key, used, remaining, daily: days.iter().map(|d| d[0]).collect() });
