@@ -11,6 +11,27 @@ use leptos::server_fn::codec::Json;
 /// Deployed stages: (API id, API name, stage names).
 pub type DeployedStages = Vec<(String, String, Vec<String>)>;
 
+/// Per deployed stage, the methods it serves: (API id, stage, plan
+/// throttle keys such as `/pets/{id}/GET`).
+pub type StageMethods = Vec<(String, String, Vec<String>)>;
+
+/// What the plan editor offers: the deployed stages and the methods each
+/// serves. Loaded by the page, next to the plan, so the editor renders from
+/// data it already has (a resource made inside a resolved `Transition`
+/// left the server-side render waiting forever).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PlanChoices {
+    pub stages: DeployedStages,
+    pub methods: StageMethods,
+}
+
+/// Both lists the plan editor needs, in one load.
+pub async fn plan_choices() -> Result<PlanChoices, AppError> {
+    let stages = stage_choices().await?;
+    let methods = served_methods().await?;
+    Ok(PlanChoices { stages, methods })
+}
+
 #[server(prefix = "/api", endpoint = "usage_plans_list")]
 pub async fn list_usage_plans() -> Result<Vec<UsagePlan>, AppError> {
     crate::service::authed("usage_plans_list", move |s, _| async move { s.list_usage_plans().await }).await
@@ -44,6 +65,11 @@ pub async fn add_usage_plan_key(plan: String, key: String) -> Result<UsagePlanKe
 #[server(prefix = "/api", endpoint = "usage_plan_key_remove")]
 pub async fn remove_usage_plan_key(plan: String, key: String) -> Result<(), AppError> {
     crate::service::authed("usage_plan_key_remove", move |s, _| async move { s.remove_usage_plan_key(&plan, &key).await }).await
+}
+
+#[server(prefix = "/api", endpoint = "served_methods")]
+pub async fn served_methods() -> Result<StageMethods, AppError> {
+    crate::service::authed("served_methods", move |s, _| async move { s.served_methods().await }).await
 }
 
 #[server(prefix = "/api", endpoint = "stage_choices")]

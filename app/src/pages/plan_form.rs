@@ -9,7 +9,7 @@ use crate::components::{error_for, error_other, ErrorLine};
 use crate::error::AppError;
 use crate::layout::guard_unsaved;
 use crate::model::{ApiStage, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanInput, QUOTA_PERIODS};
-use crate::pages::plan_api::{api_name, create_usage_plan, save_usage_plan, DeployedStages};
+use crate::pages::plan_api::{api_name, create_usage_plan, save_usage_plan, DeployedStages, PlanChoices};
 use crate::pages::plan_limits::{MethodLimitRows, MethodLimits};
 use crate::rules;
 
@@ -26,7 +26,7 @@ fn error_under<T>(result: &Option<Result<T, AppError>>, prefix: &str) -> Option<
 #[component]
 pub fn PlanForm(
     plan: UsagePlan,
-    choices: DeployedStages,
+    choices: PlanChoices,
     saved: RwSignal<bool>,
     on_saved: Callback<UsagePlan>,
     #[prop(optional)] on_cancel: Option<Callback<()>>,
@@ -36,7 +36,8 @@ pub fn PlanForm(
 ) -> impl IntoView {
     let is_new = plan.id.is_empty();
     let plan_id = StoredValue::new(plan.id.clone());
-    let choices = StoredValue::new(choices);
+    let served = StoredValue::new(choices.methods);
+    let choices = StoredValue::new(choices.stages);
 
     let name = RwSignal::new(plan.name.clone());
     let description = RwSignal::new(plan.description.clone().unwrap_or_default());
@@ -253,7 +254,7 @@ pub fn PlanForm(
                 <p class="hint">"Keys in this plan may call these stages; the throttle and the quota count requests to all of them together."</p>
                 <StageList stages=stages choices=choices read_only=read_only />
                 {(!read_only).then(|| view! { <AddStage stages=stages choices=choices /> })}
-                <MethodLimits rows=limits stages=stages read_only=read_only />
+                <MethodLimits rows=limits stages=stages served=served read_only=read_only />
                 <ErrorLine message=Signal::derive(move || limits.problem(&stages.get())) />
                 <ErrorLine message=Signal::derive(move || error_under(&result(), "apiStages")) />
             </div>

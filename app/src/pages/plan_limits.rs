@@ -6,14 +6,9 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
 use crate::model::{ApiStage, ThrottleSettings};
+use crate::pages::plan_api::StageMethods;
 use crate::rules;
-
-#[server(prefix = "/api", endpoint = "served_methods")]
-pub async fn served_methods() -> Result<Vec<(String, String, Vec<String>)>, AppError> {
-    crate::service::authed("served_methods", move |s, _| async move { s.served_methods().await }).await
-}
 
 /// A plan throttle key as people read it: `/pets/{id}/GET` → "GET /pets/{id}".
 pub fn method_label(key: &str) -> String {
@@ -115,27 +110,17 @@ impl MethodLimitRows {
 
 /// The method-limit rows of a plan, under its stages.
 #[component]
-pub fn MethodLimits(rows: MethodLimitRows, stages: RwSignal<Vec<ApiStage>>, read_only: bool) -> impl IntoView {
-    let served = Resource::new(|| (), |_| served_methods());
-    // (stage ref, method keys) for the plan's stages.
+pub fn MethodLimits(
+    rows: MethodLimitRows,
+    stages: RwSignal<Vec<ApiStage>>,
+    /// Per deployed stage, the methods it serves (loaded with the page).
+    served: StoredValue<StageMethods>,
+    read_only: bool,
+) -> impl IntoView {
+    // The method keys a stage (`apiId:stage`) serves.
     let methods_of = move |st: &str| -> Vec<String> {
-        served
-            .get()
-            .and_then(Result::ok)
-            .and_then(|all| all.into_iter().find(|(a, s, _)| format!("{a}:{s}") == st).map(|(_, _, keys)| keys))
-            .unwrap_or_default()
+        served.with_value(|all| all.iter().find(|(a, s, _)| format!("{a}:{s}") == st).map(|(_, _, keys)| keys.clone()).unwrap_or_default())
     };
-    // A row added before the methods arrived gets the stage's first one.
-    Effect::new(move |_| {
-        let _ = served.get();
-        for (_, st, key, _, _) in rows.rows.get() {
-            if key.get_untracked().is_empty() {
-                if let Some(first) = methods_of(&st.get_untracked()).into_iter().next() {
-                    key.set(first);
-                }
-            }
-        }
-    });
     let add = move |_| {
         let Some(first) = stages.get().first().map(stage_ref) else { return };
         let taken: Vec<String> = rows.rows.get().iter().filter(|r| r.1.get() == first).map(|r| r.2.get()).collect();

@@ -15,7 +15,7 @@ use crate::layout::{can, IfCan, ReadOnlyNote};
 use crate::model::UsagePlan;
 use crate::pages::keys::list_api_keys;
 use crate::pages::plan_api::{
-    blank_plan, delete_usage_plan, get_usage_plan_detail, list_usage_plans, quota_text, stage_choices, throttle_text,
+    blank_plan, delete_usage_plan, get_usage_plan_detail, list_usage_plans, plan_choices, quota_text, throttle_text,
 };
 use crate::pages::plan_form::PlanForm;
 use crate::pages::plan_keys::{PlanKeys, UsageChart};
@@ -135,7 +135,7 @@ pub fn UsagePlansPage() -> impl IntoView {
 /// The create form: the same editor as a plan's page, then on to that page.
 #[component]
 fn CreatePlan(on_cancel: Callback<()>) -> impl IntoView {
-    let choices = Resource::new(|| (), |_| stage_choices());
+    let choices = Resource::new(|| (), |_| plan_choices());
     let navigate = use_navigate();
     let on_saved = Callback::new(move |p: UsagePlan| navigate(&format!("/usage-plans/{}", p.id), Default::default()));
     let saved = RwSignal::new(false);
@@ -162,7 +162,7 @@ pub fn UsagePlanPage() -> impl IntoView {
     let plan = Resource::new(move || (id.get(), plan_version.get()), |(id, _)| get_usage_plan_detail(id));
     let usage = Resource::new(move || (id.get(), plan_version.get(), usage_version.get()), |(id, _, _)| get_usage_plan_detail(id));
     let all_keys = Resource::new(move || usage_version.get(), |_| list_api_keys());
-    let choices = Resource::new(move || plan_version.get(), |_| stage_choices());
+    let choices = Resource::new(move || plan_version.get(), |_| plan_choices());
     // Outlives the editor, which is rebuilt when the plan reloads after a save.
     let saved = RwSignal::new(false);
     let on_saved = Callback::new(move |_: UsagePlan| plan_version.update(|v| *v += 1));
