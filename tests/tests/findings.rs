@@ -260,6 +260,9 @@ async fn f2_request_bodies_reach_the_backend_whole_with_their_length() {
         let got = backend.received();
         let r = got.last().expect("the backend got the request");
         assert_eq!((r.method.as_str(), r.target.as_str()), ("POST", format!("/{path}").as_str()), "case {n}");
+        // Either kind names the API to the backend, as AWS does.
+        assert_eq!(r.all("x-amzn-apigateway-api-id"), vec![api.as_str()], "case {n}: {}", r.head);
+        assert_eq!(r.all("user-agent"), vec![format!("AmazonAPIGateway_{api}").as_str()], "case {n}: {}", r.head);
         assert_eq!(r.all("content-length"), vec![body.len().to_string().as_str()], "case {n}: one Content-Length, the body's: {}", r.head);
         assert!(r.all("transfer-encoding").is_empty(), "case {n}: no Transfer-Encoding: {}", r.head);
         assert_eq!(r.body, body.as_bytes(), "case {n}");

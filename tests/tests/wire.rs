@@ -244,7 +244,8 @@ async fn headers_either_way_lose_hop_by_hop_ones_and_gain_the_gateways() {
     let backend = raw_backend(
         vec![
             "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nConnection: x-private-res\r\nX-Private-Res: 1\r\nKeep-Alive: timeout=5\r\n\
-             X-Amzn-RequestId: from-backend\r\nX-Kept: yes\r\nDate: Tue, 01 Dec 2026 00:00:00 GMT\r\n\r\nok",
+             X-Amzn-RequestId: from-backend\r\nX-Kept: yes\r\nDate: Tue, 01 Dec 2026 00:00:00 GMT\r\nServer: tiny/1\r\n\
+             WWW-Authenticate: Basic realm=\"b\"\r\n\r\nok",
         ],
         Duration::ZERO,
     )
@@ -254,7 +255,8 @@ async fn headers_either_way_lose_hop_by_hop_ones_and_gain_the_gateways() {
     // To the backend: hop-by-hop headers stay behind, X-Forwarded-* are the gateway's.
     w.send(&format!(
         "GET /{api}/dev/echo HTTP/1.1\r\nHost: gw\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: Basic eDp5\r\n\
-         X-Forwarded-For: 10.1.2.3\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: spoofed\r\nX-Custom: Kept\r\nX-Multi: 1\r\nX-Multi: 2\r\n\r\n"
+         X-Forwarded-For: 10.1.2.3\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: spoofed\r\nX-Custom: Kept\r\nX-Multi: 1\r\nX-Multi: 2\r\n\
+         X-Amzn-Apigateway-Api-Id: spoofed\r\n\r\n"
     ))
     .await;
     let a = w.answer(false).await;
@@ -268,20 +270,36 @@ async fn headers_either_way_lose_hop_by_hop_ones_and_gain_the_gateways() {
     assert_eq!(h["x-custom"], "Kept");
     assert_eq!(h["x-multi"], "2");
     assert_eq!(h["host"], echo.host());
+    // AWS names the API to the backend, and is the user agent when the caller gives none.
+    assert_eq!(h["x-amzn-apigateway-api-id"], api.as_str(), "{h}");
+    assert_eq!(h["user-agent"], format!("AmazonAPIGateway_{api}"), "{h}");
+    w.send(&format!("GET /{api}/dev/echo HTTP/1.1\r\nHost: gw\r\nUser-Agent: curl/8\r\n\r\n")).await;
+    let a = w.answer(false).await;
+    assert_eq!(a.json()["headers"]["user-agent"], "curl/8", "a proxy passes the caller's own");
     // To the caller: the backend's hop-by-hop headers (and those its
     // Connection names) stay behind; the request id is the gateway's.
     w.send(&format!("GET /{api}/dev/raw HTTP/1.1\r\nhost: gw\r\n\r\n")).await;
     let a = w.answer(false).await;
     assert_eq!((a.status, a.body.as_slice()), (201, b"ok".as_slice()));
     assert_eq!(a.header("x-kept"), Some("yes"));
-    assert_eq!(a.header("date"), Some("Tue, 01 Dec 2026 00:00:00 GMT"), "the backend's date is kept");
+    // The headers AWS keeps for itself come back renamed, as AWS renames them.
+    assert_eq!(a.header("x-amzn-remapped-date"), Some("Tue, 01 Dec 2026 00:00:00 GMT"), "{a:?}");
+    assert_ne!(a.header("date"), Some("Tue, 01 Dec 2026 00:00:00 GMT"), "the date is the gateway's");
+    assert_eq!(a.header("x-amzn-remapped-server"), Some("tiny/1"));
+    assert!(a.header("server").is_none(), "{a:?}");
+    assert_eq!(a.header("x-amzn-remapped-www-authenticate"), Some("Basic realm=\"b\""));
+    assert!(a.header("www-authenticate").is_none(), "{a:?}");
+    assert_eq!(a.header("x-amzn-remapped-connection"), Some("x-private-res"));
+    assert_eq!(a.header("x-amzn-remapped-x-amzn-requestid"), Some("from-backend"));
+    let apigw_id = a.header("x-amz-apigw-id").expect("x-amz-apigw-id");
+    assert!(apigw_id.len() == 16 && apigw_id.ends_with('='), "{apigw_id}");
     for gone in ["x-private-res", "keep-alive", "connection"] {
         assert!(a.header(gone).is_none(), "{gone} is hop-by-hop: {a:?}");
     }
     assert_eq!(a.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("x-amzn-requestid")).count(), 1, "{a:?}");
     assert_ne!(a.header("x-amzn-requestid"), Some("from-backend"));
     assert_eq!(a.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("content-length")).count(), 1, "{a:?}");
-    counted(&ctl, &api, 2).await;
+    counted(&ctl, &api, 3).await;
 }
 
 #[tokio::test]

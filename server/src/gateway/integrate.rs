@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderName, HeaderValue};
 use http::{Response, StatusCode};
 
 use super::proxy::{self, full, Outbound, ProxyError};
@@ -54,7 +54,7 @@ impl Gateway {
                 }
                 gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerErrorException", "Internal server error")
             }
-            CompiledIntegration::Http { proxy, method: backend_method, uri, timeout, responses } => {
+            CompiledIntegration::Http { proxy, method: backend_method, uri, timeout, responses, api_id, user_agent } => {
                 let greedy = greedy_param(&method.resource_path);
                 let query = if *proxy { parts.uri.query() } else { None };
                 let url = proxy::backend_url(uri, params, greedy, query);
@@ -66,6 +66,8 @@ impl Gateway {
                     body,
                     peer,
                     timeout: *timeout,
+                    api_id: Some(api_id),
+                    user_agent: Some(user_agent),
                     log: log.as_deref_mut(),
                 };
                 let called = Instant::now();
@@ -117,10 +119,46 @@ impl Gateway {
     }
 }
 
+/// HTTP_PROXY: the backend's answer as it is, but for the headers AWS
+/// keeps for itself. Those it renames `x-amzn-Remapped-{name}` (so a
+/// backend's `WWW-Authenticate` cannot raise a browser's login prompt and
+/// its `Date`/`Server` do not pass for the gateway's); hop-by-hop ones,
+/// which describe the backend connection only, go.
 pub(crate) fn proxied_response(mut res: Response<GwBody>) -> Response<GwBody> {
-    super::http1::header::strip_hop_by_hop(res.headers_mut());
+    let h = res.headers_mut();
+    // Read before the hop-by-hop fields (which `Connection` may name) go.
+    let connection: Vec<HeaderValue> = match h.contains_key(header::CONNECTION) {
+        true => h.get_all(header::CONNECTION).iter().cloned().collect(),
+        false => Vec::new(),
+    };
+    super::http1::header::strip_hop_by_hop(h);
+    for v in connection {
+        h.append(REMAPPED_CONNECTION, v);
+    }
+    for (name, remapped) in REMAPPED {
+        // A lookup, not `entry`, which may grow the map even for an absent name.
+        if h.contains_key(&name) {
+            let values: Vec<HeaderValue> = h.get_all(&name).iter().cloned().collect();
+            h.remove(&name);
+            for v in values {
+                h.append(remapped.clone(), v);
+            }
+        }
+    }
     res
 }
+
+const REMAPPED_CONNECTION: HeaderName = HeaderName::from_static("x-amzn-remapped-connection");
+
+/// The backend response headers AWS renames on HTTP_PROXY (besides
+/// `Connection`), and their new names.
+const REMAPPED: [(HeaderName, HeaderName); 5] = [
+    (header::AUTHORIZATION, HeaderName::from_static("x-amzn-remapped-authorization")),
+    (header::DATE, HeaderName::from_static("x-amzn-remapped-date")),
+    (header::SERVER, HeaderName::from_static("x-amzn-remapped-server")),
+    (header::WWW_AUTHENTICATE, HeaderName::from_static("x-amzn-remapped-www-authenticate")),
+    (HeaderName::from_static("x-amzn-requestid"), HeaderName::from_static("x-amzn-remapped-x-amzn-requestid")),
+];
 
 /// HTTP (non-proxy): the integration responses pick the status and headers.
 fn mapped_response(res: Response<GwBody>, mappings: &[snapshot::ResponseMapping]) -> Response<GwBody> {

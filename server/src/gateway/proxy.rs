@@ -101,6 +101,7 @@ pub enum ProxyError {
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_AMZN_APIGATEWAY_API_ID: HeaderName = HeaderName::from_static("x-amzn-apigateway-api-id");
 
 /// The caller's address as a header value. A connection sends many
 /// requests from one address, so the last one is kept per thread.
@@ -167,18 +168,27 @@ pub fn backend_url(template: &UriTemplate, params: &Params, greedy: Option<&str>
 /// `X-Forwarded-*` the gateway sets: `-For` (the caller's list with the
 /// caller's address added), `-Proto` and `-Host` (the caller's `Host`).
 /// HTTP: only `Content-Type` and `Accept`, as AWS sends without mappings.
-struct Forwarded {
+/// Both: `X-Amzn-Apigateway-Api-Id` (the caller's own is dropped), and
+/// `User-Agent: AmazonAPIGateway_{apiId}` unless the caller's passes on.
+struct Forwarded<'o> {
     proxy: bool,
     /// Names the caller's `Connection` header lists.
     named: Vec<HeaderName>,
     xff: Option<HeaderValue>,
     host: Option<HeaderValue>,
+    api_id: Option<&'o HeaderValue>,
+    /// The gateway's `User-Agent`, when the caller's does not go on.
+    user_agent: Option<&'o HeaderValue>,
 }
 
-impl Forwarded {
-    fn of(out: &Outbound<'_>) -> Self {
+impl<'o> Forwarded<'o> {
+    fn of(out: &Outbound<'o>) -> Self {
+        let user_agent = match out.proxy && out.headers.contains_key(header::USER_AGENT) {
+            true => None,
+            false => out.user_agent,
+        };
         if !out.proxy {
-            return Forwarded { proxy: false, named: Vec::new(), xff: None, host: None };
+            return Forwarded { proxy: false, named: Vec::new(), xff: None, host: None, api_id: out.api_id, user_agent };
         }
         let named = match out.headers.contains_key(header::CONNECTION) {
             true => tokens(out.headers, header::CONNECTION).filter_map(|n| HeaderName::try_from(n).ok()).collect(),
@@ -188,7 +198,7 @@ impl Forwarded {
             Some(prev) => HeaderValue::try_from(format!("{prev}, {}", out.peer.ip())).ok(),
             None => Some(ip_value(out.peer.ip())),
         };
-        Forwarded { proxy: true, named, xff, host: out.headers.get(header::HOST).cloned() }
+        Forwarded { proxy: true, named, xff, host: out.headers.get(header::HOST).cloned(), api_id: out.api_id, user_agent }
     }
 
     /// Whether the caller's header `name` goes on.
@@ -200,6 +210,7 @@ impl Forwarded {
             && *name != X_FORWARDED_FOR
             && *name != X_FORWARDED_PROTO
             && *name != X_FORWARDED_HOST
+            && *name != X_AMZN_APIGATEWAY_API_ID
             && !is_hop_by_hop(name.as_str().as_bytes())
             && !self.named.contains(name)
     }
@@ -210,6 +221,8 @@ impl Forwarded {
             self.xff.as_ref().map(|v| (&b"x-forwarded-for"[..], v.as_bytes())),
             self.proxy.then_some((&b"x-forwarded-proto"[..], &b"http"[..])),
             self.host.as_ref().map(|v| (&b"x-forwarded-host"[..], v.as_bytes())),
+            self.api_id.map(|v| (&b"x-amzn-apigateway-api-id"[..], v.as_bytes())),
+            self.user_agent.map(|v| (&b"user-agent"[..], v.as_bytes())),
         ];
         caller.iter().filter(|(n, _)| self.passes(n)).map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())).chain(own.into_iter().flatten())
     }
@@ -230,6 +243,12 @@ impl Forwarded {
         }
         if let Some(v) = &self.host {
             map.insert(X_FORWARDED_HOST, v.clone());
+        }
+        if let Some(v) = self.api_id {
+            map.insert(X_AMZN_APIGATEWAY_API_ID, v.clone());
+        }
+        if let Some(v) = self.user_agent {
+            map.insert(header::USER_AGENT, v.clone());
         }
         map
     }
@@ -290,6 +309,10 @@ pub struct Outbound<'a> {
     pub body: Bytes,
     pub peer: SocketAddr,
     pub timeout: Duration,
+    /// `X-Amzn-Apigateway-Api-Id` and the gateway's `User-Agent` (`None` in
+    /// tests of the framing alone).
+    pub api_id: Option<&'a HeaderValue>,
+    pub user_agent: Option<&'a HeaderValue>,
     /// The execution log of a test invoke.
     pub log: Option<&'a mut super::execlog::ExecLog>,
 }

@@ -133,13 +133,18 @@ impl Drop for Unanswered<'_> {
     }
 }
 
-/// The answer to a request: its request id added, and its record to be
+/// The answer to a request: its request ids added (`x-amzn-RequestId`,
+/// and `x-amz-apigw-id` as AWS sends both), and its record to be
 /// written once the body has been sent.
 pub(crate) fn finish(guard: Unanswered<'_>, mut res: Response<GwBody>) -> Response<Recorded<GwBody>> {
     let recorder = guard.recorder;
     let answered = guard.answer(res.status().as_u16());
-    if let Ok(v) = HeaderValue::from_bytes(answered.request_id().as_bytes()) {
+    let rid = answered.request_id();
+    if let Ok(v) = HeaderValue::from_bytes(rid.as_bytes()) {
         res.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
+    }
+    if let Ok(v) = HeaderValue::from_bytes(&rid.apigw_id()) {
+        res.headers_mut().insert(HeaderName::from_static("x-amz-apigw-id"), v);
     }
     res.map(|b| Recorded::new(b, answered.pending.map(|p| (recorder.clone(), p))))
 }

@@ -68,6 +68,10 @@ pub enum CompiledIntegration {
         uri: UriTemplate,
         timeout: Duration,
         responses: Vec<ResponseMapping>,
+        /// The API's id, sent to the backend as `X-Amzn-Apigateway-Api-Id`
+        /// (and in `User-Agent: AmazonAPIGateway_{id}`), as AWS sends them.
+        api_id: HeaderValue,
+        user_agent: HeaderValue,
     },
     /// Answers from the gateway.
     Mock(Result<MockResponse, String>),
@@ -317,7 +321,7 @@ fn mock_response(i: &Integration) -> Result<MockResponse, String> {
     Ok(MockResponse { status, headers, body: Bytes::from(body) })
 }
 
-fn compile_integration(i: &Integration, vars: &BTreeMap<String, String>) -> CompiledIntegration {
+fn compile_integration(api_id: &str, i: &Integration, vars: &BTreeMap<String, String>) -> CompiledIntegration {
     if i.kind == "MOCK" {
         return CompiledIntegration::Mock(mock_response(i));
     }
@@ -349,6 +353,10 @@ fn compile_integration(i: &Integration, vars: &BTreeMap<String, String>) -> Comp
         uri: UriTemplate::parse(&uri),
         timeout: Duration::from_millis(i.timeout_in_millis.clamp(50, 29_000) as u64),
         responses,
+        // API ids are [a-z0-9]; anything else would not be a valid header value.
+        api_id: HeaderValue::from_str(api_id).unwrap_or_else(|_| HeaderValue::from_static("unknown")),
+        user_agent: HeaderValue::from_str(&format!("AmazonAPIGateway_{api_id}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("AmazonAPIGateway")),
     }
 }
 
@@ -384,7 +392,7 @@ pub fn compile(
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(verb, m)| {
-                let integration = compile_integration(m.method_integration.as_ref()?, vars);
+                let integration = compile_integration(api_id, m.method_integration.as_ref()?, vars);
                 let (rate, burst) = stage_throttle(settings, &r.path, &verb);
                 let throttle = pool.bucket(format!("stage/{api_id}/{stage}{}", method_key(&r.path, &verb)), rate, burst);
                 Some((
