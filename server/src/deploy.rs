@@ -12,6 +12,7 @@ use apigw_app::rules;
 
 use crate::apis::Apis;
 use crate::auth::internal;
+use crate::gateway::captured::Captured;
 use crate::gateway::registry::Registry;
 use crate::store::stages::StageTarget;
 use crate::store::{Store, StoreError};
@@ -91,7 +92,13 @@ impl Deploys {
                 return Err(AppError::invalid("stageName", format!("An API may have at most {MAX_STAGES_PER_API} stages.")));
             }
         }
-        let snapshot = serde_json::to_string(&tree).map_err(internal)?;
+        let captured = Captured {
+            resources: tree,
+            models: Some(self.apis.models(api_id).await?),
+            request_validators: Some(self.apis.request_validators(api_id).await?),
+            gateway_responses: Some(self.apis.gateway_responses(api_id).await?),
+        };
+        let snapshot = captured.to_text().map_err(internal)?;
         let target = stage_name.as_deref().map(|name| StageTarget {
             name,
             description: input.stage_description.as_deref(),
@@ -175,11 +182,17 @@ impl Deploys {
 
     /// The resources a deployment captured.
     pub async fn snapshot(&self, api_id: &str, id: &str) -> Result<Vec<Resource>, AppError> {
+        Ok(self.captured(api_id, id).await?.resources)
+    }
+
+    /// Everything a deployment captured: resources and, for deployments
+    /// made since items were captured, models, validators and gateway responses.
+    pub async fn captured(&self, api_id: &str, id: &str) -> Result<Captured, AppError> {
         let text = self.store.deployment_snapshot(api_id, id).await.map_err(|e| match e {
             StoreError::NotFound => AppError::NotFound("Invalid Deployment identifier specified".into()),
             other => internal(other),
         })?;
-        serde_json::from_str(&text).map_err(internal)
+        Captured::parse(&text).map_err(internal)
     }
 
     /// What a stage's callers would notice if it served deployment `to`

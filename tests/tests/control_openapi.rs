@@ -365,3 +365,64 @@ async fn an_api_built_call_by_call_exports_and_imports_the_same() {
     a.err(Method::GET, &format!("/restapis/{id}/stages/nosuch/exports/swagger"), None, (404, "NotFoundException"), "").await;
     a.err(Method::GET, &format!("/restapis/{id}/stages/prod/exports/raml"), None, (400, "BadRequestException"), "").await;
 }
+
+#[tokio::test]
+async fn an_export_shows_what_the_stage_serves_not_later_edits() {
+    let s = TestServer::start().await;
+    let a = Api::signed(&s).await;
+    let api = a.ok(Method::POST, "/restapis", Some(json!({ "name": "frozen" })), 201).await;
+    let (id, root) = (api["id"].as_str().unwrap(), api["rootResourceId"].as_str().unwrap());
+    let schema = |title: &str| json!({ "type": "object", "title": title }).to_string();
+    a.ok(
+        Method::POST,
+        &format!("/restapis/{id}/models"),
+        Some(json!({ "name": "Pet", "contentType": "application/json", "schema": schema("v1") })),
+        201,
+    )
+    .await;
+    let v = a
+        .ok(
+            Method::POST,
+            &format!("/restapis/{id}/requestvalidators"),
+            Some(json!({ "name": "body-v1", "validateRequestBody": true })),
+            201,
+        )
+        .await;
+    let vid = v["id"].as_str().unwrap();
+    a.ok(Method::PUT, &format!("/restapis/{id}/gatewayresponses/THROTTLED"), Some(json!({ "statusCode": "429" })), 201).await;
+    let m = format!("/restapis/{id}/resources/{root}/methods/POST");
+    a.ok(
+        Method::PUT,
+        &m,
+        Some(json!({ "authorizationType": "NONE", "requestValidatorId": vid, "requestModels": { "application/json": "Pet" } })),
+        201,
+    )
+    .await;
+    a.ok(
+        Method::PUT,
+        &format!("{m}/integration"),
+        Some(json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } })),
+        201,
+    )
+    .await;
+    deploy(&a, id).await;
+
+    // Edits after the deployment: not what the stage serves.
+    let patch = |path: &str, value: &str| json!({ "patchOperations": [{ "op": "replace", "path": path, "value": value }] });
+    a.ok(Method::PATCH, &format!("/restapis/{id}/models/Pet"), Some(patch("/schema", &schema("v2"))), 200).await;
+    a.ok(Method::PATCH, &format!("/restapis/{id}/requestvalidators/{vid}"), Some(patch("/name", "body-v2")), 200).await;
+    a.ok(Method::PATCH, &format!("/restapis/{id}/gatewayresponses/THROTTLED"), Some(patch("/statusCode", "503")), 200).await;
+
+    let served = |doc: &Value| {
+        (
+            doc["components"]["schemas"]["Pet"]["title"].clone(),
+            doc["x-amazon-apigateway-request-validators"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()),
+            doc["x-amazon-apigateway-gateway-responses"]["THROTTLED"]["statusCode"].clone(),
+        )
+    };
+    let (before, _, _) = export(&a, id, "prod", "oas30", "?extensions=apigateway", "application/json").await;
+    assert_eq!(served(&before), (json!("v1"), Some(vec!["body-v1".to_string()]), json!("429")), "{before:#}");
+    deploy(&a, id).await;
+    let (after, _, _) = export(&a, id, "prod", "oas30", "?extensions=apigateway", "application/json").await;
+    assert_eq!(served(&after), (json!("v2"), Some(vec!["body-v2".to_string()]), json!("503")), "{after:#}");
+}

@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod items;
 mod metrics;
 mod plans;
 mod stages;
 mod test_invoke;
 
+pub use items::*;
 pub use metrics::*;
 pub use plans::*;
 pub use stages::*;

@@ -97,15 +97,27 @@ pub(super) async fn get_export(
     }
     let rest_api = c.apis.get_api(&api).await?;
     let st = c.deploys.stage(&api, &stage).await?;
-    let resources = c.deploys.snapshot(&api, &st.deployment_id).await?;
+    // What the stage serves: the deployment's resources and items (current
+    // items only for deployments made before items were captured).
+    let captured = c.deploys.captured(&api, &st.deployment_id).await?;
+    let resources = captured.resources;
     let deployment = c.deploys.deployment(&api, &st.deployment_id).await?;
     let fallback_version = time::OffsetDateTime::from_unix_timestamp(deployment.created_date)
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default();
-    let models = c.apis.models(&api).await?;
-    let validators = c.apis.request_validators(&api).await?;
-    let gateway_responses = c.apis.gateway_responses(&api).await?;
+    let models = match captured.models {
+        Some(m) => m,
+        None => c.apis.models(&api).await?,
+    };
+    let validators = match captured.request_validators {
+        Some(v) => v,
+        None => c.apis.request_validators(&api).await?,
+    };
+    let gateway_responses = match captured.gateway_responses {
+        Some(g) => g,
+        None => c.apis.gateway_responses(&api).await?,
+    };
     let src = Source {
         api: &rest_api,
         stage: &stage,

@@ -6,6 +6,7 @@
 pub mod access;
 mod admit;
 pub mod affinity;
+pub mod captured;
 pub mod execlog;
 pub mod explain;
 pub mod http1;

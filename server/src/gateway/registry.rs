@@ -8,6 +8,7 @@ use std::sync::Arc;
 use apigw_app::model::Resource;
 use arc_swap::ArcSwap;
 
+use super::captured::Captured;
 use super::limits::BucketPool;
 use super::snapshot::{compile, CompiledStage};
 use crate::store::{Store, StoreError};
@@ -61,10 +62,13 @@ impl Registry {
         let mut compiled = FastMap::default();
         for st in stages {
             let snapshot = self.store.deployment_snapshot(api_id, &st.deployment_id).await?;
-            let resources: Vec<Resource> = serde_json::from_str(&snapshot).unwrap_or_else(|e| {
-                tracing::error!(api_id, deployment = %st.deployment_id, error = %e, "unreadable deployment snapshot");
-                Vec::new()
-            });
+            let resources: Vec<Resource> = match Captured::parse(&snapshot) {
+                Ok(c) => c.resources,
+                Err(e) => {
+                    tracing::error!(api_id, deployment = %st.deployment_id, error = %e, "unreadable deployment snapshot");
+                    Vec::new()
+                }
+            };
             let c = compile(api_id, &st.stage_name, &st.deployment_id, &resources, &st.variables, &st.method_settings, &self.pool);
             compiled.insert(st.stage_name.clone(), Arc::new(c));
         }

@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 
 use apigw_app::error::AppError;
+pub use apigw_app::model::GatewayResponse;
 use apigw_app::model::PatchOperation;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::apis::Apis;
 use crate::store::items::{Item, ItemKind};
@@ -42,20 +43,6 @@ pub const TYPES: &[(&str, Option<&str>)] = &[
 
 /// The body AWS's default responses send.
 pub const DEFAULT_TEMPLATE: &str = "{\"message\":$context.error.messageString}";
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct GatewayResponse {
-    pub response_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_code: Option<String>,
-    #[serde(default)]
-    pub response_parameters: BTreeMap<String, String>,
-    #[serde(default)]
-    pub response_templates: BTreeMap<String, String>,
-    #[serde(default)]
-    pub default_response: bool,
-}
 
 /// PutGatewayResponse's input.
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -5,8 +5,9 @@
 //! responses in `responseModels`; a model in use cannot be deleted.
 
 use apigw_app::error::AppError;
+pub use apigw_app::model::Model;
 use apigw_app::model::PatchOperation;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{new_id, replaced};
@@ -20,21 +21,6 @@ pub const ERROR_SCHEMA: &str = "{\n  \"$schema\" : \"http://json-schema.org/draf
 
 /// Longest schema accepted (AWS's limit on a model is 400 KB).
 const MAX_SCHEMA_BYTES: usize = 400 * 1024;
-
-/// A model as AWS's control API shows it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[serde(default)]
-    pub id: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-}
 
 /// CreateModel's input.
 #[derive(Debug, Default, Deserialize)]

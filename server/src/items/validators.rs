@@ -5,24 +5,12 @@
 
 use apigw_app::error::AppError;
 use apigw_app::model::PatchOperation;
-use serde::{Deserialize, Serialize};
+pub use apigw_app::model::RequestValidator;
+use serde::Deserialize;
 
 use super::{new_id, replaced};
 use crate::apis::{patch_bool, Apis};
 use crate::store::items::{Item, ItemKind};
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestValidator {
-    #[serde(default)]
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub validate_request_body: bool,
-    #[serde(default)]
-    pub validate_request_parameters: bool,
-}
 
 /// CreateRequestValidator's input.
 #[derive(Debug, Default, Deserialize)]
