@@ -92,13 +92,7 @@ impl Deploys {
                 return Err(AppError::invalid("stageName", format!("An API may have at most {MAX_STAGES_PER_API} stages.")));
             }
         }
-        let captured = Captured {
-            resources: tree,
-            models: Some(self.apis.models(api_id).await?),
-            request_validators: Some(self.apis.request_validators(api_id).await?),
-            gateway_responses: Some(self.apis.gateway_responses(api_id).await?),
-        };
-        let snapshot = captured.to_text().map_err(internal)?;
+        let snapshot = self.current(api_id, tree).await?.to_text().map_err(internal)?;
         let target = stage_name.as_deref().map(|name| StageTarget {
             name,
             description: input.stage_description.as_deref(),
@@ -161,23 +155,36 @@ impl Deploys {
         })
     }
 
-    /// What the stages serve against the API's configuration now, judged by
+    /// What the stages serve against the API's configuration now (resources,
+    /// models, validators, gateway responses), judged by
     /// the deployments' snapshots (what the gateway compiles), not by
     /// revision numbers: an edit undone counts as no change.
     pub async fn freshness(&self, api_id: &str, now: &[Resource]) -> Result<Freshness, AppError> {
         let newest = self.store.list_deployments(api_id).await.map_err(internal)?.into_iter().next().map(|(d, _)| d.id);
         let stages = self.store.list_stages(api_id).await.map_err(internal)?;
+        let now = self.current(api_id, now.to_vec()).await?;
         // Each deployment's snapshot is read once, however many stages serve it.
         let mut same: BTreeMap<String, bool> = BTreeMap::new();
         for id in newest.iter().chain(stages.iter().map(|s| &s.deployment_id)) {
             if !same.contains_key(id) {
-                let v = self.snapshot(api_id, id).await?.as_slice() == now;
+                let v = self.captured(api_id, id).await?.serves_same(&now);
                 same.insert(id.clone(), v);
             }
         }
         let undeployed = newest.is_none_or(|id| !same[&id]);
         let stale_stages = stages.into_iter().filter(|s| !same[&s.deployment_id]).map(|s| s.stage_name).collect();
         Ok(Freshness { undeployed, stale_stages })
+    }
+
+    /// The API's configuration now (`resources` being its tree), as a
+    /// deployment captures it.
+    pub async fn current(&self, api_id: &str, resources: Vec<Resource>) -> Result<Captured, AppError> {
+        Ok(Captured {
+            resources,
+            models: Some(self.apis.models(api_id).await?),
+            request_validators: Some(self.apis.request_validators(api_id).await?),
+            gateway_responses: Some(self.apis.gateway_responses(api_id).await?),
+        })
     }
 
     /// The resources a deployment captured.

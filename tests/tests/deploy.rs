@@ -407,4 +407,15 @@ async fn badges_follow_what_each_stage_serves() {
     assert_eq!(tree().await, (true, json!([])));
     let detail: serde_json::Value = s.call(&ctl.c, "stage_detail", &[("api", &api), ("stage", "prod")]).await.json().await.unwrap();
     assert_eq!(detail["serves_latest"], true);
+
+    // A model, validator or gateway response changed since counts too: the
+    // deployment captured them, and the gateway serves those.
+    ctl.deploy(&api, "prod").await;
+    assert_eq!(tree().await, (false, json!([])));
+    ctl.req(Method::PUT, &format!("/restapis/{api}/gatewayresponses/THROTTLED"), Some(json!({"statusCode": "503"})), 201).await;
+    assert_eq!(tree().await, (true, json!(["prod"])));
+    let detail: serde_json::Value = s.call(&ctl.c, "stage_detail", &[("api", &api), ("stage", "prod")]).await.json().await.unwrap();
+    assert_eq!(detail["serves_latest"], false);
+    ctl.req(Method::DELETE, &format!("/restapis/{api}/gatewayresponses/THROTTLED"), None, 202).await;
+    assert_eq!(tree().await, (false, json!([])), "back to what prod (the newest deployment) serves");
 }

@@ -221,8 +221,9 @@ impl ConsoleService for Console {
     async fn stage_detail(&self, api: &str, stage: &str) -> Result<StageDetail, AppError> {
         let stage_row = self.deploys.stage(api, stage).await?;
         // Only this stage's snapshot is compared: what its callers get.
-        let served = self.deploys.snapshot(api, &stage_row.deployment_id).await?;
-        let serves_latest = served == self.apis.resources(api).await?;
+        let captured = self.deploys.captured(api, &stage_row.deployment_id).await?;
+        let serves_latest = captured.serves_same(&self.deploys.current(api, self.apis.resources(api).await?).await?);
+        let served = captured.resources;
         let served_methods =
             served.iter().flat_map(|r| r.resource_methods.iter().flatten().map(|(verb, _)| (r.path.clone(), verb.clone()))).collect();
         Ok(StageDetail {

@@ -35,6 +35,19 @@ impl Captured {
     pub fn to_text(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
     }
+
+    /// Whether this deployment serves the configuration `now` (as
+    /// `Deploys::current` reads it). Items it did not capture (made before
+    /// apigw captured items) do not count against it.
+    pub fn serves_same(&self, now: &Captured) -> bool {
+        fn same<T: PartialEq>(then: &Option<Vec<T>>, now: &Option<Vec<T>>) -> bool {
+            then.is_none() || then == now
+        }
+        self.resources == now.resources
+            && same(&self.models, &now.models)
+            && same(&self.request_validators, &now.request_validators)
+            && same(&self.gateway_responses, &now.gateway_responses)
+    }
 }
 
 #[cfg(test)]
