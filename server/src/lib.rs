@@ -56,6 +56,8 @@ pub mod sigv4;
 pub mod store;
 /// TestInvokeMethod: the console's Test button.
 pub mod testinvoke;
+/// Velocity (VTL) mapping templates as API Gateway renders them.
+pub mod vtl;
 
 use std::future::Future;
 
