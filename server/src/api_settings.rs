@@ -71,14 +71,41 @@ fn media_type(t: &str) -> Result<String, AppError> {
     }
 }
 
-/// A resource policy must at least be a JSON document.
+/// A resource policy must at least be a JSON document. It is kept as AWS
+/// returns it: minified, with its quotes (and backslashes) escaped, so the
+/// `policy` string reads `{\"Version\":…}` (Terraform unquotes exactly
+/// that form). A policy given in that form already is taken as well.
 fn policy(p: &str) -> Result<Option<String>, AppError> {
     if p.is_empty() {
         return Ok(None);
     }
-    serde_json::from_str::<serde_json::Value>(p)
-        .map_err(|e| AppError::invalid("policy", format!("policy must be a JSON policy document: {e}.")))?;
-    Ok(Some(p.to_string()))
+    let doc = match serde_json::from_str::<serde_json::Value>(p) {
+        Ok(doc) => doc,
+        Err(e) => serde_json::from_str(&policy_unescaped(p))
+            .map_err(|_| AppError::invalid("policy", format!("policy must be a JSON policy document: {e}.")))?,
+    };
+    Ok(Some(doc.to_string().replace('\\', "\\\\").replace('"', "\\\"")))
+}
+
+/// A stored policy as the JSON document it is (for exports).
+pub fn policy_document(stored: &str) -> serde_json::Value {
+    serde_json::from_str(&policy_unescaped(stored)).or_else(|_| serde_json::from_str(stored)).unwrap_or_else(|_| stored.into())
+}
+
+/// Undoes the escaping of `policy`: `\"` → `"`, `\\` → `\`.
+fn policy_unescaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some(n @ ('"' | '\\'))) => {
+                out.push(n);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn version(v: &str) -> Result<Option<String>, AppError> {

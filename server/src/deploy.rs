@@ -294,7 +294,12 @@ impl Deploys {
                 let (key, field) = method_setting_target(path)?;
                 match field {
                     None => {
-                        stage.method_settings.remove(&key);
+                        if stage.method_settings.remove(&key).is_none() {
+                            return Err(AppError::invalid(
+                                "patchOperations",
+                                format!("Cannot remove method setting {key} because there is no method setting for this method"),
+                            ));
+                        }
                     }
                     Some(field) => {
                         if let Some(setting) = stage.method_settings.get_mut(&key) {
@@ -342,6 +347,8 @@ impl Deploys {
                         _ => Err(AppError::invalid("patchOperations", format!("{path} must be true or false; '{v}' is not."))),
                     };
                     match field {
+                        "throttling/rateLimit" if unset(&value) => setting.throttling_rate_limit = Some(-1.0),
+                        "throttling/burstLimit" if unset(&value) => setting.throttling_burst_limit = Some(-1),
                         "throttling/rateLimit" => setting.throttling_rate_limit = Some(rules::rate_limit_text(&value, path)?),
                         "throttling/burstLimit" => setting.throttling_burst_limit = Some(rules::burst_limit_text(&value, path)?),
                         "metrics/enabled" => setting.metrics_enabled = flag(&value)?,
@@ -466,20 +473,33 @@ fn method_setting_path(path: &str) -> Result<(String, &str), AppError> {
 }
 
 /// A method setting's key and, if the path goes on, the field named:
-/// `/~1pets/GET` → (`~1pets/GET`, None).
+/// `/~1pets/GET` → (`~1pets/GET`, None). The resource is `*`, AWS's
+/// escaped path (`~1pets~1{id}`), or the path without its leading slash
+/// as Terraform's `method_path` writes it (`/pets/{id}/GET/metrics/enabled`
+/// → `pets/{id}/GET`); the key is kept as written, as AWS keeps it.
 fn method_setting_target(path: &str) -> Result<(String, Option<&str>), AppError> {
     let bad = || method_setting_error(path);
     let rest = path.strip_prefix('/').ok_or_else(bad)?;
-    let mut parts = rest.splitn(3, '/');
-    let (resource, method, field) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?, parts.next());
-    if field.is_some_and(|f| !METHOD_SETTING_FIELDS.contains(&f)) {
-        return Err(bad());
-    }
-    if resource != "*" && !resource.starts_with("~1") {
+    let field = METHOD_SETTING_FIELDS
+        .iter()
+        .find(|f| rest.len() > f.len() && rest.ends_with(*f) && rest.as_bytes()[rest.len() - f.len() - 1] == b'/');
+    let (head, field) = match field {
+        Some(f) => (&rest[..rest.len() - f.len() - 1], Some(&rest[rest.len() - f.len()..])),
+        None => (rest, None),
+    };
+    let (resource, method) = head.rsplit_once('/').ok_or_else(bad)?;
+    let plain = |r: &str| r.split('/').all(|s| !s.is_empty() && !s.contains(['~', '*']));
+    if !(resource == "*" || (resource.starts_with("~1") && !resource.contains('/')) || resource.is_empty() || plain(resource)) {
         return Err(bad());
     }
     let method = if method == "*" { "*".to_string() } else { rules::http_method(method, "httpMethod")? };
     Ok((format!("{resource}/{method}"), field))
+}
+
+/// `-1`, Terraform's "not set" for a method's throttling (AWS keeps it and
+/// the method then has no limit of its own).
+fn unset(v: &str) -> bool {
+    v.trim().parse::<f64>().is_ok_and(|n| n == -1.0)
 }
 
 /// The per-method setting fields UpdateStage takes, as AWS names them in patch paths.
@@ -500,9 +520,9 @@ fn method_setting_error(path: &str) -> AppError {
     AppError::invalid(
         "patchOperations",
         format!(
-            "path '{path}' cannot be changed. UpdateStage supports /deploymentId, /description, /variables/NAME, /tracingEnabled, \
+            "Invalid patch path  '{path}' specified. UpdateStage supports /deploymentId, /description, /variables/NAME, /tracingEnabled, \
              /cacheClusterEnabled, /accessLogSettings/format|destinationArn, /documentationVersion and \
-             /{{resource}}/{{METHOD}}/{{setting}} (resource '*' or like ~1pets~1{{id}}, METHOD '*' or a verb; setting one of {}); \
+             /{{resource}}/{{METHOD}}/{{setting}} (resource '*', like ~1pets~1{{id}} or pets/{{id}}, METHOD '*' or a verb; setting one of {}); \
              'remove' also takes /{{resource}}/{{METHOD}} for the whole setting.",
             METHOD_SETTING_FIELDS.join(", ")
         ),

@@ -131,8 +131,13 @@ impl Plans {
             created_date: now,
             last_updated_date: now,
             stage_keys: Vec::new(),
+            tags: input.tags.unwrap_or_default(),
         };
+        crate::api_settings::tags(&key.tags)?;
         self.store.insert_api_key(&key, &key_hash(&value)).await.map_err(key_not_found)?;
+        if !key.tags.is_empty() {
+            self.store.tag(&format!("/apikeys/{}", key.id), &key.tags).await.map_err(internal)?;
+        }
         self.reload().await?;
         tracing::info!(key = %key.id, "API key created");
         key.value = Some(value);
@@ -142,14 +147,21 @@ impl Plans {
     /// GetApiKeys, optionally only names starting with `name`.
     pub async fn keys(&self, name: Option<&str>) -> Result<Vec<ApiKey>, AppError> {
         let all = self.store.list_api_keys().await.map_err(internal)?;
-        Ok(match name.filter(|n| !n.is_empty()) {
-            Some(n) => all.into_iter().filter(|k| k.name.starts_with(n)).collect(),
-            None => all,
-        })
+        let mut tags = self.store.tags_under("/apikeys/").await.map_err(internal)?;
+        Ok(all
+            .into_iter()
+            .filter(|k| name.filter(|n| !n.is_empty()).is_none_or(|n| k.name.starts_with(n)))
+            .map(|mut k| {
+                k.tags = tags.remove(&format!("/apikeys/{}", k.id)).unwrap_or_default();
+                k
+            })
+            .collect())
     }
 
     pub async fn key(&self, id: &str) -> Result<ApiKey, AppError> {
-        self.store.get_api_key(id).await.map_err(key_not_found)
+        let mut key = self.store.get_api_key(id).await.map_err(key_not_found)?;
+        key.tags = self.store.tags(&format!("/apikeys/{id}")).await.map_err(internal)?;
+        Ok(key)
     }
 
     /// UpdateApiKey: `replace` on `/name`, `/description`, `/enabled`, `/customerId`.
@@ -261,6 +273,8 @@ impl Plans {
             api_stages: stages,
             throttle: input.throttle,
             quota: input.quota,
+            product_code: input.product_code.filter(|c| !c.is_empty()),
+            tags: input.tags.unwrap_or_default(),
         })
     }
 
@@ -269,7 +283,11 @@ impl Plans {
         if self.store.count_plans().await.map_err(internal)? >= MAX_USAGE_PLANS {
             return Err(AppError::invalid("usagePlans", format!("A gateway may hold at most {MAX_USAGE_PLANS} usage plans.")));
         }
+        crate::api_settings::tags(&plan.tags)?;
         self.store.put_plan(&plan).await.map_err(plan_not_found)?;
+        if !plan.tags.is_empty() {
+            self.store.tag(&format!("/usageplans/{}", plan.id), &plan.tags).await.map_err(internal)?;
+        }
         self.reload().await?;
         tracing::info!(plan = %plan.id, "usage plan created");
         Ok(plan)
@@ -277,7 +295,11 @@ impl Plans {
 
     /// GetUsagePlans, optionally only the plans holding `key_id`.
     pub async fn plans(&self, key_id: Option<&str>) -> Result<Vec<UsagePlan>, AppError> {
-        let all = self.store.list_plans().await.map_err(internal)?;
+        let mut all = self.store.list_plans().await.map_err(internal)?;
+        let mut tags = self.store.tags_under("/usageplans/").await.map_err(internal)?;
+        for p in &mut all {
+            p.tags = tags.remove(&format!("/usageplans/{}", p.id)).unwrap_or_default();
+        }
         match key_id.filter(|k| !k.is_empty()) {
             None => Ok(all),
             Some(k) => {
@@ -288,7 +310,9 @@ impl Plans {
     }
 
     pub async fn plan(&self, id: &str) -> Result<UsagePlan, AppError> {
-        self.store.get_plan(id).await.map_err(plan_not_found)
+        let mut plan = self.store.get_plan(id).await.map_err(plan_not_found)?;
+        plan.tags = self.store.tags(&format!("/usageplans/{id}")).await.map_err(internal)?;
+        Ok(plan)
     }
 
     /// Replaces a whole plan (the console's Save).
@@ -297,7 +321,7 @@ impl Plans {
         let plan = self.checked(id, input).await?;
         self.store.put_plan(&plan).await.map_err(plan_not_found)?;
         self.reload().await?;
-        Ok(plan)
+        self.plan(id).await
     }
 
     /// UpdateUsagePlan. Supported paths: `/name`, `/description`,
@@ -314,6 +338,8 @@ impl Plans {
             api_stages: plan.api_stages,
             throttle: plan.throttle,
             quota: plan.quota,
+            product_code: plan.product_code,
+            tags: None,
         };
         for op in ops {
             apply_plan_op(&mut input, op)?;
@@ -388,7 +414,7 @@ fn apply_plan_op(p: &mut UsagePlanInput, op: &PatchOperation) -> Result<(), AppE
             "patchOperations",
             format!(
                 "path '{path}' with op '{}' is not supported. UpdateUsagePlan supports /name, /description, /throttle/rateLimit, \
-             /throttle/burstLimit, /quota/limit, /quota/period, /quota/offset (replace), /throttle and /quota (remove), \
+             /throttle/burstLimit, /quota/limit, /quota/period, /quota/offset (replace), /productCode (add, replace, remove), /throttle and /quota (remove), \
              /apiStages (add/remove apiId:stage) and /apiStages/{{apiId}}:{{stage}}/throttle/{{~1path}}/{{METHOD}}/rateLimit|burstLimit.",
                 op.op
             ),
@@ -400,29 +426,37 @@ fn apply_plan_op(p: &mut UsagePlanInput, op: &PatchOperation) -> Result<(), AppE
     match (op.op.as_str(), path) {
         ("replace", "/name") => p.name = Some(value),
         ("replace", "/description") => p.description = Some(value),
-        ("replace", "/throttle/rateLimit") => {
+        // Terraform adds a throttle or quota a plan had none of with `add`.
+        ("replace" | "add", "/throttle/rateLimit") => {
             let rate = rules::rate_limit_text(&value, "throttle.rateLimit")?;
             let t = p.throttle.get_or_insert(ThrottleSettings { rate_limit: rate, burst_limit: (rate.ceil() as i64).max(1) });
             t.rate_limit = rate;
         }
-        ("replace", "/throttle/burstLimit") => {
+        ("replace" | "add", "/throttle/burstLimit") => {
             let burst = rules::burst_limit_text(&value, "throttle.burstLimit")?;
             let t = p.throttle.get_or_insert(ThrottleSettings { rate_limit: burst as f64, burst_limit: burst });
             t.burst_limit = burst;
         }
         ("remove", "/throttle") => p.throttle = None,
-        ("replace", "/quota/limit") => {
+        ("replace" | "add", "/quota/limit") => {
             let limit = whole("quota.limit")?;
             p.quota.get_or_insert(QuotaSettings { limit, offset: 0, period: "DAY".into() }).limit = limit;
         }
-        ("replace", "/quota/period") => {
+        ("replace" | "add", "/quota/period") => {
             p.quota.get_or_insert(QuotaSettings { limit: 0, offset: 0, period: String::new() }).period = value.to_ascii_uppercase();
         }
-        ("replace", "/quota/offset") => {
+        ("replace" | "add", "/quota/offset") => {
             let offset = whole("quota.offset")?;
             p.quota.get_or_insert(QuotaSettings { limit: 0, offset: 0, period: "DAY".into() }).offset = offset;
         }
         ("remove", "/quota") => p.quota = None,
+        ("add" | "replace", "/productCode") => {
+            if value.len() > 1024 || value.chars().any(char::is_control) {
+                return Err(AppError::invalid("productCode", "productCode must be at most 1024 characters, without control characters."));
+            }
+            p.product_code = Some(value).filter(|v| !v.is_empty());
+        }
+        ("remove", "/productCode") => p.product_code = None,
         ("add", "/apiStages") | ("remove", "/apiStages") => {
             let (api_id, stage) = value.split_once(':').filter(|(a, s)| !a.is_empty() && !s.is_empty()).ok_or_else(|| {
                 AppError::invalid("apiStages", format!("value must be apiId:stage, e.g. a1b2c3d4e5:prod; '{value}' is not."))

@@ -166,10 +166,10 @@ async fn stage_throttles_must_stay_in_range() {
         ("/*/*/throttling/rateLimit", "0.0009"),
         ("/*/*/throttling/rateLimit", "1000001"),
         ("/*/*/throttling/rateLimit", "inf"),
-        ("/~1/GET/throttling/rateLimit", "-1"),
+        ("/~1/GET/throttling/rateLimit", "-2"),
         ("/*/*/throttling/burstLimit", "1000001"),
         ("/*/*/throttling/burstLimit", "1.5"),
-        ("/~1/GET/throttling/burstLimit", "-1"),
+        ("/~1/GET/throttling/burstLimit", "-2"),
     ] {
         let ops = json!({"patchOperations": [{"op": "replace", "path": "/description", "value": "changed"},
                                             {"op": "replace", "path": path, "value": value}]});

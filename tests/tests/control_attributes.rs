@@ -29,6 +29,8 @@ async fn rest_api_attributes_are_kept_and_checked() {
     assert_eq!(got["binaryMediaTypes"], json!(["image/png", "application/octet-stream"]));
     assert_eq!((got["version"].as_str(), got["minimumCompressionSize"].as_i64()), (Some("v1"), Some(1024)));
     assert_eq!(got["tags"], json!({ "team": "pets" }));
+    // The policy reads back as AWS returns it: its quotes escaped (Terraform unquotes this form).
+    assert_eq!(got["policy"], r#"{\"Statement\":[],\"Version\":\"2012-10-17\"}"#);
 
     let ops = json!([
         { "op": "add", "path": "/binaryMediaTypes/image~1jpeg" },

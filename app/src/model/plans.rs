@@ -22,6 +22,8 @@ pub struct ApiKey {
     pub last_updated_date: i64,
     #[serde(default)]
     pub stage_keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Input of CreateApiKey. AWS creates keys disabled unless `enabled` is true.
@@ -40,6 +42,8 @@ pub struct CreateApiKeyInput {
     pub customer_id: Option<String>,
     #[serde(default)]
     pub generate_distinct_id: Option<bool>,
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// Requests per second and burst (bucket size).
@@ -95,6 +99,11 @@ pub struct UsagePlan {
     pub throttle: Option<ThrottleSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<QuotaSettings>,
+    /// AWS Marketplace's product code, set with UpdateUsagePlan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_code: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Input of CreateUsagePlan, and the console's whole-plan save.
@@ -111,6 +120,11 @@ pub struct UsagePlanInput {
     pub throttle: Option<ThrottleSettings>,
     #[serde(default)]
     pub quota: Option<QuotaSettings>,
+    #[serde(default)]
+    pub product_code: Option<String>,
+    /// Given at creation only (TagResource changes them later).
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// A key attached to a usage plan. (AWS also returns the key's value here;

@@ -117,7 +117,16 @@ pub fn api_name(choices: &DeployedStages, api_id: &str) -> Option<String> {
 }
 
 pub fn blank_plan() -> UsagePlan {
-    UsagePlan { id: String::new(), name: String::new(), description: None, api_stages: Vec::new(), throttle: None, quota: None }
+    UsagePlan {
+        id: String::new(),
+        name: String::new(),
+        description: None,
+        api_stages: Vec::new(),
+        throttle: None,
+        quota: None,
+        product_code: None,
+        tags: Default::default(),
+    }
 }
 
 #[cfg(test)]

@@ -100,6 +100,8 @@ pub fn PlanForm(
             || limits.problem(&stages.get()).is_some()
     };
 
+    // Not edited here, but kept: a save replaces the whole plan.
+    let product_code = StoredValue::new(plan.product_code.clone());
     let input = move || UsagePlanInput {
         name: Some(name.get().trim().to_string()),
         description: Some(description.get().trim().to_string()),
@@ -113,6 +115,8 @@ pub fn PlanForm(
             offset: offset.get().trim().parse().unwrap_or(-1),
             period: period.get(),
         }),
+        product_code: product_code.get_value(),
+        tags: None,
     };
     let original = StoredValue::new(UsagePlanInput {
         name: Some(plan.name.clone()),
@@ -120,6 +124,8 @@ pub fn PlanForm(
         api_stages: plan.api_stages.clone(),
         throttle: plan.throttle,
         quota: plan.quota.clone(),
+        product_code: plan.product_code.clone(),
+        tags: None,
     });
     let dirty = move || original.with_value(|o| *o != input());
     let what = if is_new {

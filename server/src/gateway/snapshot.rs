@@ -363,11 +363,22 @@ fn compile_integration(api_id: &str, i: &Integration, vars: &BTreeMap<String, St
 /// A method's stage throttle: each of rate and burst from the most specific
 /// of `~1path/VERB`, `~1path/*`, `*/VERB`, `*/*`, else the defaults.
 pub fn stage_throttle(settings: &BTreeMap<String, MethodSetting>, path: &str, verb: &str) -> (f64, i64) {
+    // A method is keyed by its escaped path (`~1pets/GET`) or, as
+    // Terraform writes it, its path without the leading slash (`pets/GET`).
     let res = path.replace('/', "~1");
-    let keys = [format!("{res}/{verb}"), format!("{res}/*"), format!("*/{verb}"), "*/*".to_string()];
+    let plain = path.trim_start_matches('/');
+    let keys = [
+        format!("{res}/{verb}"),
+        format!("{plain}/{verb}"),
+        format!("{res}/*"),
+        format!("{plain}/*"),
+        format!("*/{verb}"),
+        "*/*".to_string(),
+    ];
     let found = || keys.iter().filter_map(|k| settings.get(k));
-    let rate = found().find_map(|s| s.throttling_rate_limit).unwrap_or(DEFAULT_RATE_LIMIT);
-    let burst = found().find_map(|s| s.throttling_burst_limit).unwrap_or(DEFAULT_BURST_LIMIT);
+    // A negative value (Terraform's -1) means "not set here".
+    let rate = found().find_map(|s| s.throttling_rate_limit.filter(|r| *r >= 0.0)).unwrap_or(DEFAULT_RATE_LIMIT);
+    let burst = found().find_map(|s| s.throttling_burst_limit.filter(|b| *b >= 0)).unwrap_or(DEFAULT_BURST_LIMIT);
     (rate, burst)
 }
 
@@ -554,6 +565,15 @@ mod tests {
         assert_eq!(stage_throttle(&settings, "/pets", "POST"), (100.0, 50));
         assert_eq!(stage_throttle(&settings, "/pets/{id}", "DELETE"), (100.0, 2));
         assert_eq!(stage_throttle(&BTreeMap::new(), "/", "GET"), (DEFAULT_RATE_LIMIT, DEFAULT_BURST_LIMIT));
+        // Terraform's form (`pets/GET`) is the same method; its -1 means "not set here".
+        let terraform = BTreeMap::from([
+            ("*/*".to_string(), set(Some(-1.0), Some(-1))),
+            ("pets/GET".to_string(), set(Some(7.0), Some(-1))),
+            ("pets/{id}/DELETE".to_string(), set(None, Some(3))),
+        ]);
+        assert_eq!(stage_throttle(&terraform, "/pets", "GET"), (7.0, DEFAULT_BURST_LIMIT));
+        assert_eq!(stage_throttle(&terraform, "/pets/{id}", "DELETE"), (DEFAULT_RATE_LIMIT, 3));
+        assert_eq!(stage_throttle(&terraform, "/pets", "POST"), (DEFAULT_RATE_LIMIT, DEFAULT_BURST_LIMIT));
     }
 
     #[test]

@@ -103,13 +103,30 @@ impl Apis {
         serde_json::from_value(it.body).map_err(crate::auth::internal)
     }
 
-    /// UpdateAuthorizer: `replace` on its fields.
+    /// UpdateAuthorizer: `replace` on its fields; `add`/`remove` of one
+    /// ARN on `/providerARNs`.
     pub async fn update_authorizer(&self, api: &str, id: &str, ops: &[PatchOperation]) -> Result<Authorizer, AppError> {
         let mut a = self.authorizer(api, id).await?;
         for op in ops {
             let v = || op.value.clone().filter(|v| !v.is_empty());
             if !PATHS.split(", ").any(|p| p.trim() == op.path) {
                 return Err(super::bad_path(op, PATHS));
+            }
+            // Terraform adds and removes Cognito user pool ARNs one by one.
+            if op.path == "/providerARNs" && matches!(op.op.as_str(), "add" | "remove") {
+                let arn = v().ok_or_else(|| AppError::invalid("providerARNs", "The ARN to add or remove is required as the value."))?;
+                let arns = a.provider_arns.get_or_insert_with(Vec::new);
+                match (op.op.as_str(), arns.iter().position(|x| *x == arn)) {
+                    ("add", None) => arns.push(arn),
+                    ("add", Some(_)) => {}
+                    (_, Some(i)) => {
+                        arns.remove(i);
+                    }
+                    (_, None) => {
+                        return Err(AppError::invalid("providerARNs", format!("{arn} is not one of this authorizer's providerARNs.")))
+                    }
+                }
+                continue;
             }
             super::replaced(op)?;
             match op.path.as_str() {

@@ -185,7 +185,7 @@ pub fn document(src: &Source<'_>, kind: Kind, ext: Extensions) -> Value {
             doc.insert("x-amazon-apigateway-minimum-compression-size".into(), json!(n));
         }
         if let Some(p) = &s.policy {
-            doc.insert("x-amazon-apigateway-policy".into(), serde_json::from_str(p).unwrap_or_else(|_| json!(p)));
+            doc.insert("x-amazon-apigateway-policy".into(), crate::api_settings::policy_document(p));
         }
         if kind == Kind::Swagger && s.disable_execute_api_endpoint {
             doc.insert("x-amazon-apigateway-endpoint-configuration".into(), json!({ "disableExecuteApiEndpoint": true }));

@@ -350,8 +350,7 @@ impl Store {
         .bind(to_json(&m.request_models))
         .bind(&m.request_validator_id)
         .bind(to_json(&m.authorization_scopes));
-        let conflict =
-            format!("Method {} already exists for this resource; change it with UpdateMethod or delete it first.", m.http_method);
+        let conflict = "Method already exists for this resource".to_string();
         self.change(api_id, q, Guard::Unique(&conflict)).await
     }
 

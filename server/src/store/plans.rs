@@ -8,7 +8,7 @@ use super::{is_unique_violation, now_secs, to_json, touched, Store, StoreError};
 
 type KeyRow = (String, String, String, Option<String>, bool, i64, i64);
 /// (id, name, description, throttle JSON, quota JSON)
-type PlanRow = (String, String, String, Option<String>, Option<String>);
+type PlanRow = (String, String, String, Option<String>, Option<String>, Option<String>);
 
 const KEY_COLUMNS: &str = "id, name, description, customer_id, enabled, created_at, updated_at";
 
@@ -23,6 +23,8 @@ fn key_from_row((id, name, description, customer_id, enabled, created, updated):
         created_date: created,
         last_updated_date: updated,
         stage_keys: Vec::new(),
+        // Kept in the tags table; the service adds them.
+        tags: Default::default(),
     }
 }
 
@@ -51,15 +53,7 @@ impl Store {
         .bind(key.created_date)
         .execute(self.pool())
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(
-                    "An API key with this value already exists. Choose another value, or leave it empty to generate one.".into(),
-                )
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("API Key already exists".into()) } else { e.into() })?;
         Ok(())
     }
 
@@ -112,9 +106,11 @@ impl Store {
     pub async fn put_plan(&self, plan: &UsagePlan) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "INSERT INTO usage_plans (id, name, description, throttle, quota, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+            "INSERT INTO usage_plans (id, name, description, throttle, quota, created_at, updated_at, product_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-                 throttle = excluded.throttle, quota = excluded.quota, updated_at = excluded.updated_at",
+                 throttle = excluded.throttle, quota = excluded.quota, updated_at = excluded.updated_at,
+                 product_code = excluded.product_code",
         )
         .bind(&plan.id)
         .bind(&plan.name)
@@ -122,6 +118,7 @@ impl Store {
         .bind(plan.throttle.as_ref().map(to_json))
         .bind(plan.quota.as_ref().map(to_json))
         .bind(now_secs())
+        .bind(plan.product_code.as_deref())
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM usage_plan_stages WHERE plan_id = ?1").bind(&plan.id).execute(&mut *tx).await?;
@@ -140,9 +137,10 @@ impl Store {
     }
 
     pub async fn list_plans(&self) -> Result<Vec<UsagePlan>, StoreError> {
-        let rows: Vec<PlanRow> = sqlx::query_as("SELECT id, name, description, throttle, quota FROM usage_plans ORDER BY name, id")
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<PlanRow> =
+            sqlx::query_as("SELECT id, name, description, throttle, quota, product_code FROM usage_plans ORDER BY name, id")
+                .fetch_all(self.pool())
+                .await?;
         let stages: Vec<(String, String, String, String)> =
             sqlx::query_as("SELECT plan_id, api_id, stage, throttle FROM usage_plan_stages ORDER BY plan_id, position")
                 .fetch_all(self.pool())
@@ -154,13 +152,15 @@ impl Store {
         }
         Ok(rows
             .into_iter()
-            .map(|(id, name, description, throttle, quota)| UsagePlan {
+            .map(|(id, name, description, throttle, quota, product_code)| UsagePlan {
                 api_stages: by_plan.remove(&id).unwrap_or_default(),
                 id,
                 name,
                 description: (!description.is_empty()).then_some(description),
                 throttle: throttle.and_then(|t| serde_json::from_str::<ThrottleSettings>(&t).ok()),
                 quota: quota.and_then(|q| serde_json::from_str::<QuotaSettings>(&q).ok()),
+                product_code,
+                tags: Default::default(),
             })
             .collect())
     }

@@ -37,6 +37,21 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// The tags of every resource whose path starts with `prefix` (e.g.
+    /// `/apikeys/`), by resource: one query for a whole listing.
+    pub async fn tags_under(&self, prefix: &str) -> Result<std::collections::HashMap<String, BTreeMap<String, String>>, StoreError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT resource, key, value FROM tags WHERE substr(resource, 1, length(?1)) = ?1 ORDER BY resource, key")
+                .bind(prefix)
+                .fetch_all(self.pool())
+                .await?;
+        let mut out: std::collections::HashMap<String, BTreeMap<String, String>> = std::collections::HashMap::new();
+        for (r, k, v) in rows {
+            out.entry(r).or_default().insert(k, v);
+        }
+        Ok(out)
+    }
+
     /// Adds or overwrites tags; more than [`MAX_TAGS`] in all is a conflict
     /// naming the count, and changes nothing.
     #[tracing::instrument(skip_all)]
