@@ -6,6 +6,7 @@
 //! and measures the process's peak memory, which other suites would disturb.
 
 mod aws_cli;
+mod boto3;
 mod config_rules;
 mod console_apis;
 mod console_auth;
