@@ -211,7 +211,11 @@ impl Writer {
     }
 
     async fn commit(&mut self) -> Result<(), StoreError> {
-        let mut tx = self.store.pool().begin().await?;
+        // IMMEDIATE: the write lock is taken before the reads below, so a
+        // writer elsewhere makes this wait (busy timeout) instead of failing
+        // the batch with "database is locked" when a deferred read
+        // transaction cannot be upgraded (seen in CI under load).
+        let mut tx = self.store.pool().begin_with("BEGIN IMMEDIATE").await?;
         // The rollups this batch touches, as they will be after it: the
         // batch's per-minute sums merged into their 1 m, 5 m and 1 h rows.
         let minutes = minute_sums(&self.backlog);
