@@ -116,6 +116,13 @@ impl<'a> Api<'a> {
         assert!(msg.contains(needle), "{method} {path}: message {msg:?} should mention {needle:?}");
     }
 
+    /// PutIntegration: a MOCK answering 200, on the method at `method_path`
+    /// (`/restapis/{id}/resources/{rid}/methods/{VERB}`).
+    pub async fn mock_integration(&self, method_path: &str) -> Value {
+        let body = json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } });
+        self.ok(Method::PUT, &format!("{method_path}/integration"), Some(body), 201).await
+    }
+
     pub async fn create_api(&self, name: &str) -> Value {
         self.ok(Method::POST, "/restapis", Some(json!({"name": name, "description": "d"})), 201).await
     }

@@ -398,13 +398,7 @@ async fn an_export_shows_what_the_stage_serves_not_later_edits() {
         201,
     )
     .await;
-    a.ok(
-        Method::PUT,
-        &format!("{m}/integration"),
-        Some(json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } })),
-        201,
-    )
-    .await;
+    a.mock_integration(&m).await;
     deploy(&a, id).await;
 
     // Edits after the deployment: not what the stage serves.

@@ -12,13 +12,7 @@ async fn keyed_api(a: &Api<'_>, limit: i64) -> (String, String) {
     let (id, root) = (api["id"].as_str().unwrap().to_string(), api["rootResourceId"].as_str().unwrap().to_string());
     let m = format!("/restapis/{id}/resources/{root}/methods/GET");
     a.ok(Method::PUT, &m, Some(json!({ "authorizationType": "NONE", "apiKeyRequired": true })), 201).await;
-    a.ok(
-        Method::PUT,
-        &format!("{m}/integration"),
-        Some(json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } })),
-        201,
-    )
-    .await;
+    a.mock_integration(&m).await;
     a.ok(Method::PUT, &format!("{m}/responses/200"), Some(json!({})), 201).await;
     a.ok(Method::PUT, &format!("{m}/integration/responses/200"), Some(json!({})), 201).await;
     a.ok(Method::POST, &format!("/restapis/{id}/deployments"), Some(json!({ "stageName": "prod" })), 201).await;
