@@ -229,8 +229,8 @@ impl Apis {
         verb: &str,
         input: PutIntegrationInput,
     ) -> Result<Integration, AppError> {
-        let row = integration_row(input)?;
         let method = self.method(api_id, resource_id, verb).await?;
+        let row = integration_row(input, &method.request_parameters)?;
         self.store.put_integration(api_id, resource_id, &method.http_method, &row).await.map_err(not_found("Method"))?;
         self.integration(api_id, resource_id, verb).await
     }
@@ -301,12 +301,8 @@ impl Apis {
                     format!("{k} is not declared on the {status} method response; declare it with PutMethodResponse first."),
                 ));
             }
-            let is_static = v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'');
-            if !is_static && !v.starts_with("integration.response.") {
-                return Err(AppError::invalid("responseParameters", format!(
-                    "Invalid mapping expression for {k}: '{v}'. Use a quoted static value such as 'text/plain' or integration.response.header.Name."
-                )));
-            }
+            crate::gateway::transform::parse_response_source(v)
+                .map_err(|e| AppError::invalid("responseParameters", format!("Invalid mapping expression for {k}: {e}.")))?;
         }
         if let Some(p) = input.selection_pattern.as_deref().filter(|p| !p.is_empty()) {
             if p.len() > 2048 {
@@ -316,11 +312,13 @@ impl Apis {
                 AppError::invalid("selectionPattern", format!("selectionPattern '{p}' is not a valid regular expression: {e}"))
             })?;
         }
+        let templates = input.response_templates.unwrap_or_default();
+        crate::apis_integration::templates("responseTemplates", &templates)?;
         let r = IntegrationResponse {
             status_code: status,
             selection_pattern: input.selection_pattern,
             response_parameters: params,
-            response_templates: input.response_templates.unwrap_or_default(),
+            response_templates: templates,
         };
         self.store.put_integration_response(api_id, resource_id, &m.http_method, &r).await.map_err(not_found("Method"))?;
         Ok(r)
@@ -348,6 +346,9 @@ impl Apis {
             if s.mock_body.len() > 64 * 1024 {
                 return Err(AppError::invalid("responseTemplates", "The mock body must be at most 64 KB."));
             }
+            // The body is a response mapping template, as in AWS: check it before the first write.
+            let body = BTreeMap::from([("application/json".to_string(), s.mock_body.clone())]);
+            crate::apis_integration::templates("responseTemplates", &body)?;
         } else {
             if s.uri.trim().is_empty() {
                 return Err(AppError::invalid(

@@ -3,15 +3,19 @@
 //! fields beyond the backend call, checked once for every caller (the
 //! control API, the console, an OpenAPI import).
 
+use std::collections::BTreeMap;
+
 use apigw_app::error::AppError;
 use apigw_app::model::{PutIntegrationInput, TIMEOUT_MAX_MS};
 use apigw_app::rules;
 
+use crate::gateway::transform::{self, Templates};
 use crate::store::apis::IntegrationRow;
 
 /// An integration as PutIntegration and UpdateIntegration store it: every
-/// rule on its fields checked here, once.
-pub fn integration_row(input: PutIntegrationInput) -> Result<IntegrationRow, AppError> {
+/// rule on its fields checked here, once. `declared` are the method's
+/// request parameters (`method.request.header.X`), which mappings may read.
+pub fn integration_row(input: PutIntegrationInput, declared: &BTreeMap<String, bool>) -> Result<IntegrationRow, AppError> {
     let extra = integration_extra(&input)?;
     let kind = rules::integration_type(
         input.kind.as_deref().ok_or_else(|| AppError::invalid("type", "type is required: HTTP_PROXY, HTTP or MOCK."))?,
@@ -36,16 +40,59 @@ pub fn integration_row(input: PutIntegrationInput) -> Result<IntegrationRow, App
         })?;
         (Some(uri), Some(rules::integration_method(&m)?))
     };
+    let request_parameters = input.request_parameters.unwrap_or_default();
+    request_mappings(&request_parameters, declared)?;
+    let request_templates = input.request_templates.unwrap_or_default();
+    templates("requestTemplates", &request_templates)?;
     Ok(IntegrationRow {
         kind,
         integration_method: imethod,
         uri,
         timeout_ms: timeout,
         passthrough,
-        request_parameters: input.request_parameters.unwrap_or_default(),
-        request_templates: input.request_templates.unwrap_or_default(),
+        request_parameters,
+        request_templates,
         extra,
     })
+}
+
+/// Mapping templates must parse: the error names the content type, line and column.
+pub fn templates(field: &str, map: &BTreeMap<String, String>) -> Result<(), AppError> {
+    for (ct, src) in map {
+        if ct.trim().is_empty() || ct.len() > 256 {
+            return Err(AppError::invalid(
+                field,
+                format!("{field} has a content type key '{ct}': use a media type such as application/json."),
+            ));
+        }
+        if src.len() > 300 * 1024 {
+            return Err(AppError::invalid(field, format!("{field}['{ct}'] is longer than 300 KB, AWS's limit for a mapping template.")));
+        }
+    }
+    Templates::compile(field, map).map(|_| ()).map_err(|e| AppError::invalid(field, e))
+}
+
+/// Integration request parameter mappings, as AWS checks them: a known
+/// target, a known source, and a method request parameter the method declares.
+pub fn request_mappings(map: &BTreeMap<String, String>, declared: &BTreeMap<String, bool>) -> Result<(), AppError> {
+    let invalid = |why: String| {
+        AppError::invalid(
+            "requestParameters",
+            format!("Invalid mapping expression specified: Validation Result: warnings : [], errors : [{why}]"),
+        )
+    };
+    for (target, source) in map {
+        transform::parse_target(target).map_err(|e| invalid(format!("Invalid mapping expression specified: {target} ({e})")))?;
+        transform::parse_source(source).map_err(|e| invalid(format!("Invalid mapping expression specified: {source} ({e})")))?;
+        if let Some(param) = transform::source_parameter(source) {
+            if !declared.contains_key(&param) {
+                return Err(invalid(format!(
+                    "Invalid mapping expression parameter specified: {param} (declare it on the method request first, e.g. with UpdateMethod add /requestParameters/{param})"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The integration fields beyond the backend call: what the gateway does

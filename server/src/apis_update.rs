@@ -307,7 +307,7 @@ impl Apis {
                 _ => input.passthrough_behavior = Some(value),
             }
         }
-        let row = integration_row(input)?;
+        let row = integration_row(input, &method.request_parameters)?;
         self.store.update_integration(api_id, resource_id, &method.http_method, &row).await.map_err(not_found("Integration"))?;
         self.integration(api_id, resource_id, verb).await
     }

@@ -19,6 +19,7 @@ use crate::apis::Apis;
 use crate::gateway::execlog::{body_text, headers_text, ExecLog};
 use crate::gateway::limits::BucketPool;
 use crate::gateway::snapshot::{compile, Params};
+use crate::gateway::transform::RequestView;
 use crate::gateway::{Gateway, GwBody, Trace, MAX_BODY};
 
 /// Largest response body a test invoke returns (longer ones are cut and flagged).
@@ -118,7 +119,23 @@ pub async fn test_invoke(
     let started = Instant::now();
     let peer: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
     let mut trace = Trace::default();
-    let res = gateway.integrate(&compiled_method, &parts, Bytes::from(body), &params, peer, &mut trace, Some(&mut log)).await;
+    let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let stage_vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let view = RequestView {
+        parts: &parts,
+        params: &params,
+        peer,
+        request_id: request_id.as_str(),
+        api_id,
+        stage: TEST_STAGE,
+        resource_id: &resource.id,
+        resource_path: &resource.path,
+        stage_path: &path,
+        api_key: key,
+        wall_us: crate::metrics::wall_us(started),
+        stage_variables: &stage_vars,
+    };
+    let res = gateway.integrate(&compiled_method, &view, Bytes::from(body), &mut trace, Some(&mut log)).await;
     let (res_parts, res_body) = res.into_parts();
     let (bytes, failed) = read_body(res_body).await;
     let latency = started.elapsed().as_millis() as i64;
@@ -126,7 +143,8 @@ pub async fn test_invoke(
     if let Some(why) = &failed {
         log.line(format!("Execution failed while reading the response body: {why}"));
     } else if trace.integration.is_some() || !status_is_gateway_error(&res_parts.headers) {
-        log.line(format!("Endpoint response body before transformations: {}", body_text(&bytes)));
+        let before = log.endpoint_body.take().unwrap_or_else(|| body_text(&bytes));
+        log.line(format!("Endpoint response body before transformations: {before}"));
         log.line(format!("Method response body after transformations: {}", body_text(&bytes)));
         log.line(format!("Method response headers: {}", headers_text(&res_parts.headers)));
         log.line("Successfully completed execution");

@@ -22,6 +22,7 @@ mod findings;
 mod gateway;
 mod http1_differential;
 mod keys;
+mod mapping;
 mod metrics;
 mod readme;
 mod roles;

@@ -56,6 +56,11 @@ pub const REASONS: &[(&str, &str)] = &[
     ("BACKEND_UNREACHABLE", "The backend could not be connected to: refused, unknown host or no route (502)."),
     ("BACKEND_BAD_RESPONSE", "The backend closed or reset the connection, or answered with something that is not HTTP (502)."),
     ("INTEGRATION_CONFIG", "The integration's configuration cannot be used, e.g. its URI does not make a valid URL (500/502)."),
+    (
+        "UNSUPPORTED_MEDIA_TYPE",
+        "No request mapping template matches the request's Content-Type and the integration's passthrough behavior refuses it (415).",
+    ),
+    ("MAPPING_FAILED", "A mapping template failed while rendering, e.g. it went past the gateway's bounds on work or output (500)."),
     ("CLIENT_CLOSED", "The caller hung up before the answer was sent (recorded as 499)."),
 ];
 

@@ -12,9 +12,12 @@ use crate::gateway::limits::civil_from_days;
 #[derive(Debug, Default)]
 pub struct ExecLog {
     lines: Vec<String>,
-    /// The request body, logged as the endpoint request body (no mapping
-    /// templates run, so it goes to the backend unchanged).
+    /// The integration request body (after any request template), logged
+    /// as the endpoint request body.
     pub request_body: String,
+    /// The integration response body before a response template, when the
+    /// integrate stage read it whole (else the method response body is it).
+    pub endpoint_body: Option<String>,
 }
 
 /// `Sat Nov 21 14:05:03 UTC 2026`, as AWS dates its log lines.

@@ -7,7 +7,7 @@ use apigw_app::model::{StageTrace, TraceStep};
 
 use super::access::KeyCheck;
 use super::limits::{now_ns, Gcra, Period};
-use super::snapshot::{CompiledIntegration, Params};
+use super::snapshot::{CompiledIntegration, Params, ParamsRef};
 use super::{proxy, Gateway};
 
 fn step(name: &str, ok: bool, detail: impl Into<String>) -> TraceStep {
@@ -156,11 +156,30 @@ impl Gateway {
         }
 
         let outcome = match &method.integration {
-            CompiledIntegration::Mock(Ok(m)) => {
-                steps.push(step("Integration", true, format!("MOCK: the gateway answers {} itself", m.status.as_u16())));
-                format!("The mock would answer {}.", m.status.as_u16())
+            CompiledIntegration::Mock { request, responses } => {
+                let default = responses.iter().find(|r| r.pattern.is_none()).and_then(|r| r.status.as_ref().ok());
+                let templated = if request.templates.is_empty() { "" } else { " the request template's statusCode picks the response;" };
+                match default {
+                    Some(status) => {
+                        let s = status.as_u16();
+                        steps.push(step(
+                            "Integration",
+                            true,
+                            format!("MOCK: the gateway answers itself;{templated} the default response is {s}"),
+                        ));
+                        format!("The mock would answer {s} unless its request template selects another response.")
+                    }
+                    None if responses.is_empty() => {
+                        steps.push(step("Integration", false, "MOCK with no integration response: nothing to answer with".to_string()));
+                        return finish(steps, dep, "The gateway would answer 500 Internal server error.".into(), Some(500));
+                    }
+                    None => {
+                        steps.push(step("Integration", true, format!("MOCK: the gateway answers itself;{templated} no default response")));
+                        "The mock answers with the response its request template's statusCode selects.".to_string()
+                    }
+                }
             }
-            CompiledIntegration::Mock(Err(why)) => {
+            CompiledIntegration::Broken(why) => {
                 steps.push(step("Integration", false, why.clone()));
                 return finish(steps, dep, "The gateway would answer 500 Internal server error.".into(), Some(500));
             }
@@ -171,6 +190,7 @@ impl Gateway {
                     .next()
                     .filter(|s| s.ends_with("+}"))
                     .map(|s| s.trim_start_matches('{').trim_end_matches("+}"));
+                let params = ParamsRef { matched: &params, mapped: &[] };
                 let url = proxy::backend_url(uri, &params, greedy, if *is_proxy { query } else { None });
                 let v = backend_verb.as_ref().map(|m| m.as_str().to_string()).unwrap_or_else(|| verb.to_string());
                 let kind = if *is_proxy { "HTTP_PROXY" } else { "HTTP" };

@@ -1,122 +1,401 @@
 //! The integrate and respond stages: a method's integration (MOCK, or a
-//! call to an HTTP backend), and the method response made from its answer.
-//! The one implementation behind live traffic and the console's Test button.
+//! call to an HTTP backend) with its mappings (`transform`), and the method
+//! response made from its answer. The one implementation behind live
+//! traffic and the console's Test button.
 
-use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{self, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Response, StatusCode};
+use http_body_util::BodyExt;
 
+use super::execlog::{self, body_text};
 use super::proxy::{self, full, Outbound, ProxyError};
 use super::record::Trace;
 use super::route::greedy_param;
-use super::snapshot::{self, CompiledIntegration, CompiledMethod, Params};
-use super::{execlog, gateway_error, Gateway, GwBody};
+use super::snapshot::{select_response, CompiledIntegration, CompiledMethod, ParamsRef, ResponseMapping};
+use super::transform::{self, Mapped, ParamMappings, RequestBody, RequestMapping, RequestView};
+use super::{gateway_error, Gateway, GwBody, MAX_BODY};
 use crate::metrics::reason::Reason;
+use crate::vtl;
+
+/// A refusal made while mapping, with its reason.
+type Failed = (Reason, Box<Response<GwBody>>);
+
+fn internal_error() -> Response<GwBody> {
+    gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerErrorException", "Internal server error")
+}
+
+/// A configuration that cannot be used: logged, and AWS's 500.
+fn config_error(method: &CompiledMethod, why: &str, log: Option<&mut execlog::ExecLog>) -> Failed {
+    tracing::warn!(resource = %method.resource_path, verb = %method.verb, "{why}");
+    if let Some(log) = log {
+        log.line(format!("Execution failed due to configuration error: {why}"));
+    }
+    (Reason::IntegrationConfig, Box::new(internal_error()))
+}
+
+/// A template that failed while rendering (out of bounds, a bad regex...).
+fn mapping_error(method: &CompiledMethod, what: &str, e: &vtl::RenderError, log: Option<&mut execlog::ExecLog>) -> Failed {
+    tracing::warn!(resource = %method.resource_path, verb = %method.verb, "unable to transform {what}: {e}");
+    if let Some(log) = log {
+        log.line(format!("Execution failed due to configuration error: Unable to transform {what}: {e}"));
+    }
+    (Reason::MappingFailed, Box::new(internal_error()))
+}
+
+/// The integration request: the body a request template made (or the
+/// caller's, passed through) and the mapped parameters.
+struct IntegrationRequest {
+    body: Bytes,
+    mapped: Mapped,
+}
 
 impl Gateway {
     /// Runs a method's integration: the one implementation behind live
     /// traffic and the console's Test button (which passes an execution log).
-    #[allow(clippy::too_many_arguments)]
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn integrate(
         &self,
         method: &CompiledMethod,
-        parts: &http::request::Parts,
+        view: &RequestView<'_>,
         body: Bytes,
-        params: &Params,
-        peer: SocketAddr,
         trace: &mut Trace,
         mut log: Option<&mut execlog::ExecLog>,
     ) -> Response<GwBody> {
-        match &method.integration {
-            CompiledIntegration::Mock(Ok(mock)) => {
-                if let Some(log) = log.as_deref_mut() {
-                    log.line("Mock integration: the gateway answers, no backend is called");
-                    log.line(format!("Received response. Status: {}, Integration latency: 0 ms", mock.status.as_u16()));
-                }
-                let mut res = Response::new(full(mock.body.clone()));
-                *res.status_mut() = mock.status;
-                let h = res.headers_mut();
-                h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                for (k, v) in &mock.headers {
-                    h.insert(k.clone(), v.clone());
-                }
-                res
-            }
-            CompiledIntegration::Mock(Err(why)) => {
-                tracing::warn!(resource = %method.resource_path, verb = %method.verb, "{why}");
-                trace.reason = Some(Reason::IntegrationConfig);
-                if let Some(log) = log.as_deref_mut() {
-                    log.line(format!("Execution failed due to configuration error: {why}"));
-                }
-                gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerErrorException", "Internal server error")
-            }
-            CompiledIntegration::Http { proxy, method: backend_method, uri, timeout, responses, api_id, user_agent } => {
-                let greedy = greedy_param(&method.resource_path);
-                let query = if *proxy { parts.uri.query() } else { None };
-                let url = proxy::backend_url(uri, params, greedy, query);
-                let out = Outbound {
-                    method: backend_method.clone().unwrap_or_else(|| parts.method.clone()),
-                    url,
-                    proxy: *proxy,
-                    headers: &parts.headers,
-                    body,
-                    peer,
-                    timeout: *timeout,
-                    api_id: Some(api_id),
-                    user_agent: Some(user_agent),
-                    log: log.as_deref_mut(),
-                };
-                let called = Instant::now();
-                trace.called = Some(called);
-                let result = proxy::call(&self.backends(), out, self.timeouts.send).await;
-                trace.integration = Some(match &result {
-                    Ok((_, waited)) => *waited,
-                    Err(_) => called.elapsed(),
-                });
-                if let Some(log) = log {
-                    let ms = trace.integration.unwrap_or_default().as_millis();
-                    match &result {
-                        Ok((res, _)) => {
-                            log.line(format!("Received response. Status: {}, Integration latency: {ms} ms", res.status().as_u16()));
-                            log.line(format!("Endpoint response headers: {}", execlog::headers_text(res.headers())));
-                        }
-                        Err(ProxyError::Timeout) => log.line(format!("Execution failed due to a timeout error (after {ms} ms)")),
-                        Err(ProxyError::Failed(why) | ProxyError::Unreachable(why) | ProxyError::BadUri(why)) => {
-                            log.line(format!("Execution failed due to configuration error: {why}"))
-                        }
-                    }
-                }
-                let reason = match &result {
-                    Ok(_) => None,
-                    Err(ProxyError::Timeout) => Some(Reason::BackendTimeout),
-                    Err(ProxyError::Unreachable(_)) => Some(Reason::BackendUnreachable),
-                    Err(ProxyError::Failed(_)) => Some(Reason::BackendBadResponse),
-                    Err(ProxyError::BadUri(_)) => Some(Reason::IntegrationConfig),
-                };
-                trace.reason = reason;
-                match result {
-                    Ok((res, _)) => {
-                        if *proxy {
-                            proxied_response(res)
-                        } else {
-                            mapped_response(res, responses)
-                        }
-                    }
-                    Err(ProxyError::Timeout) => {
-                        gateway_error(StatusCode::GATEWAY_TIMEOUT, "IntegrationTimeoutException", "Endpoint request timed out")
-                    }
-                    Err(ProxyError::Failed(why) | ProxyError::Unreachable(why) | ProxyError::BadUri(why)) => {
-                        tracing::warn!(resource = %method.resource_path, verb = %method.verb, error = %why, "backend call failed");
-                        gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error")
-                    }
-                }
+        let result = match &method.integration {
+            CompiledIntegration::Broken(why) => Err(config_error(method, why, log.as_deref_mut())),
+            CompiledIntegration::Mock { request, responses } => mock(method, view, body, request, responses, log),
+            CompiledIntegration::Http { .. } => self.http(method, view, body, trace, log).await,
+        };
+        match result {
+            Ok(res) => res,
+            Err((reason, res)) => {
+                trace.reason = Some(reason);
+                *res
             }
         }
     }
+
+    async fn http(
+        &self,
+        method: &CompiledMethod,
+        view: &RequestView<'_>,
+        body: Bytes,
+        trace: &mut Trace,
+        mut log: Option<&mut execlog::ExecLog>,
+    ) -> Result<Response<GwBody>, Failed> {
+        let CompiledIntegration::Http { proxy, method: backend_method, uri, timeout, request, params, responses, api_id, user_agent } =
+            &method.integration
+        else {
+            unreachable!("http() is called for HTTP integrations only")
+        };
+        let ir = map_request(method, view, body, request, params, log.as_deref_mut())?;
+        let greedy = greedy_param(&method.resource_path);
+        let query = match *proxy {
+            true => view.parts.uri.query().map(str::to_string),
+            false => None,
+        };
+        let query = mapped_query(query, &ir.mapped.query);
+        let path_params = ParamsRef { matched: view.params, mapped: &ir.mapped.path };
+        let url = proxy::backend_url(uri, &path_params, greedy, query.as_deref());
+        let out = Outbound {
+            method: backend_method.clone().unwrap_or_else(|| view.parts.method.clone()),
+            url,
+            proxy: *proxy,
+            headers: &view.parts.headers,
+            extra: &ir.mapped.headers,
+            body: ir.body,
+            peer: view.peer,
+            timeout: *timeout,
+            api_id: Some(api_id),
+            user_agent: Some(user_agent),
+            log: log.as_deref_mut(),
+        };
+        let called = Instant::now();
+        trace.called = Some(called);
+        let result = proxy::call(&self.backends(), out, self.timeouts.send).await;
+        trace.integration = Some(match &result {
+            Ok((_, waited)) => *waited,
+            Err(_) => called.elapsed(),
+        });
+        if let Some(log) = log.as_deref_mut() {
+            let ms = trace.integration.unwrap_or_default().as_millis();
+            match &result {
+                Ok((res, _)) => {
+                    log.line(format!("Received response. Status: {}, Integration latency: {ms} ms", res.status().as_u16()));
+                    log.line(format!("Endpoint response headers: {}", execlog::headers_text(res.headers())));
+                }
+                Err(ProxyError::Timeout) => log.line(format!("Execution failed due to a timeout error (after {ms} ms)")),
+                Err(ProxyError::Failed(why) | ProxyError::Unreachable(why) | ProxyError::BadUri(why)) => {
+                    log.line(format!("Execution failed due to configuration error: {why}"))
+                }
+            }
+        }
+        let res = match result {
+            Ok((res, _)) => res,
+            Err(e) => {
+                let reason = match &e {
+                    ProxyError::Timeout => Reason::BackendTimeout,
+                    ProxyError::Unreachable(_) => Reason::BackendUnreachable,
+                    ProxyError::Failed(_) => Reason::BackendBadResponse,
+                    ProxyError::BadUri(_) => Reason::IntegrationConfig,
+                };
+                let res = match e {
+                    ProxyError::Timeout => {
+                        gateway_error(StatusCode::GATEWAY_TIMEOUT, "IntegrationTimeoutException", "Endpoint request timed out")
+                    }
+                    ProxyError::Failed(why) | ProxyError::Unreachable(why) | ProxyError::BadUri(why) => {
+                        tracing::warn!(resource = %method.resource_path, verb = %method.verb, error = %why, "backend call failed");
+                        gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error")
+                    }
+                };
+                return Err((reason, Box::new(res)));
+            }
+        };
+        if *proxy {
+            return Ok(proxied_response(res));
+        }
+        let code = res.status().as_str().to_string();
+        let Some(chosen) = select_response(responses, &code) else {
+            // No integration response: the backend's status and body as they are.
+            return Ok(passed_response(res));
+        };
+        let accept = view.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        let template = chosen.templates.for_accept(accept);
+        let needs_body = template.is_some_and(|(_, t)| t.is_some()) || !chosen.rendered_headers.is_empty();
+        let (parts, body) = res.into_parts();
+        if !needs_body {
+            let mut out = respond_head(method, chosen, &parts.headers, None, log)?;
+            let ct = template.map(|(ct, _)| ct);
+            set_content_type(&mut out.1, ct, parts.headers.get(header::CONTENT_TYPE));
+            let mut res = Response::new(body);
+            *res.status_mut() = out.0;
+            *res.headers_mut() = out.1;
+            return Ok(res);
+        }
+        let bytes = match read_whole(body).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(resource = %method.resource_path, verb = %method.verb, error = %e, "backend body failed");
+                if let Some(log) = log {
+                    log.line(format!("Execution failed while reading the endpoint response body: {e}"));
+                }
+                let res = gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error");
+                return Err((Reason::BackendBadResponse, Box::new(res)));
+            }
+        };
+        respond(method, view, chosen, &parts.headers, bytes, log)
+    }
+}
+
+/// A backend body read whole for a response template, up to the payload limit.
+async fn read_whole(mut body: GwBody) -> Result<Bytes, String> {
+    let mut out = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| e.to_string())?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > MAX_BODY {
+                return Err(format!("the body is over {MAX_BODY} bytes"));
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out.freeze())
+}
+
+/// The request template (or passthrough rule) and the parameter mappings,
+/// applied to one request.
+fn map_request(
+    method: &CompiledMethod,
+    view: &RequestView<'_>,
+    body: Bytes,
+    request: &RequestMapping,
+    params: &ParamMappings,
+    mut log: Option<&mut execlog::ExecLog>,
+) -> Result<IntegrationRequest, Failed> {
+    let content_type = view.parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let mut mapped = Mapped::default();
+    if !params.items.is_empty() {
+        params.apply(view, &body, &mut mapped).map_err(|e| mapping_error(method, "request parameters", &e, log.as_deref_mut()))?;
+    }
+    let body = match request.choose(content_type) {
+        RequestBody::Pass => body,
+        RequestBody::Unsupported => {
+            if let Some(log) = log {
+                log.line(format!(
+                    "Execution failed: no mapping template matches the request's content type ({}) and passthrough is not allowed",
+                    content_type.unwrap_or("none, read as application/json")
+                ));
+            }
+            let res = gateway_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaTypeException", "Unsupported Media Type");
+            return Err((Reason::UnsupportedMediaType, Box::new(res)));
+        }
+        RequestBody::Render(t) => {
+            let ctx = view.vtl_context(&body);
+            let out = t.render(&ctx, transform::limits()).map_err(|e| mapping_error(method, "request", &e, log.as_deref_mut()))?;
+            mapped.overridden_by(&out.request_overrides);
+            Bytes::from(out.body)
+        }
+    };
+    if let Some(log) = log {
+        log.request_body = body_text(&body);
+    }
+    Ok(IntegrationRequest { body, mapped })
+}
+
+/// MOCK: the integration request body's `statusCode` picks the integration
+/// response, whose template makes the answer.
+fn mock(
+    method: &CompiledMethod,
+    view: &RequestView<'_>,
+    body: Bytes,
+    request: &RequestMapping,
+    responses: &[ResponseMapping],
+    mut log: Option<&mut execlog::ExecLog>,
+) -> Result<Response<GwBody>, Failed> {
+    let ir = map_request(method, view, body, request, &ParamMappings::default(), log.as_deref_mut())?;
+    let code = mock_status(&ir.body);
+    if let Some(log) = log.as_deref_mut() {
+        log.line(format!("Endpoint request body after transformations: {}", body_text(&ir.body)));
+        log.line("Mock integration: the gateway answers, no backend is called");
+        log.line(format!("Received response. Status: {code}, Integration latency: 0 ms"));
+    }
+    let Some(chosen) = select_response(responses, &code) else {
+        return Err(config_error(method, "No match for output mapping and no default output mapping configured", log));
+    };
+    // A mock's integration response has no body of its own.
+    respond(method, view, chosen, &HeaderMap::new(), Bytes::new(), log)
+}
+
+/// The `statusCode` of a MOCK's integration request (200 when it names none).
+fn mock_status(body: &[u8]) -> String {
+    static FIELD: OnceLock<regex::Regex> = OnceLock::new();
+    if let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(body) {
+        match o.get("statusCode") {
+            Some(serde_json::Value::Number(n)) => return n.to_string(),
+            Some(serde_json::Value::String(s)) => return s.trim().to_string(),
+            _ => return "200".into(),
+        }
+    }
+    // Not JSON (a template with a trailing comma, say): find the field as text.
+    let re = FIELD.get_or_init(|| regex::Regex::new(r#""statusCode"\s*:\s*"?(\d{3})"#).expect("a valid pattern"));
+    let text = String::from_utf8_lossy(body);
+    re.captures(&text).and_then(|c| c.get(1)).map_or_else(|| "200".into(), |m| m.as_str().to_string())
+}
+
+/// Status and headers of a method response: the integration response's
+/// status and header mappings (static, copied from the backend, and
+/// `rendered`: values already read from the body or context).
+fn respond_head(
+    method: &CompiledMethod,
+    chosen: &ResponseMapping,
+    backend: &HeaderMap,
+    rendered: Option<Vec<(HeaderName, HeaderValue)>>,
+    log: Option<&mut execlog::ExecLog>,
+) -> Result<(StatusCode, HeaderMap), Failed> {
+    let status = match &chosen.status {
+        Ok(s) => *s,
+        Err(why) => return Err(config_error(method, why, log)),
+    };
+    let mut h = HeaderMap::new();
+    for (k, v) in &chosen.static_headers {
+        h.insert(k.clone(), v.clone());
+    }
+    for (to, from) in &chosen.copied_headers {
+        if let Some(v) = backend.get(from) {
+            h.insert(to.clone(), v.clone());
+        }
+    }
+    for (k, v) in rendered.into_iter().flatten() {
+        h.insert(k, v);
+    }
+    Ok((status, h))
+}
+
+/// `Content-Type`: the response template's, else the backend's, else JSON.
+fn set_content_type(h: &mut HeaderMap, template: Option<&str>, backend: Option<&HeaderValue>) {
+    if h.contains_key(header::CONTENT_TYPE) {
+        return;
+    }
+    let v = template.and_then(|t| HeaderValue::from_str(t).ok()).or_else(|| backend.cloned());
+    h.insert(header::CONTENT_TYPE, v.unwrap_or_else(|| HeaderValue::from_static("application/json")));
+}
+
+/// The method response from a whole integration response body: the
+/// response template chosen by the caller's `Accept` renders it, then
+/// `$context.responseOverride` has the last word.
+fn respond(
+    method: &CompiledMethod,
+    view: &RequestView<'_>,
+    chosen: &ResponseMapping,
+    backend: &HeaderMap,
+    body: Bytes,
+    mut log: Option<&mut execlog::ExecLog>,
+) -> Result<Response<GwBody>, Failed> {
+    let accept = view.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let template = chosen.templates.for_accept(accept);
+    let needs_ctx = template.is_some_and(|(_, t)| t.is_some()) || !chosen.rendered_headers.is_empty();
+    let ctx = needs_ctx.then(|| view.vtl_context(&body));
+    let mut rendered = Vec::new();
+    for (name, t) in &chosen.rendered_headers {
+        let ctx = ctx.as_ref().expect("built when headers are rendered");
+        let out = t.render(ctx, transform::limits()).map_err(|e| mapping_error(method, "response", &e, log.as_deref_mut()))?;
+        if let Ok(v) = HeaderValue::try_from(out.body) {
+            rendered.push((name.clone(), v));
+        }
+    }
+    let (mut status, mut headers) = respond_head(method, chosen, backend, Some(rendered), log.as_deref_mut())?;
+    if let Some(log) = log.as_deref_mut() {
+        log.endpoint_body = Some(body_text(&body));
+    }
+    let body = match template {
+        Some((_, Some(t))) => {
+            let ctx = ctx.as_ref().expect("built when a template renders");
+            let out = t.render(ctx, transform::limits()).map_err(|e| mapping_error(method, "response", &e, log))?;
+            if let Some(code) = out.status_override.and_then(|c| StatusCode::from_u16(c).ok()) {
+                status = code;
+            }
+            for (k, v) in &out.header_overrides {
+                if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+                    headers.insert(k, v);
+                }
+            }
+            Bytes::from(out.body)
+        }
+        _ => body,
+    };
+    set_content_type(&mut headers, template.map(|(ct, _)| ct), backend.get(header::CONTENT_TYPE));
+    let mut res = Response::new(full(body));
+    *res.status_mut() = status;
+    *res.headers_mut() = headers;
+    Ok(res)
+}
+
+/// HTTP with no integration response for the status: the backend's status,
+/// `Content-Type` and body.
+fn passed_response(res: Response<GwBody>) -> Response<GwBody> {
+    let (parts, body) = res.into_parts();
+    let mut out = Response::new(body);
+    *out.status_mut() = parts.status;
+    if let Some(ct) = parts.headers.get(header::CONTENT_TYPE) {
+        out.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+    }
+    out
+}
+
+/// The query string a backend gets: the caller's (proxies) or none, plus
+/// the mapped `integration.request.querystring.*` values.
+fn mapped_query(base: Option<String>, mapped: &[(String, String)]) -> Option<String> {
+    if mapped.is_empty() {
+        return base;
+    }
+    let mut q = form_urlencoded::Serializer::new(base.unwrap_or_default());
+    for (k, v) in mapped {
+        q.append_pair(k, v);
+    }
+    Some(q.finish())
 }
 
 /// HTTP_PROXY: the backend's answer as it is, but for the headers AWS
@@ -159,33 +438,3 @@ const REMAPPED: [(HeaderName, HeaderName); 5] = [
     (header::WWW_AUTHENTICATE, HeaderName::from_static("x-amzn-remapped-www-authenticate")),
     (HeaderName::from_static("x-amzn-requestid"), HeaderName::from_static("x-amzn-remapped-x-amzn-requestid")),
 ];
-
-/// HTTP (non-proxy): the integration responses pick the status and headers.
-fn mapped_response(res: Response<GwBody>, mappings: &[snapshot::ResponseMapping]) -> Response<GwBody> {
-    let status = res.status();
-    let code = status.as_str().to_string();
-    let chosen = mappings
-        .iter()
-        .find(|m| m.pattern.as_ref().is_some_and(|p| p.is_match(&code)))
-        .or_else(|| mappings.iter().find(|m| m.pattern.is_none()));
-    let (parts, body) = res.into_parts();
-    let mut out = Response::new(body);
-    match chosen {
-        None => *out.status_mut() = status,
-        Some(m) => {
-            *out.status_mut() = m.status;
-            for (k, v) in &m.static_headers {
-                out.headers_mut().insert(k.clone(), v.clone());
-            }
-            for (to, from) in &m.copied_headers {
-                if let Some(v) = parts.headers.get(from) {
-                    out.headers_mut().insert(to.clone(), v.clone());
-                }
-            }
-        }
-    }
-    if let Some(ct) = parts.headers.get(header::CONTENT_TYPE) {
-        out.headers_mut().entry(header::CONTENT_TYPE).or_insert(ct.clone());
-    }
-    out
-}

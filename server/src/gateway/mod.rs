@@ -20,6 +20,7 @@ mod record;
 pub mod registry;
 mod route;
 pub mod snapshot;
+pub mod transform;
 
 use std::sync::Arc;
 

@@ -10,7 +10,7 @@
 //! | route (stage snapshot, resource, method) | `route.rs` |
 //! | authorize (API key) → throttle → quota | `admit.rs` |
 //! | payload limit | here |
-//! | integrate (MOCK, HTTP, HTTP_PROXY) → respond | `integrate.rs`, `proxy.rs`, `http1/client.rs` |
+//! | integrate (MOCK, HTTP, HTTP_PROXY): request mapping → call → response mapping | `integrate.rs`, `transform.rs`, `proxy.rs`, `http1/client.rs` |
 //! | record (one metric record per request) | `record.rs` |
 
 use std::net::SocketAddr;
@@ -21,6 +21,7 @@ use http::{Request, Response, StatusCode};
 
 use super::http1::server::BodyTooLarge;
 use super::record::{finish, Began, Trace, Unanswered};
+use super::transform::RequestView;
 use super::{gateway_error, normalise, Gateway, GwBody};
 use crate::metrics::Recorded;
 
@@ -30,11 +31,12 @@ impl Gateway {
     /// dropped), and a request abandoned by its caller when it is dropped.
     pub async fn handle(&self, req: Request<Bytes>, peer: SocketAddr) -> Response<Recorded<GwBody>> {
         let mut guard = Unanswered::new(&self.recorder);
-        let res = self.stages(req, peer, guard.began, &mut guard.trace).await;
+        let rid = guard.rid;
+        let res = self.stages(req, peer, guard.began, rid.as_str(), &mut guard.trace).await;
         finish(guard, res)
     }
 
-    async fn stages(&self, req: Request<Bytes>, peer: SocketAddr, began: Began, trace: &mut Trace) -> Response<GwBody> {
+    async fn stages(&self, req: Request<Bytes>, peer: SocketAddr, began: Began, rid: &str, trace: &mut Trace) -> Response<GwBody> {
         let (parts, body) = req.into_parts();
         let path = parts.uri.path();
         if path == "/healthz" {
@@ -58,7 +60,24 @@ impl Gateway {
             trace.reason = Some(crate::metrics::reason::Reason::PayloadTooLarge);
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
         }
-        let mut res = self.integrate(&routed.method, &parts, body, &routed.params, peer, trace, None).await;
+        let m = &routed.method;
+        let stage_path = std::mem::take(&mut trace.path);
+        let view = RequestView {
+            parts: &parts,
+            params: &routed.params,
+            peer,
+            request_id: rid,
+            api_id: routed.api,
+            stage: routed.stage,
+            resource_id: &m.resource_id,
+            resource_path: &m.resource_path,
+            stage_path: &stage_path,
+            api_key: key,
+            wall_us: began.wall_us,
+            stage_variables: &m.stage_variables,
+        };
+        let mut res = self.integrate(m, &view, body, trace, None).await;
+        trace.path = stage_path;
         admitted.tell(&mut res);
         res
     }

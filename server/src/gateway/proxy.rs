@@ -20,7 +20,7 @@ use hyper_util::rt::TokioExecutor;
 
 use super::http1::client::{encode_request_with, Backend, Pool, SendError};
 use super::http1::header::{is_hop_by_hop, tokens};
-use super::snapshot::{Params, UriPart, UriTemplate};
+use super::snapshot::{ParamsRef, UriPart, UriTemplate};
 use super::{BoxError, GwBody};
 
 /// hyper's pooled client, for https:// backends.
@@ -125,27 +125,25 @@ pub(super) fn ip_value(ip: std::net::IpAddr) -> HeaderValue {
 /// Renders the backend URL: `{param}`s filled from the match, a greedy tail
 /// the template does not mention appended to the path, and (for proxies)
 /// the caller's query string added.
-pub fn backend_url(template: &UriTemplate, params: &Params, greedy: Option<&str>, query: Option<&str>) -> String {
+pub fn backend_url(template: &UriTemplate, params: &ParamsRef<'_>, greedy: Option<&str>, query: Option<&str>) -> String {
     let mut url = String::with_capacity(128);
     for part in &template.parts {
         match part {
             UriPart::Lit(s) => url.push_str(s),
-            UriPart::Param(name) => {
-                if let Some((_, v)) = params.iter().rev().find(|(n, _)| n == name) {
-                    url.push_str(v);
-                }
-            }
+            UriPart::Param(name) => params.push(&mut url, name),
         }
     }
     // The template's own query string, if any, starts here.
     let mut path_end = url.find('?').unwrap_or(url.len());
     if let Some(name) = greedy.filter(|g| !template.references(g)) {
-        if let Some((_, tail)) = params.iter().rev().find(|(n, _)| n == name) {
+        let mut tail = String::new();
+        params.push(&mut tail, name);
+        if !tail.is_empty() {
             if !url[..path_end].ends_with('/') {
                 url.insert(path_end, '/');
                 path_end += 1;
             }
-            url.insert_str(path_end, tail);
+            url.insert_str(path_end, &tail);
             path_end += tail.len();
         }
     }
@@ -179,16 +177,19 @@ struct Forwarded<'o> {
     api_id: Option<&'o HeaderValue>,
     /// The gateway's `User-Agent`, when the caller's does not go on.
     user_agent: Option<&'o HeaderValue>,
+    extra: &'o [(HeaderName, HeaderValue)],
 }
 
 impl<'o> Forwarded<'o> {
     fn of(out: &Outbound<'o>) -> Self {
-        let user_agent = match out.proxy && out.headers.contains_key(header::USER_AGENT) {
+        let mapped_ua = out.extra.iter().any(|(n, _)| *n == header::USER_AGENT);
+        let user_agent = match (out.proxy && out.headers.contains_key(header::USER_AGENT)) || mapped_ua {
             true => None,
             false => out.user_agent,
         };
+        let extra = out.extra;
         if !out.proxy {
-            return Forwarded { proxy: false, named: Vec::new(), xff: None, host: None, api_id: out.api_id, user_agent };
+            return Forwarded { proxy: false, named: Vec::new(), xff: None, host: None, api_id: out.api_id, user_agent, extra };
         }
         let named = match out.headers.contains_key(header::CONNECTION) {
             true => tokens(out.headers, header::CONNECTION).filter_map(|n| HeaderName::try_from(n).ok()).collect(),
@@ -198,11 +199,14 @@ impl<'o> Forwarded<'o> {
             Some(prev) => HeaderValue::try_from(format!("{prev}, {}", out.peer.ip())).ok(),
             None => Some(ip_value(out.peer.ip())),
         };
-        Forwarded { proxy: true, named, xff, host: out.headers.get(header::HOST).cloned(), api_id: out.api_id, user_agent }
+        Forwarded { proxy: true, named, xff, host: out.headers.get(header::HOST).cloned(), api_id: out.api_id, user_agent, extra }
     }
 
     /// Whether the caller's header `name` goes on.
     fn passes(&self, name: &HeaderName) -> bool {
+        if self.extra.iter().any(|(n, _)| n == name) {
+            return false;
+        }
         if !self.proxy {
             return *name == header::CONTENT_TYPE || *name == header::ACCEPT;
         }
@@ -224,7 +228,17 @@ impl<'o> Forwarded<'o> {
             self.api_id.map(|v| (&b"x-amzn-apigateway-api-id"[..], v.as_bytes())),
             self.user_agent.map(|v| (&b"user-agent"[..], v.as_bytes())),
         ];
-        caller.iter().filter(|(n, _)| self.passes(n)).map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())).chain(own.into_iter().flatten())
+        caller
+            .iter()
+            .filter(|(n, _)| self.passes(n))
+            .map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes()))
+            .chain(
+                self.extra
+                    .iter()
+                    .filter(|(n, _)| !is_hop_by_hop(n.as_str().as_bytes()) && *n != header::HOST)
+                    .map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())),
+            )
+            .chain(own.into_iter().flatten())
     }
 
     /// The fields as a header map (for hyper's client and the test log).
@@ -232,6 +246,11 @@ impl<'o> Forwarded<'o> {
         let mut map = HeaderMap::with_capacity(caller.len() + 3);
         for (n, v) in caller {
             if self.passes(n) {
+                map.append(n.clone(), v.clone());
+            }
+        }
+        for (n, v) in self.extra {
+            if !is_hop_by_hop(n.as_str().as_bytes()) && *n != header::HOST {
                 map.append(n.clone(), v.clone());
             }
         }
@@ -304,6 +323,9 @@ pub struct Outbound<'a> {
     pub url: String,
     pub proxy: bool,
     pub headers: &'a HeaderMap,
+    /// Mapped headers (`integration.request.header.*`, a template's
+    /// `requestOverride`): sent in place of any caller's of the same name.
+    pub extra: &'a [(HeaderName, HeaderValue)],
     /// The caller's whole body (the gateway buffers it, as AWS does, so
     /// the backend always gets its length).
     pub body: Bytes,
@@ -399,14 +421,17 @@ pub fn full(bytes: impl Into<Bytes>) -> GwBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gateway::snapshot::Params;
 
     #[test]
     fn urls() {
         let t = UriTemplate::parse("http://b:9/pets/{id}");
         let p: Params = vec![("id".into(), "7".into())];
+        let p = ParamsRef { matched: &p, mapped: &[] };
         assert_eq!(backend_url(&t, &p, None, Some("a=1")), "http://b:9/pets/7?a=1");
         let t = UriTemplate::parse("http://b:9/api?fixed=1");
         let p: Params = vec![("proxy".into(), "x/y".into())];
+        let p = ParamsRef { matched: &p, mapped: &[] };
         assert_eq!(backend_url(&t, &p, Some("proxy"), Some("a=1")), "http://b:9/api/x/y?fixed=1&a=1");
         let t = UriTemplate::parse("http://b:9/{proxy}");
         assert_eq!(backend_url(&t, &p, Some("proxy"), None), "http://b:9/x/y");
@@ -415,6 +440,14 @@ mod tests {
         assert_eq!(backend_url(&t, &p, None, None), "http://b:9/api/?", "the template is left as written");
         let t = UriTemplate::parse("http://b:9");
         assert_eq!(backend_url(&t, &p, Some("proxy"), Some("a=1")), "http://b:9/x/y?a=1");
+    }
+
+    #[test]
+    fn mapped_path_parameters_win_and_are_encoded() {
+        let t = UriTemplate::parse("http://b:9/u/{id}");
+        let matched: Params = vec![("id".into(), "7".into())];
+        let mapped = vec![("id".to_string(), "a b/c?".to_string())];
+        assert_eq!(backend_url(&t, &ParamsRef { matched: &matched, mapped: &mapped }, None, None), "http://b:9/u/a%20b/c%3F");
     }
 
     #[test]

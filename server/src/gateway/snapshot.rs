@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use apigw_app::model::{Integration, MethodSetting, Resource, DEFAULT_BURST_LIMIT, DEFAULT_RATE_LIMIT};
 use apigw_app::rules::{self, PathPartKind};
-use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use regex::Regex;
 
 use super::access::method_key;
 use super::limits::{BucketPool, Gcra};
+use super::transform::{parse_response_source, ParamMappings, Passthrough, RequestMapping, ResponseSource, Templates};
+use crate::vtl::Template;
 use crate::FastMap;
 
 /// One stage of one API, ready to serve.
@@ -47,7 +48,10 @@ pub struct Route {
 #[derive(Debug)]
 pub struct CompiledMethod {
     pub verb: String,
+    pub resource_id: String,
     pub resource_path: String,
+    /// `$stageVariables` (shared by the stage's methods).
+    pub stage_variables: Arc<[(String, String)]>,
     pub api_key_required: bool,
     /// `/path/METHOD`: how a usage plan names this method in per-method throttles.
     pub plan_key: String,
@@ -60,38 +64,52 @@ pub struct CompiledMethod {
 
 #[derive(Debug)]
 pub enum CompiledIntegration {
-    /// HTTP_PROXY (`proxy`) or HTTP with response mappings.
+    /// HTTP_PROXY (`proxy`) or HTTP with mappings.
     Http {
         proxy: bool,
         /// The backend's verb; None means "the caller's" (ANY).
         method: Option<Method>,
         uri: UriTemplate,
         timeout: Duration,
+        /// Request templates and passthrough (HTTP only; a proxy sends the body as it is).
+        request: RequestMapping,
+        /// Integration request parameter mappings (both kinds).
+        params: ParamMappings,
         responses: Vec<ResponseMapping>,
         /// The API's id, sent to the backend as `X-Amzn-Apigateway-Api-Id`
         /// (and in `User-Agent: AmazonAPIGateway_{id}`), as AWS sends them.
         api_id: HeaderValue,
         user_agent: HeaderValue,
     },
-    /// Answers from the gateway.
-    Mock(Result<MockResponse, String>),
+    /// Answers from the gateway: the request template's `statusCode`
+    /// selects the integration response.
+    Mock { request: RequestMapping, responses: Vec<ResponseMapping> },
+    /// A configuration that cannot serve; the text says why (for the log).
+    Broken(String),
 }
 
-#[derive(Debug, Clone)]
-pub struct MockResponse {
-    pub status: StatusCode,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub body: Bytes,
-}
-
-/// An HTTP integration response: which backend statuses it takes and what it answers.
+/// An integration response: which statuses it takes and what it answers.
 #[derive(Debug)]
 pub struct ResponseMapping {
+    /// The `selectionPattern`; none for the default response.
     pub pattern: Option<Regex>,
-    pub status: StatusCode,
+    /// The method response status, or why the stored one cannot be sent.
+    pub status: Result<StatusCode, String>,
     pub static_headers: Vec<(HeaderName, HeaderValue)>,
     /// (method response header, backend header to copy)
     pub copied_headers: Vec<(HeaderName, HeaderName)>,
+    /// Headers from the body, `context.*` or `stageVariables.*`, read by a one-line template.
+    pub rendered_headers: Vec<(HeaderName, Arc<Template>)>,
+    pub templates: Templates,
+}
+
+/// The integration response for a status (or MOCK's `statusCode`): the
+/// first whose pattern matches the whole code, else the default one.
+pub fn select_response<'r>(responses: &'r [ResponseMapping], code: &str) -> Option<&'r ResponseMapping> {
+    responses
+        .iter()
+        .find(|m| m.pattern.as_ref().is_some_and(|p| p.is_match(code)))
+        .or_else(|| responses.iter().find(|m| m.pattern.is_none()))
 }
 
 /// An integration URI split into literal text and `{param}` references;
@@ -168,6 +186,28 @@ pub fn substitute_stage_variables(uri: &str, vars: &BTreeMap<String, String>) ->
 
 /// The values captured by a match, in path order: raw (still percent-encoded) text.
 pub type Params = Vec<(String, String)>;
+
+/// The path parameters a backend URL is filled from: mapped ones
+/// (`integration.request.path.*`, decoded text) before those matched.
+pub struct ParamsRef<'a> {
+    pub matched: &'a Params,
+    pub mapped: &'a [(String, String)],
+}
+
+/// What a mapped path value keeps as it is: unreserved characters and `/`.
+const PATH_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
+impl ParamsRef<'_> {
+    /// Appends parameter `name`'s value to `url` (nothing when it has none).
+    pub fn push(&self, url: &mut String, name: &str) {
+        if let Some((_, v)) = self.mapped.iter().rev().find(|(n, _)| n == name) {
+            url.extend(percent_encoding::utf8_percent_encode(v, PATH_VALUE));
+        } else if let Some((_, v)) = self.matched.iter().rev().find(|(n, _)| n == name) {
+            url.push_str(v);
+        }
+    }
+}
 
 impl Node {
     /// Finds the most specific resource for `segments`: literal before
@@ -257,107 +297,86 @@ impl Route {
     }
 }
 
-/// Static header values, and headers copied from the backend (to, from).
-type HeaderMappings = (Vec<(HeaderName, HeaderValue)>, Vec<(HeaderName, HeaderName)>);
+/// An integration response's header mappings, by kind of source.
+struct HeaderMappings {
+    statics: Vec<(HeaderName, HeaderValue)>,
+    copied: Vec<(HeaderName, HeaderName)>,
+    rendered: Vec<(HeaderName, Arc<Template>)>,
+}
 
-fn header_pairs(params: &BTreeMap<String, String>) -> HeaderMappings {
-    let mut statics = Vec::new();
-    let mut copied = Vec::new();
+fn header_mappings(params: &BTreeMap<String, String>) -> HeaderMappings {
+    let mut out = HeaderMappings { statics: Vec::new(), copied: Vec::new(), rendered: Vec::new() };
     for (k, v) in params {
         let Some(name) = k.strip_prefix("method.response.header.").and_then(|n| HeaderName::try_from(n).ok()) else {
             continue;
         };
-        if let Some(lit) = v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-            if let Ok(val) = HeaderValue::try_from(lit) {
-                statics.push((name, val));
-            }
-        } else if let Some(from) = v.strip_prefix("integration.response.header.").and_then(|n| HeaderName::try_from(n).ok()) {
-            copied.push((name, from));
+        // The save-time rule refuses anything else; an older row's odd value maps nothing.
+        match parse_response_source(v) {
+            Ok(ResponseSource::Static(val)) => out.statics.push((name, val)),
+            Ok(ResponseSource::Header(from)) => out.copied.push((name, from)),
+            Ok(ResponseSource::Template(t)) => out.rendered.push((name, t)),
+            Err(_) => {}
         }
     }
-    (statics, copied)
+    out
 }
 
-fn mock_response(i: &Integration) -> Result<MockResponse, String> {
-    let template = i.request_templates.get("application/json").map(String::as_str).unwrap_or("{\"statusCode\": 200}");
-    let code = Regex::new(r#""statusCode"\s*:\s*(\d{3})"#)
-        .ok()
-        .and_then(|re| re.captures(template).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()))
-        .unwrap_or_else(|| "200".into());
-    let responses = i.integration_responses.clone().unwrap_or_default();
-    let chosen = responses
-        .get(&code)
-        .or_else(|| {
-            responses.values().find(|r| {
-                r.selection_pattern
-                    .as_deref()
-                    .filter(|p| !p.is_empty())
-                    .and_then(|p| Regex::new(&format!("^(?:{p})$")).ok())
-                    .is_some_and(|re| re.is_match(&code))
-            })
-        })
-        .or_else(|| responses.values().find(|r| r.selection_pattern.as_deref().unwrap_or("").is_empty()))
-        .ok_or_else(|| {
-            "Execution failed due to configuration error: No match for output mapping and no default output mapping configured".to_string()
-        })?;
-    // The configuration rules refuse anything but 200-599 (a 1xx is interim,
-    // never a final answer); an older row that holds one is a configuration error.
-    let status = rules::status_code(&chosen.status_code)
-        .ok()
-        .and_then(|s| StatusCode::from_bytes(s.as_bytes()).ok())
-        .ok_or_else(|| {
-            format!(
-                "Execution failed due to configuration error: the integration response's status '{}' is not a final HTTP status from 200 to 599",
-                chosen.status_code
-            )
-        })?;
-    let (headers, _) = header_pairs(&chosen.response_parameters);
-    let body = chosen
-        .response_templates
-        .get("application/json")
-        .or_else(|| chosen.response_templates.values().next())
-        .cloned()
-        .unwrap_or_default();
-    Ok(MockResponse { status, headers, body: Bytes::from(body) })
+fn response_mappings(i: &Integration) -> Result<Vec<ResponseMapping>, String> {
+    let mut responses = Vec::new();
+    for (key, r) in i.integration_responses.clone().unwrap_or_default() {
+        let h = header_mappings(&r.response_parameters);
+        // The configuration rules refuse anything but 200-599 (a 1xx is interim,
+        // never a final answer); an older row that holds one is a configuration error.
+        let status = rules::status_code(&r.status_code)
+            .ok()
+            .and_then(|s| StatusCode::from_bytes(s.as_bytes()).ok())
+            .ok_or_else(|| format!("the integration response's status '{key}' is not a final HTTP status from 200 to 599"));
+        responses.push(ResponseMapping {
+            pattern: r.selection_pattern.as_deref().filter(|p| !p.is_empty()).and_then(|p| selection_regex(p).ok()),
+            status,
+            static_headers: h.statics,
+            copied_headers: h.copied,
+            rendered_headers: h.rendered,
+            templates: Templates::compile("responseTemplates", &r.response_templates)?,
+        });
+    }
+    // Patterns are tried first; the default (no pattern) is the fallback.
+    responses.sort_by_key(|r| r.pattern.is_none());
+    Ok(responses)
 }
 
-fn compile_integration(api_id: &str, i: &Integration, vars: &BTreeMap<String, String>) -> CompiledIntegration {
+fn compile_integration(api_id: &str, i: &Integration, vars: &BTreeMap<String, String>) -> Result<CompiledIntegration, String> {
+    let proxy = i.kind == "HTTP_PROXY";
+    let request = RequestMapping {
+        // AWS applies no template to a proxy integration.
+        templates: match proxy {
+            true => Templates::default(),
+            false => Templates::compile("requestTemplates", &i.request_templates)?,
+        },
+        passthrough: Passthrough::parse(&i.passthrough_behavior),
+    };
     if i.kind == "MOCK" {
-        return CompiledIntegration::Mock(mock_response(i));
+        return Ok(CompiledIntegration::Mock { request, responses: response_mappings(i)? });
     }
     let uri = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), vars);
     let method = match i.http_method.as_deref() {
         None | Some("ANY") => None,
         Some(m) => Method::from_bytes(m.as_bytes()).ok(),
     };
-    let mut responses: Vec<ResponseMapping> = i
-        .integration_responses
-        .clone()
-        .unwrap_or_default()
-        .into_values()
-        .map(|r| {
-            let (static_headers, copied_headers) = header_pairs(&r.response_parameters);
-            ResponseMapping {
-                pattern: r.selection_pattern.as_deref().filter(|p| !p.is_empty()).and_then(|p| selection_regex(p).ok()),
-                status: r.status_code.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK),
-                static_headers,
-                copied_headers,
-            }
-        })
-        .collect();
-    // Patterns are tried first; the default (no pattern) is the fallback.
-    responses.sort_by_key(|r| r.pattern.is_none());
-    CompiledIntegration::Http {
-        proxy: i.kind == "HTTP_PROXY",
+    Ok(CompiledIntegration::Http {
+        proxy,
         method,
         uri: UriTemplate::parse(&uri),
         timeout: Duration::from_millis(i.timeout_in_millis.clamp(50, 29_000) as u64),
-        responses,
+        request,
+        params: ParamMappings::compile(&i.request_parameters)?,
+        // A proxy's answer is the backend's own.
+        responses: if proxy { Vec::new() } else { response_mappings(i)? },
         // API ids are [a-z0-9]; anything else would not be a valid header value.
         api_id: HeaderValue::from_str(api_id).unwrap_or_else(|_| HeaderValue::from_static("unknown")),
         user_agent: HeaderValue::from_str(&format!("AmazonAPIGateway_{api_id}"))
             .unwrap_or_else(|_| HeaderValue::from_static("AmazonAPIGateway")),
-    }
+    })
 }
 
 /// A method's stage throttle: each of rate and burst from the most specific
@@ -393,6 +412,7 @@ pub fn compile(
     pool: &BucketPool,
 ) -> CompiledStage {
     let mut root = Node::default();
+    let stage_variables: Arc<[(String, String)]> = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     // Parents come before children when sorted by path depth.
     let mut sorted: Vec<&Resource> = resources.iter().collect();
     sorted.sort_by_key(|r| r.path.split('/').filter(|s| !s.is_empty()).count());
@@ -403,7 +423,8 @@ pub fn compile(
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(verb, m)| {
-                let integration = compile_integration(api_id, m.method_integration.as_ref()?, vars);
+                let integration =
+                    compile_integration(api_id, m.method_integration.as_ref()?, vars).unwrap_or_else(CompiledIntegration::Broken);
                 let (rate, burst) = stage_throttle(settings, &r.path, &verb);
                 let throttle = pool.bucket(format!("stage/{api_id}/{stage}{}", method_key(&r.path, &verb)), rate, burst);
                 Some((
@@ -417,7 +438,9 @@ pub fn compile(
                             method: verb.clone(),
                         }),
                         verb,
+                        resource_id: r.id.clone(),
                         resource_path: r.path.clone(),
+                        stage_variables: stage_variables.clone(),
                         api_key_required: m.api_key_required,
                         throttle,
                         integration,

@@ -34,13 +34,17 @@ pub enum Reason {
     BackendBadResponse,
     /// The integration's configuration cannot be used (a bad URI, a broken mock).
     IntegrationConfig,
+    /// No request template for the content type, and passthrough not allowed (415).
+    UnsupportedMediaType,
+    /// A mapping template failed while rendering (out of bounds, say) (500).
+    MappingFailed,
     /// The caller hung up before the answer (status 499).
     ClientClosed,
 }
 
 impl Reason {
     /// Every code, in the order of the enum (its index in [`Reason::index`]).
-    pub const ALL: [Reason; 15] = [
+    pub const ALL: [Reason; 17] = [
         Reason::NoRoute,
         Reason::KeyMissing,
         Reason::KeyInvalid,
@@ -55,6 +59,8 @@ impl Reason {
         Reason::BackendUnreachable,
         Reason::BackendBadResponse,
         Reason::IntegrationConfig,
+        Reason::UnsupportedMediaType,
+        Reason::MappingFailed,
         Reason::ClientClosed,
     ];
 
@@ -75,6 +81,8 @@ impl Reason {
             Reason::BackendUnreachable => "BACKEND_UNREACHABLE",
             Reason::BackendBadResponse => "BACKEND_BAD_RESPONSE",
             Reason::IntegrationConfig => "INTEGRATION_CONFIG",
+            Reason::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Reason::MappingFailed => "MAPPING_FAILED",
             Reason::ClientClosed => "CLIENT_CLOSED",
         }
     }

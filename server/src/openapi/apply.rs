@@ -132,10 +132,16 @@ impl Apis {
             for m in methods {
                 apigw_app::rules::http_method(&m.verb, "httpMethod")?;
                 if let Some(i) = &m.integration {
-                    crate::apis_integration::integration_row(i.clone())?;
+                    let declared = m.request_parameters.clone();
+                    crate::apis_integration::integration_row(i.clone(), &declared)?;
                 }
                 for code in m.responses.keys().chain(m.integration_responses.keys()) {
                     apigw_app::rules::status_code(code)?;
+                }
+                for r in m.integration_responses.values() {
+                    if let Some(t) = &r.response_templates {
+                        crate::apis_integration::templates("responseTemplates", t)?;
+                    }
                 }
                 for k in m.request_parameters.keys() {
                     apigw_app::rules::method_request_parameter(k)?;

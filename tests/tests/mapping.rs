@@ -1,0 +1,321 @@
+//! Mapping templates, passthrough and parameter mappings on the gateway and
+//! through TestInvokeMethod: real server, real echo backend, templates in
+//! AWS's shapes, answers compared with what AWS documents.
+
+use apigw_tests::echo::Echo;
+use apigw_tests::gw::Ctl;
+use apigw_tests::TestServer;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const PUT: Method = Method::PUT;
+
+/// Declares a method with request parameters, then gives it `integration`.
+async fn method_with(ctl: &Ctl<'_>, api: &str, rid: &str, verb: &str, params: Value, integration: Value) -> String {
+    let m = format!("/restapis/{api}/resources/{rid}/methods/{verb}");
+    ctl.req(PUT, &m, Some(json!({"authorizationType": "NONE", "requestParameters": params})), 201).await;
+    ctl.req(PUT, &format!("{m}/integration"), Some(integration), 201).await;
+    m
+}
+
+async fn response(ctl: &Ctl<'_>, m: &str, status: u16, pattern: &str, params: Value, templates: Value) {
+    let declared: serde_json::Map<String, Value> = params.as_object().unwrap().keys().map(|k| (k.clone(), json!(false))).collect();
+    ctl.req(PUT, &format!("{m}/responses/{status}"), Some(json!({"responseParameters": declared})), 201).await;
+    ctl.req(
+        PUT,
+        &format!("{m}/integration/responses/{status}"),
+        Some(json!({"selectionPattern": pattern, "responseParameters": params, "responseTemplates": templates})),
+        201,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn mock_templates_select_the_response_and_override_status_and_headers() {
+    let s = TestServer::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("mapped-mock").await;
+    let pets = ctl.resource(&api, &root, "pets").await;
+    let pet = ctl.resource(&api, &pets, "{id}").await;
+    // The request template picks the status from the path: 404 for id 0.
+    let m = method_with(
+        &ctl,
+        &api,
+        &pet,
+        "GET",
+        json!({}),
+        json!({"type": "MOCK", "requestTemplates": {"application/json":
+            "#if($input.params('id') == '0'){\"statusCode\": 404}#else{\"statusCode\": 200}#end"}}),
+    )
+    .await;
+    response(
+        &ctl,
+        &m,
+        200,
+        "",
+        json!({"method.response.header.X-Req": "context.requestId", "method.response.header.X-Stage": "stageVariables.colour"}),
+        json!({"application/json": "{\"id\": \"$input.params('id')\", \"q\": \"$input.params('q')\", \"missing\": \"$input.params('nope')\", \"stage\": \"$context.stage\", \"path\": \"$context.resourcePath\", \"ua\": \"$context.identity.userAgent\"}"}),
+    )
+    .await;
+    response(&ctl, &m, 404, "404", json!({}), json!({"application/json": "{\"message\": \"no pet $input.params('id')\"}"})).await;
+    // A teapot via responseOverride, from the request's query string.
+    let tea = ctl.resource(&api, &root, "tea").await;
+    let tm = method_with(
+        &ctl,
+        &api,
+        &tea,
+        "GET",
+        json!({}),
+        json!({"type": "MOCK", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}}),
+    )
+    .await;
+    response(
+        &ctl,
+        &tm,
+        200,
+        "",
+        json!({}),
+        json!({"application/json": "#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-Brew = \"$input.params('kind')\"){\"brewed\": true}"}),
+    )
+    .await;
+    ctl.req(Method::POST, &format!("/restapis/{api}/deployments"), Some(json!({"stageName": "dev", "variables": {"colour": "blue"}})), 201)
+        .await;
+
+    let http = reqwest::Client::new();
+    let res = http.get(ctl.invoke(&api, "dev", "/pets/7?q=x%20y")).header("user-agent", "mapper/1").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(res.headers()["x-stage"], "blue");
+    let rid = res.headers()["x-amzn-requestid"].to_str().unwrap().to_string();
+    assert_eq!(res.headers()["x-req"], rid.as_str(), "context.requestId is the request's id");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"id": "7", "q": "x y", "missing": "", "stage": "dev", "path": "/pets/{id}", "ua": "mapper/1"}),
+        "a missing parameter prints nothing, as on AWS"
+    );
+
+    let res = http.get(ctl.invoke(&api, "dev", "/pets/0")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"message": "no pet 0"}));
+
+    let res = http.get(ctl.invoke(&api, "dev", "/tea?kind=green")).send().await.unwrap();
+    assert_eq!(res.status(), 418, "$context.responseOverride.status wins");
+    assert_eq!(res.headers()["x-brew"], "green");
+    assert_eq!(res.text().await.unwrap(), "{\"brewed\": true}");
+}
+
+#[tokio::test]
+async fn http_integrations_map_the_request_and_the_response() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("mapped-http").await;
+    let users = ctl.resource(&api, &root, "users").await;
+    let user = ctl.resource(&api, &users, "{id}").await;
+    let m = method_with(
+        &ctl,
+        &api,
+        &user,
+        "POST",
+        json!({"method.request.path.id": true, "method.request.header.X-Tenant": false, "method.request.querystring.v": false}),
+        json!({
+            "type": "HTTP", "httpMethod": "PUT", "uri": format!("http://{}/accounts/{{account}}", echo.host()),
+            "requestParameters": {
+                "integration.request.path.account": "method.request.path.id",
+                "integration.request.header.X-Tenant-Id": "method.request.header.X-Tenant",
+                "integration.request.header.X-Static": "'fixed value'",
+                "integration.request.querystring.version": "method.request.querystring.v",
+                "integration.request.header.X-Caller": "context.identity.sourceIp",
+            },
+            "requestTemplates": {"application/json":
+                "#set($b = $input.path('$'))\n{\"username\": \"$b.name\", \"tags\": $input.json('$.tags'), \"count\": $b.tags.size()}"},
+            "passthroughBehavior": "WHEN_NO_TEMPLATES",
+        }),
+    )
+    .await;
+    // The backend's JSON answer is reshaped, and a header read from its body.
+    response(
+        &ctl,
+        &m,
+        201,
+        "",
+        json!({"method.response.header.X-Method": "integration.response.body.method", "method.response.header.X-Echo": "integration.response.header.x-echo"}),
+        json!({"application/json": "#set($r = $util.parseJson($input.body))\n{\"sent\": $r.body, \"path\": \"$r.path\"}"}),
+    )
+    .await;
+    ctl.deploy(&api, "dev").await;
+
+    let http = reqwest::Client::new();
+    let url = ctl.invoke(&api, "dev", "/users/a%20b?v=3");
+    let res = http
+        .post(&url)
+        .header("x-tenant", "acme")
+        .header("content-type", "application/json")
+        .body(r#"{"name": "ann", "tags": ["x", "y"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "the default integration response's status");
+    assert_eq!(res.headers()["x-method"], "PUT");
+    assert_eq!(res.headers()["x-echo"], "yes");
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["path"], "/accounts/a%20b", "a mapped path parameter is encoded");
+    assert_eq!(out["sent"], json!({"username": "ann", "tags": ["x", "y"], "count": 2}), "the body the request template made");
+
+    // What the backend saw, through the Test button (same pipeline) on the echo's raw answer.
+    let m2 = method_with(
+        &ctl,
+        &api,
+        &users,
+        "POST",
+        json!({"method.request.header.X-Tenant": false}),
+        json!({
+            "type": "HTTP", "httpMethod": "POST", "uri": format!("http://{}/raw", echo.host()),
+            "requestParameters": {"integration.request.header.X-Tenant-Id": "method.request.header.X-Tenant", "integration.request.querystring.page": "'2'"},
+            "requestTemplates": {"application/json": "{\"who\": \"$input.path('$.name')\"}"},
+            "passthroughBehavior": "WHEN_NO_TEMPLATES",
+        }),
+    )
+    .await;
+    response(&ctl, &m2, 200, "", json!({}), json!({})).await;
+    let out = ctl
+        .req(
+            Method::POST,
+            &m2,
+            Some(json!({"body": "{\"name\": \"bo\"}", "headers": {"X-Tenant": "t1", "Content-Type": "application/json"}})),
+            200,
+        )
+        .await;
+    let echoed: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(echoed["body"], "{\"who\": \"bo\"}");
+    assert_eq!(echoed["bodyLength"], 13, "the backend gets the mapped body's own length");
+    assert_eq!(echoed["headers"]["x-tenant-id"], "t1");
+    assert_eq!(echoed["query"], "page=2");
+    let log = out["log"].as_str().unwrap();
+    assert!(log.contains("Method request body before transformations: {\"name\": \"bo\"}"), "{log}");
+    assert!(log.contains("Endpoint request body after transformations: {\"who\": \"bo\"}"), "{log}");
+
+    // WHEN_NO_TEMPLATES with a template defined: an unmapped content type is a 415.
+    let res = http.post(&url).header("content-type", "text/plain").body("hi").send().await.unwrap();
+    assert_eq!(res.status(), 415);
+    assert_eq!(res.headers()["x-amzn-errortype"], "UnsupportedMediaTypeException");
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"message": "Unsupported Media Type"}));
+}
+
+#[tokio::test]
+async fn passthrough_rules_and_template_failures() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("passthrough").await;
+    let mut urls = Vec::new();
+    for (part, rule, templates) in [
+        ("match", "WHEN_NO_MATCH", json!({"application/json": "{\"mapped\": true}"})),
+        ("never", "NEVER", json!({"application/json": "{\"mapped\": true}"})),
+        ("none", "WHEN_NO_TEMPLATES", json!({})),
+        ("nevernone", "NEVER", json!({})),
+    ] {
+        let rid = ctl.resource(&api, &root, part).await;
+        let m = method_with(
+            &ctl,
+            &api,
+            &rid,
+            "POST",
+            json!({}),
+            json!({"type": "HTTP", "httpMethod": "POST", "uri": format!("http://{}/p", echo.host()),
+                   "requestTemplates": templates, "passthroughBehavior": rule}),
+        )
+        .await;
+        response(&ctl, &m, 200, "", json!({}), json!({})).await;
+        urls.push(ctl.invoke(&api, "dev", &format!("/{part}")));
+    }
+    // A template that loops past the gateway's bounds fails the request, not the gateway.
+    let big = ctl.resource(&api, &root, "big").await;
+    let m = method_with(
+        &ctl,
+        &api,
+        &big,
+        "GET",
+        json!({}),
+        json!({"type": "MOCK", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}}),
+    )
+    .await;
+    response(&ctl, &m, 200, "", json!({}), json!({"application/json": "#foreach($i in [1..5000])#foreach($j in [1..5000])$i$j#end#end"}))
+        .await;
+    ctl.deploy(&api, "dev").await;
+
+    let http = reqwest::Client::new();
+    let send = |url: String, ct: &'static str| {
+        let http = http.clone();
+        async move {
+            let res = http.post(url).header("content-type", ct).body("plain words").send().await.unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            let sent = serde_json::from_str::<Value>(&body).ok().and_then(|v| v["body"].as_str().map(str::to_string));
+            (status, sent)
+        }
+    };
+    assert_eq!(send(urls[0].clone(), "application/json").await, (200, Some("{\"mapped\": true}".into())));
+    assert_eq!(send(urls[0].clone(), "text/plain").await, (200, Some("plain words".into())), "WHEN_NO_MATCH passes");
+    assert_eq!(send(urls[1].clone(), "application/json; charset=utf-8").await, (200, Some("{\"mapped\": true}".into())));
+    assert_eq!(send(urls[1].clone(), "text/plain").await.0, 415, "NEVER refuses an unmapped type");
+    assert_eq!(send(urls[2].clone(), "text/plain").await, (200, Some("plain words".into())), "no templates: passes");
+    assert_eq!(send(urls[3].clone(), "text/plain").await.0, 415, "NEVER with no templates refuses");
+    assert_eq!(echo.hits(), 4, "a refused request never reaches the backend");
+
+    let res = http.get(ctl.invoke(&api, "dev", "/big")).send().await.unwrap();
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"message": "Internal server error"}));
+    // The gateway still answers.
+    assert_eq!(send(urls[2].clone(), "text/plain").await.0, 200);
+}
+
+#[tokio::test]
+async fn templates_and_mappings_are_checked_when_saved() {
+    let s = TestServer::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("checked").await;
+    let m = format!("/restapis/{api}/resources/{root}/methods/GET");
+    ctl.req(PUT, &m, Some(json!({"authorizationType": "NONE"})), 201).await;
+    let bad = |body: Value| {
+        let c = ctl.c.clone();
+        let url = s.url(&format!("{m}/integration"));
+        async move {
+            let res = c.put(url).json(&body).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let (status, text) = bad(json!({"type": "MOCK", "requestTemplates": {"application/json": "{\n  #if($x)\n  \"a\": 1\n}"}})).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("requestTemplates['application/json'] is not a valid mapping template: line "), "{text}");
+    let (status, text) = bad(json!({"type": "HTTP", "httpMethod": "GET", "uri": "http://b/x",
+        "requestParameters": {"integration.request.header.X": "method.request.header.Undeclared"}}))
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("Invalid mapping expression parameter specified: method.request.header.Undeclared"), "{text}");
+    let (status, text) = bad(
+        json!({"type": "HTTP", "httpMethod": "GET", "uri": "http://b/x", "requestParameters": {"integration.request.cookie.X": "'a'"}}),
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("Invalid mapping expression specified: integration.request.cookie.X"), "{text}");
+    // Nothing was stored by the refused calls.
+    let c = ctl.c.get(s.url(&format!("{m}/integration"))).send().await.unwrap();
+    assert_eq!(c.status(), 404);
+
+    // A response template is checked too (PutIntegrationResponse).
+    ctl.req(PUT, &format!("{m}/integration"), Some(json!({"type": "MOCK"})), 201).await;
+    ctl.req(PUT, &format!("{m}/responses/200"), Some(json!({})), 201).await;
+    let res = ctl
+        .c
+        .put(s.url(&format!("{m}/integration/responses/200")))
+        .json(&json!({"responseTemplates": {"application/json": "#foreach($a in $b)"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("responseTemplates['application/json'] is not a valid mapping template"), "{text}");
+}
