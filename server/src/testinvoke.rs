@@ -16,6 +16,7 @@ use http::{HeaderName, HeaderValue, Method};
 use http_body_util::BodyExt;
 
 use crate::apis::Apis;
+use crate::gateway::captured::Captured;
 use crate::gateway::execlog::{body_text, headers_text, ExecLog};
 use crate::gateway::limits::BucketPool;
 use crate::gateway::snapshot::{compile, Params};
@@ -63,7 +64,14 @@ pub async fn test_invoke(
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
         None => (pwq.clone(), None),
     };
-    let compiled = compile(api_id, TEST_STAGE, "", std::slice::from_ref(&resource), &vars, &BTreeMap::new(), &BucketPool::default());
+    // The current configuration: the resource with the API's models and validators.
+    let current = Captured {
+        resources: vec![resource.clone()],
+        models: Some(apis.models(api_id).await?),
+        request_validators: Some(apis.request_validators(api_id).await?),
+        gateway_responses: None,
+    };
+    let compiled = compile(api_id, TEST_STAGE, "", &current, &vars, &BTreeMap::new(), &BucketPool::default());
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let mut params: Params = Vec::new();
     let matched = compiled.root.find(&segments, &mut params).filter(|r| r.resource_id == resource.id);
@@ -135,7 +143,10 @@ pub async fn test_invoke(
         wall_us: crate::metrics::wall_us(started),
         stage_variables: &stage_vars,
     };
-    let res = gateway.integrate(&compiled_method, &view, Bytes::from(body), &mut trace, Some(&mut log)).await;
+    let res = match crate::gateway::validate::stage(&compiled_method, &parts, &params, body.as_bytes(), &mut trace, Some(&mut log)) {
+        Ok(()) => gateway.integrate(&compiled_method, &view, Bytes::from(body), &mut trace, Some(&mut log)).await,
+        Err(refused) => *refused,
+    };
     let (res_parts, res_body) = res.into_parts();
     let (bytes, failed) = read_body(res_body).await;
     let latency = started.elapsed().as_millis() as i64;

@@ -319,3 +319,99 @@ async fn templates_and_mappings_are_checked_when_saved() {
     let text = res.text().await.unwrap();
     assert!(text.contains("responseTemplates['application/json'] is not a valid mapping template"), "{text}");
 }
+
+#[tokio::test]
+async fn request_validators_refuse_as_aws_does_and_the_backend_never_sees_it() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("validated").await;
+    let owner = json!({"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "required": ["id"],
+                       "properties": {"id": {"type": "integer"}}});
+    ctl.req(
+        Method::POST,
+        &format!("/restapis/{api}/models"),
+        Some(json!({"name": "Owner", "contentType": "application/json", "schema": owner.to_string()})),
+        201,
+    )
+    .await;
+    let pet = json!({"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1},
+                       "owner": {"$ref": format!("https://apigateway.amazonaws.com/restapis/{api}/models/Owner")}}});
+    ctl.req(
+        Method::POST,
+        &format!("/restapis/{api}/models"),
+        Some(json!({"name": "Pet", "contentType": "application/json", "schema": pet.to_string()})),
+        201,
+    )
+    .await;
+    let v = ctl
+        .req(
+            Method::POST,
+            &format!("/restapis/{api}/requestvalidators"),
+            Some(json!({"name": "all", "validateRequestBody": true, "validateRequestParameters": true})),
+            201,
+        )
+        .await;
+    let pets = ctl.resource(&api, &root, "pets").await;
+    let m = format!("/restapis/{api}/resources/{pets}/methods/POST");
+    ctl.req(
+        PUT,
+        &m,
+        Some(json!({"authorizationType": "NONE", "requestValidatorId": v["id"],
+        "requestParameters": {"method.request.header.X-Tenant": true, "method.request.querystring.dry": false},
+        "requestModels": {"application/json": "Pet"}})),
+        201,
+    )
+    .await;
+    ctl.req(PUT, &format!("{m}/integration"), Some(Ctl::proxy(&format!("http://{}/pets", echo.host()), "POST")), 201).await;
+    ctl.deploy(&api, "dev").await;
+
+    let http = reqwest::Client::new();
+    let url = ctl.invoke(&api, "dev", "/pets");
+    let call = |tenant: Option<&'static str>, body: &'static str| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let mut r = http.post(url).header("content-type", "application/json").body(body);
+            if let Some(t) = tenant {
+                r = r.header("x-tenant", t);
+            }
+            let res = r.send().await.unwrap();
+            let status = res.status().as_u16();
+            let kind = res.headers().get("x-amzn-errortype").map(|v| v.to_str().unwrap().to_string());
+            (status, kind, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, kind, body) = call(None, r#"{"name": "rex"}"#).await;
+    assert_eq!((status, kind.as_deref()), (400, Some("BadRequestException")));
+    assert_eq!(body, json!({"message": "Missing required request parameters: [X-Tenant]"}));
+    let (status, _, body) = call(Some("t"), r#"{"name": ""}"#).await;
+    assert_eq!((status, body), (400, json!({"message": "Invalid request body"})));
+    assert_eq!(call(Some("t"), r#"{"name": "rex", "owner": {"id": "x"}}"#).await.0, 400, "the $ref'd model is checked too");
+    assert_eq!(call(Some("t"), "not json").await.0, 400);
+    assert_eq!(echo.hits(), 0, "refused requests never reach the backend");
+    let (status, _, body) = call(Some("t"), r#"{"name": "rex", "owner": {"id": 3}}"#).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["path"], "/pets");
+
+    // The Test button runs the same checks and logs the detail.
+    let out = ctl.req(Method::POST, &m, Some(json!({"body": "{\"owner\": {\"id\": 1}}", "headers": {"X-Tenant": "t"}})), 200).await;
+    assert_eq!(out["status"], 400);
+    let log = out["log"].as_str().unwrap();
+    assert!(log.contains("Request body does not match model schema for content type application/json"), "{log}");
+    assert!(log.contains("Request validation failed"), "{log}");
+    assert_eq!(echo.hits(), 1);
+
+    // The refusals are counted by reason.
+    let mut found = Value::Null;
+    for _ in 0..50 {
+        let stage = ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await;
+        if stage["reasons"].as_array().is_some_and(|r| r.len() >= 2) {
+            found = stage["reasons"].clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let codes: Vec<&str> = found.as_array().map(|r| r.iter().filter_map(|x| x["reason"].as_str()).collect()).unwrap_or_default();
+    assert!(codes.contains(&"BAD_REQUEST_PARAMETERS") && codes.contains(&"BAD_REQUEST_BODY"), "{found}");
+}

@@ -61,6 +61,8 @@ pub const REASONS: &[(&str, &str)] = &[
         "No request mapping template matches the request's Content-Type and the integration's passthrough behavior refuses it (415).",
     ),
     ("MAPPING_FAILED", "A mapping template failed while rendering, e.g. it went past the gateway's bounds on work or output (500)."),
+    ("BAD_REQUEST_PARAMETERS", "The method's request validator found a required request parameter missing (400)."),
+    ("BAD_REQUEST_BODY", "The method's request validator found the body does not match its model, or is not JSON (400)."),
     ("CLIENT_CLOSED", "The caller hung up before the answer was sent (recorded as 499)."),
 ];
 

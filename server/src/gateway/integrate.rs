@@ -354,7 +354,8 @@ fn respond(
         Some((_, Some(t))) => {
             let ctx = ctx.as_ref().expect("built when a template renders");
             let out = t.render(ctx, transform::limits()).map_err(|e| mapping_error(method, "response", &e, log))?;
-            if let Some(code) = out.status_override.and_then(|c| StatusCode::from_u16(c).ok()) {
+            // A 1xx is interim, never a final answer: such an override is ignored.
+            if let Some(code) = out.status_override.filter(|c| *c >= 200).and_then(|c| StatusCode::from_u16(c).ok()) {
                 status = code;
             }
             for (k, v) in &out.header_overrides {

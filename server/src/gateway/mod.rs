@@ -21,6 +21,7 @@ pub mod registry;
 mod route;
 pub mod snapshot;
 pub mod transform;
+pub mod validate;
 
 use std::sync::Arc;
 

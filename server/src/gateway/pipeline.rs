@@ -10,6 +10,7 @@
 //! | route (stage snapshot, resource, method) | `route.rs` |
 //! | authorize (API key) → throttle → quota | `admit.rs` |
 //! | payload limit | here |
+//! | validate (required parameters, body against the model) | `validate.rs` |
 //! | integrate (MOCK, HTTP, HTTP_PROXY): request mapping → call → response mapping | `integrate.rs`, `transform.rs`, `proxy.rs`, `http1/client.rs` |
 //! | record (one metric record per request) | `record.rs` |
 
@@ -22,6 +23,7 @@ use http::{Request, Response, StatusCode};
 use super::http1::server::BodyTooLarge;
 use super::record::{finish, Began, Trace, Unanswered};
 use super::transform::RequestView;
+use super::validate;
 use super::{gateway_error, normalise, Gateway, GwBody};
 use crate::metrics::Recorded;
 
@@ -61,6 +63,9 @@ impl Gateway {
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
         }
         let m = &routed.method;
+        if let Err(res) = validate::stage(m, &parts, &routed.params, &body, trace, None) {
+            return *res;
+        }
         let stage_path = std::mem::take(&mut trace.path);
         let view = RequestView {
             parts: &parts,

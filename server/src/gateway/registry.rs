@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use apigw_app::model::Resource;
 use arc_swap::ArcSwap;
 
 use super::captured::Captured;
@@ -62,14 +61,14 @@ impl Registry {
         let mut compiled = FastMap::default();
         for st in stages {
             let snapshot = self.store.deployment_snapshot(api_id, &st.deployment_id).await?;
-            let resources: Vec<Resource> = match Captured::parse(&snapshot) {
-                Ok(c) => c.resources,
+            let deployed = match Captured::parse(&snapshot) {
+                Ok(c) => c,
                 Err(e) => {
                     tracing::error!(api_id, deployment = %st.deployment_id, error = %e, "unreadable deployment snapshot");
-                    Vec::new()
+                    Captured::default()
                 }
             };
-            let c = compile(api_id, &st.stage_name, &st.deployment_id, &resources, &st.variables, &st.method_settings, &self.pool);
+            let c = compile(api_id, &st.stage_name, &st.deployment_id, &deployed, &st.variables, &st.method_settings, &self.pool);
             compiled.insert(st.stage_name.clone(), Arc::new(c));
         }
         let mut next: StageMap = (**self.stages.load()).clone();

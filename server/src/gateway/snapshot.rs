@@ -13,8 +13,10 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 use regex::Regex;
 
 use super::access::method_key;
+use super::captured::Captured;
 use super::limits::{BucketPool, Gcra};
 use super::transform::{parse_response_source, ParamMappings, Passthrough, RequestMapping, ResponseSource, Templates};
+use super::validate::Validation;
 use crate::vtl::Template;
 use crate::FastMap;
 
@@ -59,6 +61,8 @@ pub struct CompiledMethod {
     pub throttle: Arc<Gcra>,
     /// Where this method's requests are counted.
     pub metric: Arc<crate::metrics::MetricKey>,
+    /// The request validator's checks, if it has any.
+    pub validation: Option<Validation>,
     pub integration: CompiledIntegration,
 }
 
@@ -353,7 +357,8 @@ fn compile_integration(api_id: &str, i: &Integration, vars: &BTreeMap<String, St
             true => Templates::default(),
             false => Templates::compile("requestTemplates", &i.request_templates)?,
         },
-        passthrough: Passthrough::parse(&i.passthrough_behavior),
+        // A proxy's body always passes: AWS ignores passthroughBehavior there.
+        passthrough: if proxy { Passthrough::WhenNoMatch } else { Passthrough::parse(&i.passthrough_behavior) },
     };
     if i.kind == "MOCK" {
         return Ok(CompiledIntegration::Mock { request, responses: response_mappings(i)? });
@@ -406,7 +411,7 @@ pub fn compile(
     api_id: &str,
     stage: &str,
     deployment_id: &str,
-    resources: &[Resource],
+    deployed: &Captured,
     vars: &BTreeMap<String, String>,
     settings: &BTreeMap<String, MethodSetting>,
     pool: &BucketPool,
@@ -414,7 +419,9 @@ pub fn compile(
     let mut root = Node::default();
     let stage_variables: Arc<[(String, String)]> = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     // Parents come before children when sorted by path depth.
-    let mut sorted: Vec<&Resource> = resources.iter().collect();
+    let models = deployed.models.as_deref().unwrap_or_default();
+    let validators = deployed.request_validators.as_deref().unwrap_or_default();
+    let mut sorted: Vec<&Resource> = deployed.resources.iter().collect();
     sorted.sort_by_key(|r| r.path.split('/').filter(|s| !s.is_empty()).count());
     for r in sorted {
         let methods = r
@@ -423,8 +430,13 @@ pub fn compile(
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(verb, m)| {
-                let integration =
+                let mut integration =
                     compile_integration(api_id, m.method_integration.as_ref()?, vars).unwrap_or_else(CompiledIntegration::Broken);
+                // A validator that cannot be used fails the method, as a broken integration does.
+                let validation = Validation::compile(api_id, &m, models, validators).unwrap_or_else(|why| {
+                    integration = CompiledIntegration::Broken(format!("request validation: {why}"));
+                    None
+                });
                 let (rate, burst) = stage_throttle(settings, &r.path, &verb);
                 let throttle = pool.bucket(format!("stage/{api_id}/{stage}{}", method_key(&r.path, &verb)), rate, burst);
                 Some((
@@ -443,6 +455,7 @@ pub fn compile(
                         stage_variables: stage_variables.clone(),
                         api_key_required: m.api_key_required,
                         throttle,
+                        validation,
                         integration,
                     }),
                 ))
@@ -540,6 +553,10 @@ mod tests {
         }
     }
 
+    fn deployed(resources: Vec<Resource>) -> Captured {
+        Captured { resources, ..Captured::default() }
+    }
+
     fn route_of(s: &CompiledStage, path: &str) -> Option<(String, Params)> {
         let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let mut p = Vec::new();
@@ -552,7 +569,7 @@ mod tests {
             "a",
             "s",
             "d",
-            &[
+            &deployed(vec![
                 res("/", &["GET"]),
                 res("/pets", &["GET"]),
                 res("/pets/{id}", &["GET"]),
@@ -560,7 +577,7 @@ mod tests {
                 res("/pets/{id}/toys", &["GET"]),
                 res("/files/{path+}", &["ANY"]),
                 res("/{proxy+}", &["ANY"]),
-            ],
+            ]),
             &BTreeMap::from([("v".into(), "x".into())]),
             &BTreeMap::new(),
             &BucketPool::default(),
@@ -605,7 +622,7 @@ mod tests {
             "a",
             "s",
             "d",
-            &[res("/pets", &["GET"]), res("/pets/{id}/toys", &["GET"]), res("/files/{proxy+}", &["ANY"])],
+            &deployed(vec![res("/pets", &["GET"]), res("/pets/{id}/toys", &["GET"]), res("/files/{proxy+}", &["ANY"])]),
             &BTreeMap::new(),
             &BTreeMap::new(),
             &BucketPool::default(),
@@ -624,7 +641,7 @@ mod tests {
 
     #[test]
     fn no_match_without_greedy() {
-        let s = compile("a", "s", "d", &[res("/pets", &["GET"])], &BTreeMap::new(), &BTreeMap::new(), &BucketPool::default());
+        let s = compile("a", "s", "d", &deployed(vec![res("/pets", &["GET"])]), &BTreeMap::new(), &BTreeMap::new(), &BucketPool::default());
         assert!(route_of(&s, "/cats").is_none());
         assert!(route_of(&s, "/pets/1").is_none());
         assert!(route_of(&s, "/").is_none(), "the root has no methods here, and no route");

@@ -38,13 +38,17 @@ pub enum Reason {
     UnsupportedMediaType,
     /// A mapping template failed while rendering (out of bounds, say) (500).
     MappingFailed,
+    /// A required request parameter is missing (400, request validator).
+    BadRequestParameters,
+    /// The body does not match the method's model (400, request validator).
+    BadRequestBody,
     /// The caller hung up before the answer (status 499).
     ClientClosed,
 }
 
 impl Reason {
     /// Every code, in the order of the enum (its index in [`Reason::index`]).
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 19] = [
         Reason::NoRoute,
         Reason::KeyMissing,
         Reason::KeyInvalid,
@@ -61,6 +65,8 @@ impl Reason {
         Reason::IntegrationConfig,
         Reason::UnsupportedMediaType,
         Reason::MappingFailed,
+        Reason::BadRequestParameters,
+        Reason::BadRequestBody,
         Reason::ClientClosed,
     ];
 
@@ -83,6 +89,8 @@ impl Reason {
             Reason::IntegrationConfig => "INTEGRATION_CONFIG",
             Reason::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Reason::MappingFailed => "MAPPING_FAILED",
+            Reason::BadRequestParameters => "BAD_REQUEST_PARAMETERS",
+            Reason::BadRequestBody => "BAD_REQUEST_BODY",
             Reason::ClientClosed => "CLIENT_CLOSED",
         }
     }
