@@ -415,3 +415,71 @@ async fn request_validators_refuse_as_aws_does_and_the_backend_never_sees_it() {
     let codes: Vec<&str> = found.as_array().map(|r| r.iter().filter_map(|x| x["reason"].as_str()).collect()).unwrap_or_default();
     assert!(codes.contains(&"BAD_REQUEST_PARAMETERS") && codes.contains(&"BAD_REQUEST_BODY"), "{found}");
 }
+
+#[tokio::test]
+async fn gateway_responses_reshape_the_gateways_own_answers() {
+    let s = TestServer::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("responses").await;
+    let pets = ctl.resource(&api, &root, "pets").await;
+    let m = format!("/restapis/{api}/resources/{pets}/methods/GET");
+    ctl.req(PUT, &m, Some(json!({"authorizationType": "NONE", "apiKeyRequired": true})), 201).await;
+    ctl.req(PUT, &format!("{m}/integration"), Some(json!({"type": "MOCK"})), 201).await;
+    let gr = |t: &str| format!("/restapis/{api}/gatewayresponses/{t}");
+    // A type of its own: status, headers from the request and stage, a template.
+    ctl.req(
+        PUT,
+        &gr("INVALID_API_KEY"),
+        Some(json!({"statusCode": "401",
+            "responseParameters": {"gatewayresponse.header.X-Origin": "method.request.header.Origin",
+                                   "gatewayresponse.header.X-Env": "stageVariables.env",
+                                   "gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+            "responseTemplates": {"application/json": "{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\", \"stage\": \"$context.stage\"}"}})),
+        201,
+    )
+    .await;
+    // The 4XX default: its headers and body, but never its status, for other types.
+    ctl.req(
+        PUT,
+        &gr("DEFAULT_4XX"),
+        Some(json!({"statusCode": "499", "responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'https://app'"},
+            "responseTemplates": {"application/json": "{\"oops\": \"$context.error.message\"}"}})),
+        201,
+    )
+    .await;
+    // A bad mapping is refused when saved.
+    let res = ctl
+        .c
+        .put(s.url(&gr("THROTTLED")))
+        .json(&json!({"responseParameters": {"gatewayresponse.header.X": "integration.response.body"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    ctl.req(Method::POST, &format!("/restapis/{api}/deployments"), Some(json!({"stageName": "dev", "variables": {"env": "test"}})), 201)
+        .await;
+
+    let http = reqwest::Client::new();
+    let res = http.get(ctl.invoke(&api, "dev", "/pets")).header("origin", "https://site").send().await.unwrap();
+    assert_eq!(res.status(), 401, "INVALID_API_KEY's own status");
+    assert_eq!(res.headers()["x-origin"], "https://site");
+    assert_eq!(res.headers()["x-env"], "test");
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    assert_eq!(res.headers()["x-amzn-errortype"], "ForbiddenException");
+    assert!(res.headers().contains_key("x-amzn-requestid"));
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"error": "Forbidden", "type": "INVALID_API_KEY", "stage": "dev"}));
+
+    let res = http.get(ctl.invoke(&api, "dev", "/nothing-here")).send().await.unwrap();
+    assert_eq!(res.status(), 403, "DEFAULT_4XX's status does not replace MISSING_AUTHENTICATION_TOKEN's");
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://app");
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"oops": "Missing Authentication Token"}));
+
+    // Before the next deployment, the stage keeps what it captured.
+    ctl.req(Method::DELETE, &gr("DEFAULT_4XX"), None, 202).await;
+    let res = http.get(ctl.invoke(&api, "dev", "/nothing-here")).send().await.unwrap();
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://app");
+    ctl.deploy(&api, "dev").await;
+    let res = http.get(ctl.invoke(&api, "dev", "/nothing-here")).send().await.unwrap();
+    assert!(!res.headers().contains_key("access-control-allow-origin"));
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"message": "Missing Authentication Token"}));
+}

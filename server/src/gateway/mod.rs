@@ -18,6 +18,7 @@ mod pipeline;
 pub mod proxy;
 mod record;
 pub mod registry;
+pub mod responses;
 mod route;
 pub mod snapshot;
 pub mod transform;
@@ -79,6 +80,8 @@ pub(crate) type Refusal = Box<Response<GwBody>>;
 pub fn gateway_error(status: StatusCode, error_type: &'static str, message: &str) -> Response<GwBody> {
     let body = serde_json::json!({ "message": message }).to_string();
     let mut res = Response::new(full(body));
+    // The stage's gateway responses may reshape it (`responses::rewrite`).
+    res.extensions_mut().insert(responses::GatewayMade { message: message.into() });
     *res.status_mut() = status;
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -12,16 +12,20 @@
 //! | payload limit | here |
 //! | validate (required parameters, body against the model) | `validate.rs` |
 //! | integrate (MOCK, HTTP, HTTP_PROXY): request mapping → call → response mapping | `integrate.rs`, `transform.rs`, `proxy.rs`, `http1/client.rs` |
+//! | gateway response (a refusal as the deployment customised its type) | `responses.rs` |
 //! | record (one metric record per request) | `record.rs` |
 
 use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http::header;
+use http::request::Parts;
 use http::{Request, Response, StatusCode};
 
 use super::http1::server::BodyTooLarge;
 use super::record::{finish, Began, Trace, Unanswered};
+use super::responses::{self, Asked, GatewayMade};
+use super::route::parse_target;
 use super::transform::RequestView;
 use super::validate;
 use super::{gateway_error, normalise, Gateway, GwBody};
@@ -40,6 +44,48 @@ impl Gateway {
 
     async fn stages(&self, req: Request<Bytes>, peer: SocketAddr, began: Began, rid: &str, trace: &mut Trace) -> Response<GwBody> {
         let (parts, body) = req.into_parts();
+        let res = self.run(&parts, body, peer, began, rid, trace).await;
+        match res.extensions().get::<GatewayMade>() {
+            None => res,
+            Some(_) => self.customise(res, &parts, peer, began, rid, trace),
+        }
+    }
+
+    /// The gateway response stage: a gateway-made answer as the stage's
+    /// deployment customised its type (most stages customise none).
+    fn customise(
+        &self,
+        res: Response<GwBody>,
+        parts: &Parts,
+        peer: SocketAddr,
+        began: Began,
+        rid: &str,
+        trace: &Trace,
+    ) -> Response<GwBody> {
+        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let Some((api, stage, _)) = parse_target(host, parts.uri.path()) else { return res };
+        let Some(compiled) = self.registry.get(api, stage) else { return res };
+        let Some(responses) = &compiled.responses else { return res };
+        let resource_path = trace.metric.as_ref().map(|m| m.resource.clone()).unwrap_or_default();
+        let view = RequestView {
+            parts,
+            params: &Vec::new(),
+            peer,
+            request_id: rid,
+            api_id: api,
+            stage,
+            resource_id: "",
+            resource_path: &resource_path,
+            stage_path: &trace.path,
+            api_key: parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()),
+            wall_us: began.wall_us,
+            stage_variables: &compiled.stage_variables,
+        };
+        let asked = Asked { parts, params: &[], context: view.context(), stage_variables: &compiled.stage_variables };
+        responses::rewrite(responses, res, trace.reason, &asked)
+    }
+
+    async fn run(&self, parts: &Parts, body: Bytes, peer: SocketAddr, began: Began, rid: &str, trace: &mut Trace) -> Response<GwBody> {
         let path = parts.uri.path();
         if path == "/healthz" {
             return Response::new(super::proxy::full("ok"));
@@ -63,12 +109,12 @@ impl Gateway {
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLongException", "Request Too Long");
         }
         let m = &routed.method;
-        if let Err(res) = validate::stage(m, &parts, &routed.params, &body, trace, None) {
+        if let Err(res) = validate::stage(m, parts, &routed.params, &body, trace, None) {
             return *res;
         }
         let stage_path = std::mem::take(&mut trace.path);
         let view = RequestView {
-            parts: &parts,
+            parts,
             params: &routed.params,
             peer,
             request_id: rid,

@@ -15,6 +15,7 @@ use regex::Regex;
 use super::access::method_key;
 use super::captured::Captured;
 use super::limits::{BucketPool, Gcra};
+use super::responses::GatewayResponses;
 use super::transform::{parse_response_source, ParamMappings, Passthrough, RequestMapping, ResponseSource, Templates};
 use super::validate::Validation;
 use crate::vtl::Template;
@@ -27,6 +28,10 @@ pub struct CompiledStage {
     pub stage: String,
     pub deployment_id: String,
     pub root: Node,
+    /// `$stageVariables`, for gateway responses.
+    pub stage_variables: Arc<[(String, String)]>,
+    /// The response types the deployment customised (none: AWS's defaults).
+    pub responses: Option<GatewayResponses>,
 }
 
 /// A node of the route trie: one path segment.
@@ -490,7 +495,14 @@ pub fn compile(
             root.route = Some(route);
         }
     }
-    CompiledStage { api_id: api_id.into(), stage: stage.into(), deployment_id: deployment_id.into(), root }
+    CompiledStage {
+        api_id: api_id.into(),
+        stage: stage.into(),
+        deployment_id: deployment_id.into(),
+        root,
+        stage_variables,
+        responses: deployed.gateway_responses.as_deref().and_then(GatewayResponses::compile),
+    }
 }
 
 /// An integration response's `selectionPattern` as the gateway matches it:

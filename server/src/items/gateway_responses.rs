@@ -2,8 +2,8 @@
 //! request itself (a missing key, a throttle, a timeout…), per response type,
 //! as AWS's Put/Get/Update/DeleteGatewayResponse(s) have them. A type never
 //! put answers AWS's default; GetGatewayResponses lists every type, the
-//! defaults marked `defaultResponse: true`. The gateway uses them with the
-//! transformation issue.
+//! defaults marked `defaultResponse: true`. A deployment captures them; the
+//! gateway answers with them (`gateway::responses`).
 
 use std::collections::BTreeMap;
 
@@ -42,7 +42,7 @@ pub const TYPES: &[(&str, Option<&str>)] = &[
 ];
 
 /// The body AWS's default responses send.
-pub const DEFAULT_TEMPLATE: &str = "{\"message\":$context.error.messageString}";
+pub use crate::gateway::responses::DEFAULT_TEMPLATE;
 
 /// PutGatewayResponse's input.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -99,6 +99,12 @@ fn check(r: &GatewayResponse) -> Result<(), AppError> {
         if v.is_empty() {
             return Err(AppError::invalid("responseParameters", format!("The value of response parameter {k} is empty.")));
         }
+        crate::gateway::responses::check_source(v).map_err(|e| {
+            AppError::invalid(
+                "responseParameters",
+                format!("Invalid mapping expression specified: Validation Result: warnings : [], errors : [{e}]"),
+            )
+        })?;
     }
     for ct in r.response_templates.keys() {
         apigw_app::rules::content_type("responseTemplates", ct)?;
