@@ -47,6 +47,7 @@ pub const SERVER_FNS: &[(&str, Role)] = &[
     ("stage_update", Role::Editor),
     ("stage_delete", Role::Editor),
     ("test_invoke", Role::Editor),
+    ("template_try", Role::Editor),
     ("stage_dry_run", Role::Editor),
     ("api_keys_create", Role::Editor),
     ("api_key_enable", Role::Editor),

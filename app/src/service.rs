@@ -9,8 +9,8 @@ use crate::identity::{AuditFilter, AuditPage, SessionInfo, UserInfo};
 use crate::identity::{Role, SessionUser};
 use crate::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, Deployment, DryRunInput, LogFilter, LogPage, Method, MethodSettings, NewAccessKeyInfo,
-    PatchOperation, Resource, RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TestInvokeInput, TestInvokeOutput,
-    UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
+    PatchOperation, Resource, RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TemplateTryInput, TemplateTryOutput,
+    TestInvokeInput, TestInvokeOutput, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
 };
 
 /// A session cookie value the server just issued, with how long it lives.
@@ -116,6 +116,8 @@ pub trait ConsoleService: Send + Sync + 'static {
 
     /// TestInvokeMethod: runs the current configuration of one method for real.
     async fn test_invoke(&self, api: &str, resource: &str, verb: &str, input: TestInvokeInput) -> Result<TestInvokeOutput, AppError>;
+    /// Renders a mapping template as typed against a sample request (no backend call).
+    async fn try_template(&self, api: &str, resource: &str, input: TemplateTryInput) -> Result<TemplateTryOutput, AppError>;
     /// What a deployed stage would do with a request, without sending it.
     async fn stage_dry_run(&self, api: &str, stage: &str, input: DryRunInput) -> Result<StageTrace, AppError>;
 

@@ -357,5 +357,30 @@ test('edits not saved: Save and test runs them, and leaving asks first', async (
   await expect(responses.nth(1).locator('.response-pattern')).toHaveValue('');
   await expect(responses.nth(1).locator('.response-status')).toHaveValue('200');
   await page.locator('#method-editor').screenshot({ path: `${SHOTS}/62-http-responses.png` });
+
+  // Mapping templates: "Try it" renders the text as typed, or marks the
+  // line and column of a syntax error; a bad template is refused on save.
+  await page.fill('#request-template', '{\n  "who": "$input.path(\'$.name\')",\n  #if($input.path(\'$.vip\'))"vip": true\n}');
+  const tryIt = page.locator('#mapping-templates details.try-it').first();
+  await tryIt.locator('summary').click();
+  await page.fill('#request-template-sample', '{"name": "rex", "vip": true}');
+  await page.click('#request-template-try');
+  await expect(page.locator('#request-template-output')).toContainText('Line 3, column');
+  await expect(page.locator('#request-template-output pre.excerpt')).toContainText('#if(');
+  await page.click('#save-method');
+  await expect(page.locator('#method-editor')).toContainText('is not a valid mapping template');
+  await page.fill('#request-template', '{\n  "who": "$input.path(\'$.name\')"#if($input.path(\'$.vip\')),\n  "vip": true#end\n}');
+  await page.click('#request-template-try');
+  const out = page.locator('#request-template-output pre.output');
+  await expect(out).toContainText('"who": "rex",');
+  await expect(out).toContainText('"vip": true');
+  await page.selectOption('#passthrough', 'NEVER');
+  await page.click('#save-method');
+  await expect(page.locator('#saved')).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('#request-template')).toHaveValue(/"vip": true#end/);
+  await expect(page.locator('#passthrough')).toHaveValue('NEVER');
+  await page.locator('#mapping-templates').screenshot({ path: `${SHOTS}/63-mapping-templates.png` });
   expect(problems).toEqual([]);
 });

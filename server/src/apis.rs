@@ -362,6 +362,9 @@ impl Apis {
         let http = kind == "HTTP";
         if http {
             rules::http_responses(&s.http_responses)?;
+            let one = |t: &str| BTreeMap::from([("application/json".to_string(), t.to_string())]);
+            crate::apis_integration::templates("requestTemplates", &one(s.request_template.as_deref().unwrap_or_default()))?;
+            crate::apis_integration::templates("responseTemplates", &one(s.response_template.as_deref().unwrap_or_default()))?;
             for (pattern, _) in s.http_responses.iter().filter(|(p, _)| !p.is_empty()) {
                 crate::gateway::snapshot::selection_regex(pattern).map_err(|e| {
                     AppError::invalid("integrationResponses", format!("Responses: '{pattern}' is not a valid regular expression: {e}"))
@@ -371,12 +374,39 @@ impl Apis {
         // Read before the integration is replaced (which drops its responses).
         let method = self.method(api_id, resource_id, verb).await?;
 
+        // What the form does not show (templates, parameter mappings and
+        // passthrough set with the CLI, a MOCK's other responses) is kept
+        // while the integration keeps its type.
+        let old = method.method_integration.as_ref().filter(|i| i.kind == kind);
+        let request_templates = match (mock, old) {
+            (true, Some(o)) if o.request_templates.get("application/json").is_some_and(|t| !is_plain_mock_template(t)) => {
+                Some(o.request_templates.clone())
+            }
+            (true, _) => Some(BTreeMap::from([("application/json".to_string(), mock_request_template(&s.mock_status))])),
+            (false, o) => {
+                let mut t = o.map(|o| o.request_templates.clone()).unwrap_or_default();
+                // The form edits the HTTP integration's JSON template; others stay.
+                if let Some(form) = s.request_template.as_ref().filter(|_| http) {
+                    match form.trim().is_empty() {
+                        true => t.remove("application/json"),
+                        false => t.insert("application/json".to_string(), form.clone()),
+                    };
+                }
+                Some(t)
+            }
+        };
+        let passthrough = match s.passthrough.trim() {
+            "" => old.map(|o| o.passthrough_behavior.clone()),
+            p => Some(p.to_string()),
+        };
         let input = PutIntegrationInput {
             kind: Some(kind),
             integration_http_method: (!mock).then(|| s.integration_method.clone()),
             uri: (!mock).then(|| s.uri.trim().to_string()),
             timeout_in_millis: Some(s.timeout_ms),
-            request_templates: mock.then(|| BTreeMap::from([("application/json".to_string(), mock_request_template(&s.mock_status))])),
+            request_templates,
+            request_parameters: old.map(|o| o.request_parameters.clone()),
+            passthrough_behavior: passthrough,
             ..Default::default()
         };
         self.put_integration(api_id, resource_id, &method.http_method, input).await?;
@@ -394,15 +424,34 @@ impl Apis {
                     self.put_method_response(api_id, resource_id, verb, status, PutMethodResponseInput::default()).await?;
                 }
                 let old = before.get(status);
+                let mut templates = old.map(|o| o.response_templates.clone()).unwrap_or_default();
+                // The form's response template is the default response's.
+                if let Some(form) = s.response_template.as_ref().filter(|_| pattern.is_empty()) {
+                    match form.trim().is_empty() {
+                        true => templates.remove("application/json"),
+                        false => templates.insert("application/json".to_string(), form.clone()),
+                    };
+                }
                 let input = PutIntegrationResponseInput {
                     selection_pattern: Some(pattern.clone()).filter(|p| !p.is_empty()),
                     response_parameters: old.map(|o| o.response_parameters.clone()),
-                    response_templates: old.map(|o| o.response_templates.clone()),
+                    response_templates: Some(templates),
                 };
                 self.put_integration_response(api_id, resource_id, verb, status, input).await?;
             }
         }
         if mock {
+            // The MOCK's other responses (a 404 its template selects, say) stay.
+            for (status, r) in old.and_then(|o| o.integration_responses.clone()).unwrap_or_default() {
+                if status != s.mock_status && r.selection_pattern.as_deref().is_some_and(|p| !p.is_empty()) {
+                    let input = PutIntegrationResponseInput {
+                        selection_pattern: r.selection_pattern,
+                        response_parameters: Some(r.response_parameters),
+                        response_templates: Some(r.response_templates),
+                    };
+                    self.put_integration_response(api_id, resource_id, verb, &status, input).await?;
+                }
+            }
             let header_key = |n: &str| format!("method.response.header.{n}");
             let declared = s.mock_headers.iter().map(|(n, _)| (header_key(n), false)).collect();
             self.put_method_response(
@@ -428,6 +477,15 @@ impl Apis {
             .await?;
         }
         self.method(api_id, resource_id, verb).await
+    }
+}
+
+/// Whether a MOCK's request template is the console's own (`{"statusCode": N}`
+/// and nothing else), which the form rewrites; any other is the user's.
+fn is_plain_mock_template(t: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(t) {
+        Ok(serde_json::Value::Object(o)) => o.len() == 1 && o.get("statusCode").is_some_and(serde_json::Value::is_number),
+        _ => t.trim().is_empty(),
     }
 }
 

@@ -54,6 +54,8 @@ pub mod secrets;
 pub mod sigv4;
 /// The SQLite store.
 pub mod store;
+/// The console's "Try it" for a mapping template.
+pub mod template_try;
 /// TestInvokeMethod: the console's Test button.
 pub mod testinvoke;
 /// Velocity (VTL) mapping templates as API Gateway renders them.

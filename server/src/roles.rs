@@ -30,6 +30,7 @@ pub fn server_fn_changes(endpoint: &str) -> bool {
             | "users_list"
             | "audit_list"
             | "test_invoke"
+            | "template_try"
             | "stage_dry_run"
     )
 }

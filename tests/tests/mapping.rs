@@ -483,3 +483,112 @@ async fn gateway_responses_reshape_the_gateways_own_answers() {
     assert!(!res.headers().contains_key("access-control-allow-origin"));
     assert_eq!(res.json::<Value>().await.unwrap(), json!({"message": "Missing Authentication Token"}));
 }
+
+/// The console's method form shows no templates or mappings: saving it
+/// keeps what the CLI set (templates, parameter mappings, passthrough, a
+/// MOCK's template and its other responses), and a bad mock body template
+/// is refused before anything is written.
+#[tokio::test]
+async fn the_console_form_keeps_what_it_does_not_show() {
+    let s = TestServer::start().await;
+    let echo = Echo::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("kept").await;
+    let save = |verb: &'static str, rid: String, settings: Value| {
+        let (c, url, api) = (ctl.c.clone(), s.url("/api/method_save"), api.clone());
+        async move {
+            let res = c.post(url).json(&json!({"api": api, "resource": rid, "verb": verb, "settings": settings})).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    // HTTP, with a template, a mapping and NEVER, set through the control API.
+    let m = method_with(
+        &ctl,
+        &api,
+        &root,
+        "POST",
+        json!({"method.request.header.X-A": false}),
+        json!({"type": "HTTP", "httpMethod": "POST", "uri": format!("http://{}/a", echo.host()),
+               "requestTemplates": {"application/json": "{\"t\": 1}"},
+               "requestParameters": {"integration.request.header.X-B": "method.request.header.X-A"},
+               "passthroughBehavior": "NEVER"}),
+    )
+    .await;
+    let http = json!({"api_key_required": false, "integration_type": "HTTP", "uri": format!("http://{}/b", echo.host()),
+        "integration_method": "POST", "timeout_ms": 29000, "mock_status": "200", "mock_headers": [], "mock_body": "",
+        "http_responses": [["", "200"]]});
+    let (st, text) = save("POST", root.clone(), http).await;
+    assert_eq!(st, 200, "{text}");
+    let i = ctl.req(Method::GET, &format!("{m}/integration"), None, 200).await;
+    assert!(i["uri"].as_str().unwrap().ends_with("/b"));
+    assert_eq!(i["requestTemplates"], json!({"application/json": "{\"t\": 1}"}));
+    assert_eq!(i["requestParameters"], json!({"integration.request.header.X-B": "method.request.header.X-A"}));
+    assert_eq!(i["passthroughBehavior"], "NEVER");
+
+    // MOCK with its own template and a 404 it selects.
+    let pets = ctl.resource(&api, &root, "pets").await;
+    let pm = method_with(
+        &ctl,
+        &api,
+        &pets,
+        "GET",
+        json!({}),
+        json!({"type": "MOCK", "requestTemplates": {"application/json": "#if($input.params('id'))404#end{\"statusCode\": 200}"}}),
+    )
+    .await;
+    response(&ctl, &pm, 200, "", json!({}), json!({"application/json": "{}"})).await;
+    response(&ctl, &pm, 404, "404", json!({}), json!({"application/json": "{\"gone\": true}"})).await;
+    let mock = |body: &str| {
+        json!({"api_key_required": false, "integration_type": "MOCK", "uri": "", "integration_method": "GET",
+        "timeout_ms": 29000, "mock_status": "200", "mock_headers": [["X-Kind", "pet"]], "mock_body": body})
+    };
+    let (st, text) = save("GET", pets.clone(), mock("{\"pets\": []}")).await;
+    assert_eq!(st, 200, "{text}");
+    let i = ctl.req(Method::GET, &format!("{pm}/integration"), None, 200).await;
+    assert!(i["requestTemplates"]["application/json"].as_str().unwrap().starts_with("#if"), "{i}");
+    assert_eq!(i["integrationResponses"]["404"]["responseTemplates"], json!({"application/json": "{\"gone\": true}"}), "{i}");
+    assert_eq!(i["integrationResponses"]["200"]["responseTemplates"], json!({"application/json": "{\"pets\": []}"}));
+
+    // A mock body that is not a valid template: refused, nothing written.
+    let (st, text) = save("GET", pets.clone(), mock("#if($x)")).await;
+    assert_eq!(st, 400, "{text}");
+    assert!(text.contains("is not a valid mapping template"), "{text}");
+    assert_eq!(ctl.req(Method::GET, &format!("{pm}/integration"), None, 200).await, i);
+}
+
+/// The console's "Try it": the text as typed, rendered with the gateway's
+/// evaluator against a sample request, or the place of a syntax error.
+#[tokio::test]
+async fn try_it_renders_the_text_as_typed() {
+    let s = TestServer::start().await;
+    let ctl = Ctl::new(&s).await;
+    let (api, root) = ctl.api("tried").await;
+    let pets = ctl.resource(&api, &root, "pets").await;
+    let pet = ctl.resource(&api, &pets, "{id}").await;
+    let try_it = |template: &str, body: &str, path: Option<&str>| {
+        let (c, url) = (ctl.c.clone(), s.url("/api/template_try"));
+        let input = json!({"api": api, "resource": pet, "input": {"template": template, "body": body,
+            "pathWithQueryString": path, "headers": {"X-Who": "ann"}, "stageVariables": {"env": "dev"}}});
+        async move {
+            let res = c.post(url).json(&input).send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (st, out) = try_it(
+        "#set($context.responseOverride.status = 201){\"id\": \"$input.params('id')\", \"name\": \"$input.path('$.name')\", \"who\": \"$input.params('X-Who')\", \"env\": \"$stageVariables.env\", \"q\": \"$input.params('q')\"}",
+        "{\"name\": \"rex\"}",
+        Some("/pets/7?q=a%20b"),
+    )
+    .await;
+    assert_eq!(st, 200, "{out}");
+    assert_eq!(out["output"], "{\"id\": \"7\", \"name\": \"rex\", \"who\": \"ann\", \"env\": \"dev\", \"q\": \"a b\"}");
+    assert_eq!(out["statusOverride"], 201);
+    let (_, out) = try_it("{\n  #foreach($x in $input.path('$'))\n}", "[]", None).await;
+    assert_eq!(out["parseError"]["line"], 2, "{out}");
+    assert_eq!(out["parseError"]["column"], 3, "{out}");
+    assert!(out["output"].is_null());
+    let (_, out) = try_it("$input.json('$.a')", "not json", None).await;
+    assert!(out["renderError"].as_str().unwrap().contains("JSON"), "{out}");
+    let (st, out) = try_it("x", "", Some("/cats/1")).await;
+    assert_eq!(st, 400, "a sample path that does not fit the resource: {out}");
+}

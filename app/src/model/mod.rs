@@ -410,6 +410,17 @@ pub struct MethodSettings {
     /// pattern is the default.
     #[serde(default)]
     pub http_responses: Vec<(String, String)>,
+    /// HTTP only: the `application/json` request template (empty: none;
+    /// absent: the stored one stays).
+    #[serde(default)]
+    pub request_template: Option<String>,
+    /// HTTP only: `passthroughBehavior` (empty: keep the stored one).
+    #[serde(default)]
+    pub passthrough: String,
+    /// HTTP only: the default integration response's `application/json`
+    /// template (empty: the backend's body passes; absent: it stays).
+    #[serde(default)]
+    pub response_template: Option<String>,
 }
 
 /// The request template that makes a MOCK integration answer with `status`.
@@ -434,7 +445,17 @@ impl MethodSettings {
             ..Default::default()
         };
         let Some(i) = &m.method_integration else { return s };
+        s.passthrough = i.passthrough_behavior.clone();
         if i.kind == "HTTP" {
+            s.request_template = Some(i.request_templates.get("application/json").cloned().unwrap_or_default());
+            s.response_template = Some(
+                i.integration_responses
+                    .iter()
+                    .flatten()
+                    .find(|(_, r)| r.selection_pattern.as_deref().unwrap_or("").is_empty())
+                    .and_then(|(_, r)| r.response_templates.get("application/json").cloned())
+                    .unwrap_or_default(),
+            );
             let mut rows: Vec<(String, String)> = i
                 .integration_responses
                 .iter()

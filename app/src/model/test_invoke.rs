@@ -73,3 +73,42 @@ pub struct DryRunInput {
     #[serde(default)]
     pub api_key: Option<String>,
 }
+
+/// The console's "Try it" for a mapping template: the template as typed,
+/// rendered against a sample request without calling any backend.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateTryInput {
+    pub template: String,
+    /// The sample body (`$input.body`; for a response template, the backend's answer).
+    #[serde(default)]
+    pub body: String,
+    /// The sample request's path and query (default: the resource's path).
+    #[serde(default)]
+    pub path_with_query_string: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub stage_variables: BTreeMap<String, String>,
+}
+
+/// Where a template does not parse (1-based, in characters).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// What "Try it" made: the output and the overrides the template set, or
+/// why it does not parse (with the place) or failed while rendering.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateTryOutput {
+    pub output: Option<String>,
+    pub parse_error: Option<TemplateError>,
+    pub render_error: Option<String>,
+    pub status_override: Option<u16>,
+    pub header_overrides: Vec<(String, String)>,
+}

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::identity::Role;
 use crate::layout::{can, guard_unsaved, IfCan, ReadOnlyNote};
 use crate::model::{Method, MethodSettings, Resource as ApiResource, Stage, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
+use crate::pages::template_editor::TemplateEditor;
 use crate::pages::test_panel::TestPanel;
 use crate::rules;
 #[allow(unused_imports)]
@@ -76,6 +77,9 @@ pub fn MethodEditor(
     let mock_body = RwSignal::new(initial.mock_body.clone());
     let headers = KeyValueRows::new(initial.mock_headers.clone());
     let responses = ResponseRows::new(&initial.http_responses);
+    let request_template = RwSignal::new(initial.request_template.clone().unwrap_or_default());
+    let response_template = RwSignal::new(initial.response_template.clone().unwrap_or_default());
+    let passthrough = RwSignal::new(if initial.passthrough.is_empty() { "WHEN_NO_MATCH".to_string() } else { initial.passthrough.clone() });
     let params = rules::path_params(&resource.path);
     let params_for_check = StoredValue::new(params.clone());
 
@@ -136,6 +140,9 @@ pub fn MethodEditor(
         mock_headers: headers.pairs(),
         mock_body: mock_body.get(),
         http_responses: responses.pairs(),
+        request_template: Some(request_template.get()),
+        passthrough: passthrough.get(),
+        response_template: Some(response_template.get()),
     };
     let save_now = move || {
         saved_flash.set(None);
@@ -166,6 +173,8 @@ pub fn MethodEditor(
         "responseParameters",
         "responseTemplates",
         "integrationResponses",
+        "requestTemplates",
+        "passthroughBehavior",
     ];
     let initial_settings = StoredValue::new(initial.clone());
     let unsaved = Signal::derive(move || {
@@ -177,7 +186,11 @@ pub fn MethodEditor(
                 || now.integration_type != i.integration_type
                 || (!mock && (now.uri != i.uri || now.integration_method != i.integration_method || now.timeout_ms != i.timeout_ms))
                 || (mock && (now.mock_status != i.mock_status || now.mock_headers != i.mock_headers || now.mock_body != i.mock_body))
-                || (now.integration_type == "HTTP" && now.http_responses != i.http_responses)
+                || (now.integration_type == "HTTP"
+                    && (now.http_responses != i.http_responses
+                        || now.request_template.as_deref().unwrap_or_default() != i.request_template.as_deref().unwrap_or_default()
+                        || now.response_template.as_deref().unwrap_or_default() != i.response_template.as_deref().unwrap_or_default()
+                        || (now.passthrough != i.passthrough && !i.passthrough.is_empty())))
         })
     });
     let tab_class = |on: bool| if on { "method-tab method-tab-on" } else { "method-tab" };
@@ -224,7 +237,7 @@ pub fn MethodEditor(
                     </fieldset>
                     <p class="hint" id="integration-type-hint">{move || match kind.get().as_str() {
                         "HTTP_PROXY" => "Passes the request and the backend's whole answer (status, headers, body) through.",
-                        "HTTP" => "Calls the backend and answers with the method's own status, picked by the backend's status below; the body passes through.",
+                        "HTTP" => "Calls the backend and answers with the method's own status, picked by the backend's status below; mapping templates can reshape both bodies.",
                         _ => "Answers from the gateway itself, without a backend.",
                     }}</p>
 
@@ -276,6 +289,24 @@ pub fn MethodEditor(
                         {move || (kind.get() == "HTTP").then(|| view! {
                             <HttpResponses rows=responses
                                 message=Signal::derive(move || responses_local().or_else(|| error_for(&result(), "integrationResponses"))) />
+                            <fieldset class="plain mapping" id="mapping-templates">
+                                <legend>"Mapping templates (application/json)"</legend>
+                                <TemplateEditor api=api resource=rid id="request-template" label="Request template"
+                                    hint="Makes the body sent to the backend from the caller's request. Empty: the body passes as it is."
+                                    text=request_template sample="{\"name\": \"rex\"}"
+                                    message=Signal::derive(move || error_for(&result(), "requestTemplates")) />
+                                <label for="passthrough">"Request body passthrough"</label>
+                                <select id="passthrough" prop:value=move || passthrough.get() on:change=move |ev| passthrough.set(event_target_value(&ev))>
+                                    <option value="WHEN_NO_MATCH">"When no template matches the Content-Type"</option>
+                                    <option value="WHEN_NO_TEMPLATES">"When there are no templates (else 415)"</option>
+                                    <option value="NEVER">"Never (415 for an unmapped Content-Type)"</option>
+                                </select>
+                                <ErrorLine message=Signal::derive(move || error_for(&result(), "passthroughBehavior")) />
+                                <TemplateEditor api=api resource=rid id="response-template" label="Response template (default response)"
+                                    hint="Makes the method's body from the backend's answer ($input.body). Empty: the backend's body passes."
+                                    text=response_template sample="{\"items\": []}"
+                                    message=Signal::derive(move || error_for(&result(), "responseTemplates")) />
+                            </fieldset>
                         }.into_any())}
                         }.into_any()}
                     </Show>

@@ -18,6 +18,7 @@ pub mod stage_api;
 pub mod stage_dashboard;
 pub mod stage_logs;
 pub mod stage_throttling;
+pub mod template_editor;
 pub mod test_cards;
 pub mod test_panel;
 pub mod test_request;

@@ -40,6 +40,9 @@ async fn main() -> std::io::Result<()> {
                     let res = if req.uri().path() == "/__count" {
                         Response::new(Full::new(Bytes::from(served.load(Ordering::Relaxed).to_string())))
                     } else {
+                        // Read a request body whole (the mapped-template rows POST one),
+                        // as a real backend does, so the connection stays reusable.
+                        let _ = http_body_util::BodyExt::collect(req.into_body()).await;
                         served.fetch_add(1, Ordering::Relaxed);
                         let mut r = Response::new(Full::new(body));
                         r.headers_mut().insert("content-type", "application/json".parse().expect("static"));

@@ -16,8 +16,8 @@ use apigw_app::model::ServerInfo;
 use apigw_app::model::{
     AccessKeyInfo, ApiKey, ApiKeyRow, ApiTree, CreateApiKeyInput, CreateDeploymentInput, CreateRestApiInput, CreateUsagePlanKeyInput,
     Deployment, DryRunInput, LogFilter, LogPage, Method, MethodSettings, NewAccessKeyInfo, PatchOperation, PutMethodInput, Resource,
-    RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TestInvokeInput, TestInvokeOutput, UsagePlan, UsagePlanDetail,
-    UsagePlanInput, UsagePlanKey,
+    RestApi, Stage, StageDashboard, StageDetail, StageOverview, StageTrace, TemplateTryInput, TemplateTryOutput, TestInvokeInput,
+    TestInvokeOutput, UsagePlan, UsagePlanDetail, UsagePlanInput, UsagePlanKey,
 };
 pub use apigw_app::service::cookie_value;
 use apigw_app::service::{ConsoleService, NewSession};
@@ -409,6 +409,10 @@ impl ConsoleService for Console {
 
     async fn test_invoke(&self, api: &str, resource: &str, verb: &str, input: TestInvokeInput) -> Result<TestInvokeOutput, AppError> {
         crate::testinvoke::test_invoke(&self.apis, &self.gateway, api, resource, verb, input).await
+    }
+
+    async fn try_template(&self, api: &str, resource: &str, input: TemplateTryInput) -> Result<TemplateTryOutput, AppError> {
+        crate::template_try::try_template(&self.apis, api, resource, input).await
     }
 
     async fn stage_dry_run(&self, api: &str, stage: &str, input: DryRunInput) -> Result<StageTrace, AppError> {

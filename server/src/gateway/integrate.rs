@@ -94,7 +94,7 @@ impl Gateway {
         let ir = map_request(method, view, body, request, params, log.as_deref_mut())?;
         let greedy = greedy_param(&method.resource_path);
         let query = match *proxy {
-            true => view.parts.uri.query().map(str::to_string),
+            true => view.parts.uri.query(),
             false => None,
         };
         let query = mapped_query(query, &ir.mapped.query);
@@ -388,15 +388,15 @@ fn passed_response(res: Response<GwBody>) -> Response<GwBody> {
 
 /// The query string a backend gets: the caller's (proxies) or none, plus
 /// the mapped `integration.request.querystring.*` values.
-fn mapped_query(base: Option<String>, mapped: &[(String, String)]) -> Option<String> {
+fn mapped_query<'q>(base: Option<&'q str>, mapped: &[(String, String)]) -> Option<std::borrow::Cow<'q, str>> {
     if mapped.is_empty() {
-        return base;
+        return base.map(std::borrow::Cow::Borrowed);
     }
-    let mut q = form_urlencoded::Serializer::new(base.unwrap_or_default());
+    let mut q = form_urlencoded::Serializer::new(base.unwrap_or_default().to_string());
     for (k, v) in mapped {
         q.append_pair(k, v);
     }
-    Some(q.finish())
+    Some(std::borrow::Cow::Owned(q.finish()))
 }
 
 /// HTTP_PROXY: the backend's answer as it is, but for the headers AWS
