@@ -289,8 +289,8 @@ pub fn MethodEditor(
                         {move || (kind.get() == "HTTP").then(|| view! {
                             <HttpResponses rows=responses
                                 message=Signal::derive(move || responses_local().or_else(|| error_for(&result(), "integrationResponses"))) />
-                            <fieldset class="plain mapping" id="mapping-templates">
-                                <legend>"Mapping templates (application/json)"</legend>
+                            <section class="mapping" id="mapping-templates" aria-labelledby="mapping-templates-title">
+                                <h3 id="mapping-templates-title">"Mapping templates (application/json)"</h3>
                                 <TemplateEditor api=api resource=rid id="request-template" label="Request template"
                                     hint="Makes the body sent to the backend from the caller's request. Empty: the body passes as it is."
                                     text=request_template sample="{\"name\": \"rex\"}"
@@ -306,7 +306,7 @@ pub fn MethodEditor(
                                     hint="Makes the method's body from the backend's answer ($input.body). Empty: the backend's body passes."
                                     text=response_template sample="{\"items\": []}"
                                     message=Signal::derive(move || error_for(&result(), "responseTemplates")) />
-                            </fieldset>
+                            </section>
                         }.into_any())}
                         }.into_any()}
                     </Show>
