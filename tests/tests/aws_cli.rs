@@ -548,3 +548,77 @@ async fn aws_cli_drives_models_validators_docs_openapi_and_usage() {
         .await;
     assert_eq!(usage["items"][&kid][0][1], 25, "{usage}");
 }
+
+/// Issue 38's operations from the AWS CLI: templates, a validator on a
+/// method, a gateway response, a template refused with its place, and the
+/// deployed stage answering with all of them.
+#[tokio::test]
+async fn aws_cli_sets_templates_validators_and_gateway_responses() {
+    let s = TestServer::start().await;
+    let aws = cli_for(&s).await;
+    let api = aws.json(&["create-rest-api", "--name", "mapped"]).await;
+    let id = api["id"].as_str().unwrap().to_string();
+    let root = api["rootResourceId"].as_str().unwrap().to_string();
+    let m = ["--rest-api-id", id.as_str(), "--resource-id", root.as_str(), "--http-method", "POST"];
+    let validator =
+        aws.json(&["create-request-validator", "--rest-api-id", &id, "--name", "params", "--validate-request-parameters"]).await;
+    let vid = validator["id"].as_str().unwrap().to_string();
+    let mut put_method = vec!["put-method"];
+    put_method.extend(m);
+    put_method.extend([
+        "--authorization-type",
+        "NONE",
+        "--request-validator-id",
+        &vid,
+        "--request-parameters",
+        "method.request.querystring.name=true",
+    ]);
+    aws.json(&put_method).await;
+    // A template that does not parse is refused with its line and column.
+    let mut bad = vec!["put-integration"];
+    bad.extend(m);
+    bad.extend(["--type", "MOCK", "--request-templates", r#"{"application/json": "{\n#if($x)\n}"}"#]);
+    let out = aws.run(&bad).await;
+    assert!(!out.ok);
+    assert!(out.stderr.contains("BadRequestException") && out.stderr.contains("line 2, column 1"), "{}", out.stderr);
+    let mut put = vec!["put-integration"];
+    put.extend(m);
+    put.extend(["--type", "MOCK", "--request-templates", r#"{"application/json": "{\"statusCode\": 200}"}"#]);
+    aws.json(&put).await;
+    let mut resp = vec!["put-method-response"];
+    resp.extend(m);
+    resp.extend(["--status-code", "200"]);
+    aws.json(&resp).await;
+    let mut iresp = vec!["put-integration-response"];
+    iresp.extend(m);
+    iresp.extend([
+        "--status-code",
+        "200",
+        "--selection-pattern",
+        "",
+        "--response-templates",
+        r#"{"application/json": "{\"hello\": \"$input.params('name')\"}"}"#,
+    ]);
+    aws.json(&iresp).await;
+    aws.json(&[
+        "put-gateway-response",
+        "--rest-api-id",
+        &id,
+        "--response-type",
+        "BAD_REQUEST_PARAMETERS",
+        "--status-code",
+        "422",
+        "--response-templates",
+        r#"{"application/json": "{\"problem\": $context.error.messageString}"}"#,
+    ])
+    .await;
+    aws.json(&["create-deployment", "--rest-api-id", &id, "--stage-name", "dev"]).await;
+
+    let http = reqwest::Client::new();
+    let res = http.post(format!("{}/{id}/dev/?name=ann", s.gateway)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), serde_json::json!({"hello": "ann"}));
+    let res = http.post(format!("{}/{id}/dev/", s.gateway)).send().await.unwrap();
+    assert_eq!(res.status(), 422, "the customised gateway response's status");
+    assert_eq!(res.json::<Value>().await.unwrap(), serde_json::json!({"problem": "Missing required request parameters: [name]"}));
+}
