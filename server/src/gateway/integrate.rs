@@ -162,8 +162,7 @@ impl Gateway {
             // No integration response: the backend's status and body as they are.
             return Ok(passed_response(res));
         };
-        let accept = view.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-        let template = chosen.templates.for_accept(accept);
+        let template = response_template(view, chosen);
         let needs_body = template.is_some_and(|(_, t)| t.is_some()) || !chosen.rendered_headers.is_empty();
         let (parts, body) = res.into_parts();
         if !needs_body {
@@ -186,7 +185,7 @@ impl Gateway {
                 return Err((Reason::BackendBadResponse, Box::new(res)));
             }
         };
-        respond(method, view, chosen, &parts.headers, bytes, log)
+        respond(method, view, chosen, template, &parts.headers, bytes, log)
     }
 }
 
@@ -266,7 +265,7 @@ fn mock(
         return Err(config_error(method, "No match for output mapping and no default output mapping configured", log));
     };
     // A mock's integration response has no body of its own.
-    respond(method, view, chosen, &HeaderMap::new(), Bytes::new(), log)
+    respond(method, view, chosen, response_template(view, chosen), &HeaderMap::new(), Bytes::new(), log)
 }
 
 /// The `statusCode` of a MOCK's integration request (200 when it names none).
@@ -330,12 +329,11 @@ fn respond(
     method: &CompiledMethod,
     view: &RequestView<'_>,
     chosen: &ResponseMapping,
+    template: Option<(&str, Option<&crate::vtl::Template>)>,
     backend: &HeaderMap,
     body: Bytes,
     mut log: Option<&mut execlog::ExecLog>,
 ) -> Result<Response<GwBody>, Failed> {
-    let accept = view.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let template = chosen.templates.for_accept(accept);
     let needs_ctx = template.is_some_and(|(_, t)| t.is_some()) || !chosen.rendered_headers.is_empty();
     let ctx = needs_ctx.then(|| view.vtl_context(&body));
     let mut rendered = Vec::new();
@@ -372,6 +370,12 @@ fn respond(
     *res.status_mut() = status;
     *res.headers_mut() = headers;
     Ok(res)
+}
+
+/// The integration response's template for the caller's `Accept` (and the
+/// content type the answer gets).
+fn response_template<'r>(view: &RequestView<'_>, chosen: &'r ResponseMapping) -> Option<(&'r str, Option<&'r crate::vtl::Template>)> {
+    chosen.templates.for_accept(view.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()))
 }
 
 /// HTTP with no integration response for the status: the backend's status,

@@ -16,6 +16,7 @@ use http::{Response, StatusCode};
 use serde_json::Value;
 
 use super::proxy::full;
+use super::transform::{by_accept, media_type};
 use super::GwBody;
 use crate::metrics::reason::Reason;
 
@@ -117,10 +118,6 @@ impl GatewayResponses {
     }
 }
 
-fn media_type(v: &str) -> String {
-    v.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
-}
-
 /// The response type of a gateway-made answer, from its status, AWS error
 /// type and reason.
 pub fn response_type(status: StatusCode, error_type: &str, reason: Option<Reason>) -> &'static str {
@@ -200,13 +197,7 @@ pub fn rewrite(responses: &GatewayResponses, res: Response<GwBody>, reason: Opti
         }
     }
     let accept = asked.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let chosen = accept
-        .into_iter()
-        .flat_map(|a| a.split(','))
-        .map(media_type)
-        .find_map(|m| custom.templates.iter().find(|(ct, _)| *ct == m))
-        .or_else(|| custom.templates.iter().find(|(ct, _)| ct == "application/json"))
-        .or_else(|| custom.templates.first());
+    let chosen = by_accept(&custom.templates, accept);
     let body = match chosen {
         Some((ct, template)) => {
             if let Ok(v) = HeaderValue::try_from(ct.as_str()) {

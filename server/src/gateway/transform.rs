@@ -47,9 +47,45 @@ pub struct Templates {
 }
 
 /// The media type of a `Content-Type` or `Accept` item: what comes before
-/// any `;parameter`, trimmed, in lower case.
-fn media_type(v: &str) -> String {
+/// any `;parameter`, trimmed, in lower case. The one rule for request and
+/// response templates, models and gateway responses.
+pub(crate) fn media_type(v: &str) -> String {
     v.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// The entry (keyed by media type) a caller's `Accept` picks, as AWS picks
+/// a response template: the first media type it lists that has one, else
+/// `application/json`'s, else the first entry. Mapping templates and
+/// gateway responses both choose by it.
+pub(crate) fn by_accept<'e, K: AsRef<str>, V>(entries: &'e [(K, V)], accept: Option<&str>) -> Option<&'e (K, V)> {
+    let get = |m: &str| entries.iter().find(|(ct, _)| ct.as_ref() == m);
+    accept
+        .into_iter()
+        .flat_map(|a| a.split(','))
+        .find_map(|m| get(&media_type(m)))
+        .or_else(|| get("application/json"))
+        .or_else(|| entries.first())
+}
+
+/// A parameter name as AWS's mapping expressions allow it (`[a-zA-Z0-9._$-]+`).
+fn param_name_ok(n: &str) -> bool {
+    !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"._$-".contains(&b))
+}
+
+/// The one-line template that reads a mapping source from the body
+/// (`{body}` itself, or `{body}.JSONPath`), `context.NAME` or
+/// `stageVariables.NAME`, so the one VTL implementation reads them.
+fn value_template(e: &str, body: &str) -> Option<String> {
+    if e == body {
+        return Some("$input.body".to_string());
+    }
+    if let Some(path) = e.strip_prefix(body).and_then(|r| r.strip_prefix('.')).filter(|p| !p.is_empty() && !p.contains('\'')) {
+        return Some(format!("$input.path('$.{path}')"));
+    }
+    if let Some(n) = e.strip_prefix("context.").filter(|n| param_name_ok(n)) {
+        return Some(format!("${{context.{n}}}"));
+    }
+    e.strip_prefix("stageVariables.").filter(|n| param_name_ok(n)).map(|n| format!("${{stageVariables.{n}}}"))
 }
 
 impl Templates {
@@ -76,13 +112,10 @@ impl Templates {
         self.by_type.iter().find(|(ct, _)| **ct == *media)
     }
 
-    /// The response template for a caller's `Accept`: the first media type
-    /// it lists that has a template, else `application/json`'s, else the
-    /// first one (as AWS picks). Returns the content type the answer gets.
+    /// The response template for a caller's `Accept` ([`by_accept`]).
+    /// Returns the content type the answer gets.
     pub fn for_accept(&self, accept: Option<&str>) -> Option<(&str, Option<&Template>)> {
-        let listed = accept.into_iter().flat_map(|a| a.split(',')).map(media_type);
-        let found = listed.filter_map(|m| self.get(&m)).next().or_else(|| self.get("application/json")).or_else(|| self.by_type.first())?;
-        Some((&found.0, found.1.as_deref()))
+        by_accept(&self.by_type, accept).map(|(ct, t)| (&**ct, t.as_deref()))
     }
 }
 
@@ -267,8 +300,7 @@ pub fn parse_source(expr: &str) -> Result<Source, String> {
     if e.len() >= 2 && e.starts_with('\'') && e.ends_with('\'') {
         return Ok(Source::Static(e[1..e.len() - 1].to_string()));
     }
-    let name_ok = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"._$-".contains(&b));
-    let named = |prefix: &str| e.strip_prefix(prefix).filter(|n| name_ok(n)).map(str::to_string);
+    let named = |prefix: &str| e.strip_prefix(prefix).filter(|n| param_name_ok(n)).map(str::to_string);
     if let Some(n) = named("method.request.path.") {
         return Ok(Source::Path(n));
     }
@@ -284,15 +316,7 @@ pub fn parse_source(expr: &str) -> Result<Source, String> {
     if let Some(n) = named("method.request.multivalueheader.") {
         return Ok(Source::MultiHeader(n));
     }
-    let template = if e == "method.request.body" {
-        "$input.body".to_string()
-    } else if let Some(path) = e.strip_prefix("method.request.body.").filter(|p| !p.is_empty() && !p.contains('\'')) {
-        format!("$input.path('$.{path}')")
-    } else if let Some(n) = named("context.") {
-        format!("${{context.{n}}}")
-    } else if let Some(n) = named("stageVariables.") {
-        format!("${{stageVariables.{n}}}")
-    } else {
+    let Some(template) = value_template(e, "method.request.body") else {
         return Err(format!(
             "'{e}' is not a mapping expression: use method.request.{{path|querystring|multivaluequerystring|header|multivalueheader}}.NAME, method.request.body[.JSONPath], context.NAME, stageVariables.NAME or a quoted 'static value'"
         ));
@@ -321,19 +345,10 @@ pub fn parse_response_source(expr: &str) -> Result<ResponseSource, String> {
     if e.len() >= 2 && e.starts_with('\'') && e.ends_with('\'') {
         return HeaderValue::try_from(&e[1..e.len() - 1]).map(ResponseSource::Static).map_err(|_| bad(" (not a valid header value)"));
     }
-    let name_ok = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"._$-".contains(&b));
     if let Some(n) = e.strip_prefix("integration.response.header.").or_else(|| e.strip_prefix("integration.response.multivalueheader.")) {
         return HeaderName::try_from(n).map(ResponseSource::Header).map_err(|_| bad(""));
     }
-    let src = if e == "integration.response.body" {
-        "$input.body".to_string()
-    } else if let Some(p) = e.strip_prefix("integration.response.body.").filter(|p| !p.is_empty() && !p.contains('\'')) {
-        format!("$input.path('$.{p}')")
-    } else if let Some(n) = e.strip_prefix("context.").filter(|n| name_ok(n)) {
-        format!("${{context.{n}}}")
-    } else if let Some(n) = e.strip_prefix("stageVariables.").filter(|n| name_ok(n)) {
-        format!("${{stageVariables.{n}}}")
-    } else {
+    let Some(src) = value_template(e, "integration.response.body") else {
         return Err(bad(""));
     };
     Template::parse(&src).map(|t| ResponseSource::Template(Arc::new(t))).map_err(|err| bad(&format!(" ({err})")))
@@ -343,7 +358,7 @@ pub fn parse_response_source(expr: &str) -> Result<ResponseSource, String> {
 pub fn parse_target(key: &str) -> Result<Target, String> {
     let bad = || format!("'{key}' is not an integration request parameter: use integration.request.{{path|querystring|header}}.NAME");
     let (kind, name) = key.strip_prefix("integration.request.").and_then(|r| r.split_once('.')).ok_or_else(bad)?;
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._$-".contains(&b)) {
+    if !param_name_ok(name) {
         return Err(bad());
     }
     match kind {

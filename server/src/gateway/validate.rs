@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::execlog::ExecLog;
 use super::record::Trace;
 use super::snapshot::{CompiledMethod, Params};
+use super::transform::media_type;
 use super::{gateway_error, Refusal};
 use crate::metrics::reason::Reason;
 
@@ -96,10 +97,6 @@ impl jsonschema::Retrieve for Models {
         let s = uri.as_str();
         self.0.get(s.trim_end_matches('#')).cloned().ok_or_else(|| format!("{s} is not a model of this API").into())
     }
-}
-
-fn media_type(v: &str) -> String {
-    v.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 impl Validation {
