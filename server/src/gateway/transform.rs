@@ -467,10 +467,6 @@ impl Mapped {
             }
         }
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.path.is_empty() && self.query.is_empty() && self.headers.is_empty()
-    }
 }
 
 #[cfg(test)]
