@@ -65,6 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/apis" /> } />
                     <Route path=path!("apis") view={Lazy::<ApisRoute>::new()} />
                     <Route path=path!("apis/:id") view={Lazy::<ApiDetailRoute>::new()} />
+                    <Route path=path!("apis/:id/models") view={Lazy::<ApiModelsRoute>::new()} />
+                    <Route path=path!("apis/:id/responses") view={Lazy::<GatewayResponsesRoute>::new()} />
                     <Route path=path!("apis/:id/stages/:stage") view={Lazy::<StageRoute>::new()} />
                     <Route path=path!("apis/:id/stages/:stage/dashboard") view={Lazy::<StageDashboardRoute>::new()} />
                     <Route path=path!("apis/:id/stages/:stage/logs") view={Lazy::<StageLogsRoute>::new()} />

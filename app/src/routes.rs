@@ -13,6 +13,8 @@ use leptos_router::{lazy_route, LazyRoute};
 use crate::auth::{LoginPage, SetupPage};
 use crate::pages::{
     api_detail::ApiDetailPage,
+    api_models::ApiModelsPage,
+    api_responses::GatewayResponsesPage,
     apis::ApisPage,
     dashboards::DashboardsPage,
     keys::KeysPage,
@@ -63,6 +65,34 @@ impl LazyRoute for ApisRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <ApisPage /> }.into_any()
+    }
+}
+
+/// Route for an API's models and request validators.
+pub struct ApiModelsRoute;
+
+#[lazy_route]
+impl LazyRoute for ApiModelsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ApiModelsPage /> }.into_any()
+    }
+}
+
+/// Route for an API's gateway responses.
+pub struct GatewayResponsesRoute;
+
+#[lazy_route]
+impl LazyRoute for GatewayResponsesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <GatewayResponsesPage /> }.into_any()
     }
 }
 

@@ -630,3 +630,32 @@ pub fn content_type(field: &str, ct: &str) -> Result<(), AppError> {
         Err(AppError::invalid(field, format!("{field} keys are content types such as application/json; '{ct}' is not.")))
     }
 }
+
+/// Longest model schema accepted (AWS's limit on a model is 400 KB).
+const MAX_SCHEMA_BYTES: usize = 400 * 1024;
+
+/// A model's name: letters and digits only, as AWS requires.
+pub fn model_name(name: &str) -> Result<(), AppError> {
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "No Model Name specified"));
+    }
+    if name.len() > 128 || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::invalid("name", format!("Invalid model name specified: {name}. Model names must be alphanumeric.")));
+    }
+    Ok(())
+}
+
+/// A model's schema: JSON text holding an object (a JSON Schema draft 4
+/// document), in AWS's words when it is not.
+pub fn model_schema(schema: &str) -> Result<(), AppError> {
+    let bad =
+        |why: String| AppError::invalid("schema", format!("Invalid model specified: Validation Result: warnings : [], errors : [{why}]"));
+    if schema.len() > MAX_SCHEMA_BYTES {
+        return Err(bad(format!("Model schema is larger than {MAX_SCHEMA_BYTES} bytes")));
+    }
+    match serde_json::from_str::<serde_json::Value>(schema) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => Err(bad("Invalid model schema specified. The schema must be a JSON object".into())),
+        Err(e) => Err(bad(format!("Invalid model schema specified. Unable to parse the schema as JSON: {e}"))),
+    }
+}

@@ -58,6 +58,31 @@ pub trait ConsoleService: Send + Sync + 'static {
     /// Saves the method editor's form: every rule is checked before anything is written.
     async fn save_method(&self, api: &str, resource: &str, verb: &str, settings: MethodSettings) -> Result<Method, AppError>;
 
+    /// An API's models, request validators and gateway responses.
+    async fn api_items(&self, api: &str) -> Result<crate::model::ApiItems, AppError>;
+    /// Creates a model (`original` empty) or replaces the description and
+    /// schema of the model named `original`, by CreateModel's and UpdateModel's rules.
+    async fn save_model(&self, api: &str, original: &str, form: crate::model::ModelForm) -> Result<crate::model::Model, AppError>;
+    /// DeleteModel: refused while a method uses the model.
+    async fn delete_model(&self, api: &str, name: &str) -> Result<(), AppError>;
+    /// Creates a request validator (`id` empty) or updates one.
+    async fn save_validator(
+        &self,
+        api: &str,
+        id: &str,
+        form: crate::model::ValidatorForm,
+    ) -> Result<crate::model::RequestValidator, AppError>;
+    /// DeleteRequestValidator: refused while a method uses it.
+    async fn delete_validator(&self, api: &str, id: &str) -> Result<(), AppError>;
+    /// PutGatewayResponse from the console's form, keeping what the form does not show.
+    async fn save_gateway_response(
+        &self,
+        api: &str,
+        response_type: &str,
+        form: crate::model::GatewayResponseForm,
+    ) -> Result<crate::model::GatewayResponse, AppError>;
+    /// DeleteGatewayResponse: the type answers AWS's default again.
+    async fn reset_gateway_response(&self, api: &str, response_type: &str) -> Result<(), AppError>;
     /// Snapshots the API and points `stage` (created if new) at it.
     async fn deploy(&self, api: &str, stage: &str, description: &str) -> Result<Deployment, AppError>;
     async fn stage_detail(&self, api: &str, stage: &str) -> Result<StageDetail, AppError>;

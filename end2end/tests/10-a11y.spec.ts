@@ -11,6 +11,7 @@ function shotName(path: string): string {
   if (path === '__login') return 'login';
   return path
     .replace(/^\/apis\/[a-z0-9]{10}\/stages\/[^/]+/, '/stage')
+    .replace(/^\/apis\/[a-z0-9]{10}\/(models|responses)$/, '/api-$1')
     .replace(/^\/apis\/[a-z0-9]{10}$/, '/api')
     .replace(/^\/usage-plans\/[a-z0-9]+$/, '/usage-plan')
     .replace(/^\//, '')

@@ -45,7 +45,7 @@ export async function allPages(page: Page): Promise<string[]> {
     await hydrated(page);
     const stage = (await hrefs()).find((h) => /^\/apis\/[a-z0-9]{10}\/stages\/[^/]+$/.test(h));
     if (stage) {
-      pages.push(api, stage, `${stage}/dashboard`, `${stage}/logs`);
+      pages.push(api, `${api}/models`, `${api}/responses`, stage, `${stage}/dashboard`, `${stage}/logs`);
       break;
     }
   }

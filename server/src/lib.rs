@@ -16,6 +16,8 @@ pub mod api_settings;
 pub mod apis;
 /// The rule every stored integration meets.
 pub mod apis_integration;
+/// The console's method form, saved by the control API's rules.
+pub mod apis_save;
 /// The control API's partial updates (Update* operations) of an API's configuration.
 pub mod apis_update;
 /// The audit log: who changed what, from where.

@@ -16,6 +16,7 @@ pub fn server_fn_changes(endpoint: &str) -> bool {
             | "server_info"
             | "apis_list"
             | "api_tree"
+            | "api_items"
             | "stage_detail"
             | "deployment_changes"
             | "stage_dashboard"

@@ -10,6 +10,7 @@ mod boto3;
 mod config_rules;
 mod console_apis;
 mod console_auth;
+mod console_items;
 mod control_api;
 mod control_attributes;
 mod control_coverage;

@@ -362,6 +362,12 @@ pub struct ApiTree {
     /// older deployment after a rollback, or changes not yet deployed).
     #[serde(default)]
     pub stale_stages: Vec<String>,
+    /// The API's request validators as (id, name), for a method's settings.
+    #[serde(default)]
+    pub validators: Vec<(String, String)>,
+    /// The API's model names, for a method's settings.
+    #[serde(default)]
+    pub models: Vec<String>,
 }
 
 /// What the stages of an API serve against its configuration now.
@@ -421,6 +427,21 @@ pub struct MethodSettings {
     /// template (empty: the backend's body passes; absent: it stays).
     #[serde(default)]
     pub response_template: Option<String>,
+    /// The method request's validator id ("": none; absent: the stored one stays).
+    #[serde(default)]
+    pub request_validator: Option<String>,
+    /// The model an `application/json` request body must match ("": none; absent: stays).
+    #[serde(default)]
+    pub request_model: Option<String>,
+    /// Declared request parameters (`method.request.querystring.page`) and
+    /// whether each is required (absent: the stored ones stay).
+    #[serde(default)]
+    pub request_parameters: Option<Vec<(String, bool)>>,
+    /// HTTP and HTTP proxy: the integration's request parameter mappings as
+    /// (target, source), e.g. (`integration.request.header.X-User`,
+    /// `method.request.querystring.user`) (absent: the stored ones stay).
+    #[serde(default)]
+    pub parameter_mappings: Option<Vec<(String, String)>>,
 }
 
 /// The request template that makes a MOCK integration answer with `status`.
@@ -442,6 +463,12 @@ impl MethodSettings {
             // What AWS's console sets up for a new HTTP integration: every
             // backend answer passed on as 200.
             http_responses: vec![(String::new(), "200".into())],
+            request_validator: Some(m.request_validator_id.clone().unwrap_or_default()),
+            request_model: Some(m.request_models.get("application/json").cloned().unwrap_or_default()),
+            request_parameters: Some(m.request_parameters.iter().map(|(k, v)| (k.clone(), *v)).collect()),
+            parameter_mappings: Some(
+                m.method_integration.iter().flat_map(|i| i.request_parameters.iter()).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ),
             ..Default::default()
         };
         let Some(i) = &m.method_integration else { return s };

@@ -140,6 +140,7 @@ pub fn ApiDetailPage() -> impl IntoView {
                                 }).collect_view().into_any()
                             }}
                         </div>
+                        <crate::pages::api_nav::ApiNav api=api.id.clone() current="resources" />
                         <Show when=move || show_deploy.get()>
                             <DeployDialog api=api.id.clone() stages=stage_names.clone()
                                 on_close=Callback::new(move |_| show_deploy.set(false)) reload=reload />
@@ -160,7 +161,8 @@ pub fn ApiDetailPage() -> impl IntoView {
                                             Some(verb) => match res.resource_methods.as_ref().and_then(|m| m.get(&verb)).cloned() {
                                                 Some(m) => view! {
                                                     <MethodEditor api=tree.api.id.clone() resource=res method=m reload=reload saved_flash=saved_flash
-                                                        stages=tree.stages.clone() undeployed=tree.undeployed_changes />
+                                                        stages=tree.stages.clone() undeployed=tree.undeployed_changes
+                                                        validators=tree.validators.clone() models=tree.models.clone() />
                                                 }.into_any(),
                                                 None => view! { <div class="card muted">"That method no longer exists."</div> }.into_any(),
                                             },

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::identity::Role;
 use crate::layout::{can, guard_unsaved, IfCan, ReadOnlyNote};
 use crate::model::{Method, MethodSettings, Resource as ApiResource, Stage, HTTP_METHODS, TIMEOUT_MAX_MS, TIMEOUT_MIN_MS};
+use crate::pages::method_request::{params_error, MappingRows, MethodRequest, ParamRows};
 use crate::pages::template_editor::TemplateEditor;
 use crate::pages::test_panel::TestPanel;
 use crate::rules;
@@ -50,6 +51,9 @@ pub fn MethodEditor(
     /// The API's stages, for the Test tab.
     stages: Vec<Stage>,
     undeployed: bool,
+    /// The API's request validators (id, name) and models, for the method request.
+    validators: Vec<(String, String)>,
+    models: Vec<String>,
 ) -> impl IntoView {
     let query = use_query_map();
     let on_test = Memo::new(move |_| query.read().get("tab").as_deref() == Some("test"));
@@ -81,6 +85,10 @@ pub fn MethodEditor(
     let response_template = RwSignal::new(initial.response_template.clone().unwrap_or_default());
     let passthrough = RwSignal::new(if initial.passthrough.is_empty() { "WHEN_NO_MATCH".to_string() } else { initial.passthrough.clone() });
     let params = rules::path_params(&resource.path);
+    let validator = RwSignal::new(initial.request_validator.clone().unwrap_or_default());
+    let model = RwSignal::new(initial.request_model.clone().unwrap_or_default());
+    let request_params = ParamRows::new(initial.request_parameters.as_deref().unwrap_or_default());
+    let mappings = MappingRows::new(initial.parameter_mappings.as_deref().unwrap_or_default());
     let params_for_check = StoredValue::new(params.clone());
 
     let save = Action::new(move |s: &MethodSettings| save_method(api.get_value(), rid.get_value(), verb.get_value(), s.clone()));
@@ -125,8 +133,13 @@ pub fn MethodEditor(
         move || is_mock().then(|| rules::status_code(mock_status.get().trim()).err().map(|e| on_screen(&e.to_string()))).flatten();
     let responses_local =
         move || (kind.get() == "HTTP").then(|| rules::http_responses(&responses.pairs()).err().map(|e| e.to_string())).flatten();
-    let has_local_error =
-        move || uri_local().is_some() || timeout_local().is_some() || status_local().is_some() || responses_local().is_some();
+    let has_local_error = move || {
+        uri_local().is_some()
+            || timeout_local().is_some()
+            || status_local().is_some()
+            || responses_local().is_some()
+            || params_error(&request_params.pairs()).is_some()
+    };
 
     // The form as it stands (a timeout that is not a number reads as -1:
     // never equal to a saved one, refused by the local check).
@@ -143,6 +156,10 @@ pub fn MethodEditor(
         request_template: Some(request_template.get()),
         passthrough: passthrough.get(),
         response_template: Some(response_template.get()),
+        request_validator: Some(validator.get()),
+        request_model: Some(model.get()),
+        request_parameters: Some(request_params.pairs()),
+        parameter_mappings: Some(mappings.pairs()),
     };
     let save_now = move || {
         saved_flash.set(None);
@@ -175,6 +192,10 @@ pub fn MethodEditor(
         "integrationResponses",
         "requestTemplates",
         "passthroughBehavior",
+        "requestValidatorId",
+        "requestModels",
+        "requestParameters",
+        "parameterMappings",
     ];
     let initial_settings = StoredValue::new(initial.clone());
     let unsaved = Signal::derive(move || {
@@ -183,6 +204,10 @@ pub fn MethodEditor(
             let mock = now.integration_type == "MOCK";
             // Fields of the integration type not chosen are not saved, so they do not count.
             now.api_key_required != i.api_key_required
+                || now.request_validator != i.request_validator
+                || now.request_model != i.request_model
+                || now.request_parameters != i.request_parameters
+                || (!mock && now.parameter_mappings != i.parameter_mappings)
                 || now.integration_type != i.integration_type
                 || (!mock && (now.uri != i.uri || now.integration_method != i.integration_method || now.timeout_ms != i.timeout_ms))
                 || (mock && (now.mock_status != i.mock_status || now.mock_headers != i.mock_headers || now.mock_body != i.mock_body))
@@ -317,6 +342,18 @@ pub fn MethodEditor(
                         <span>"API key required"</span>
                         <span class="hint">" Callers must send an enabled key in " <code>"x-api-key"</code></span>
                     </label>
+                    <MethodRequest validator=validator model=model params=request_params mappings=mappings
+                        validators=validators.clone() models=models.clone() show_mappings=Signal::derive(move || !is_mock())
+                        api=api.get_value()
+                        errors=Signal::derive(move || {
+                            let r = result();
+                            [
+                                error_for(&r, "requestValidatorId"),
+                                error_for(&r, "requestModels"),
+                                error_for(&r, "requestParameters"),
+                                error_for(&r, "parameterMappings"),
+                            ]
+                        }) />
                         }.into_any()}
                     </fieldset>
                     <ErrorLine message=Signal::derive(move || error_other(&result(), &known_fields)) />

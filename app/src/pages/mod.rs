@@ -2,10 +2,14 @@
 
 pub mod api_detail;
 pub mod api_import;
+pub mod api_models;
+pub mod api_nav;
+pub mod api_responses;
 pub mod apis;
 pub mod dashboards;
 pub mod keys;
 pub mod method_editor;
+pub mod method_request;
 pub mod metrics_ui;
 pub mod not_found;
 pub mod plan_api;

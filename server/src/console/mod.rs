@@ -199,6 +199,17 @@ impl ConsoleService for Console {
             stages: self.deploys.stages(id).await?,
             undeployed_changes: fresh.undeployed,
             stale_stages: fresh.stale_stages,
+            validators: self
+                .apis
+                .request_validators(id)
+                .await?
+                .into_iter()
+                .map(|v| {
+                    let label = v.name.clone().unwrap_or_else(|| v.id.clone());
+                    (v.id, label)
+                })
+                .collect(),
+            models: self.apis.models(id).await?.into_iter().map(|m| m.name).collect(),
         })
     }
 
@@ -266,6 +277,44 @@ impl ConsoleService for Console {
 
     async fn save_method(&self, api: &str, resource: &str, verb: &str, settings: MethodSettings) -> Result<Method, AppError> {
         self.apis.save_method(api, resource, verb, settings).await
+    }
+
+    async fn api_items(&self, api: &str) -> Result<apigw_app::model::ApiItems, AppError> {
+        self.apis.console_items(api).await
+    }
+
+    async fn save_model(&self, api: &str, original: &str, form: apigw_app::model::ModelForm) -> Result<apigw_app::model::Model, AppError> {
+        self.apis.save_model_form(api, original, form).await
+    }
+
+    async fn delete_model(&self, api: &str, name: &str) -> Result<(), AppError> {
+        self.apis.delete_model(api, name).await
+    }
+
+    async fn save_validator(
+        &self,
+        api: &str,
+        id: &str,
+        form: apigw_app::model::ValidatorForm,
+    ) -> Result<apigw_app::model::RequestValidator, AppError> {
+        self.apis.save_validator_form(api, id, form).await
+    }
+
+    async fn delete_validator(&self, api: &str, id: &str) -> Result<(), AppError> {
+        self.apis.delete_request_validator(api, id).await
+    }
+
+    async fn save_gateway_response(
+        &self,
+        api: &str,
+        response_type: &str,
+        form: apigw_app::model::GatewayResponseForm,
+    ) -> Result<apigw_app::model::GatewayResponse, AppError> {
+        self.apis.save_gateway_response_form(api, response_type, form).await
+    }
+
+    async fn reset_gateway_response(&self, api: &str, response_type: &str) -> Result<(), AppError> {
+        self.apis.reset_gateway_response(api, response_type).await
     }
 
     async fn list_access_keys(&self, user: &SessionUser) -> Result<Vec<AccessKeyInfo>, AppError> {

@@ -21,7 +21,7 @@ use super::GwBody;
 use crate::metrics::reason::Reason;
 
 /// The body AWS's default gateway responses send.
-pub const DEFAULT_TEMPLATE: &str = "{\"message\":$context.error.messageString}";
+pub use apigw_app::model::GATEWAY_RESPONSE_TEMPLATE as DEFAULT_TEMPLATE;
 
 /// The message of a gateway-made answer (an extension of the response).
 #[derive(Clone, Debug)]

@@ -15,31 +15,8 @@ use serde::Deserialize;
 use crate::apis::Apis;
 use crate::store::items::{Item, ItemKind};
 
-/// Every response type AWS has, with its default status code (none for
-/// the two catch-alls).
-pub const TYPES: &[(&str, Option<&str>)] = &[
-    ("ACCESS_DENIED", Some("403")),
-    ("API_CONFIGURATION_ERROR", Some("500")),
-    ("AUTHORIZER_CONFIGURATION_ERROR", Some("500")),
-    ("AUTHORIZER_FAILURE", Some("500")),
-    ("BAD_REQUEST_BODY", Some("400")),
-    ("BAD_REQUEST_PARAMETERS", Some("400")),
-    ("DEFAULT_4XX", None),
-    ("DEFAULT_5XX", None),
-    ("EXPIRED_TOKEN", Some("403")),
-    ("INTEGRATION_FAILURE", Some("504")),
-    ("INTEGRATION_TIMEOUT", Some("504")),
-    ("INVALID_API_KEY", Some("403")),
-    ("INVALID_SIGNATURE", Some("403")),
-    ("MISSING_AUTHENTICATION_TOKEN", Some("403")),
-    ("QUOTA_EXCEEDED", Some("429")),
-    ("REQUEST_TOO_LARGE", Some("413")),
-    ("RESOURCE_NOT_FOUND", Some("404")),
-    ("THROTTLED", Some("429")),
-    ("UNAUTHORIZED", Some("401")),
-    ("UNSUPPORTED_MEDIA_TYPE", Some("415")),
-    ("WAF_FILTERED", Some("403")),
-];
+/// Every response type AWS has, with its default status code (shared with the console's page).
+pub use apigw_app::model::GATEWAY_RESPONSE_TYPES as TYPES;
 
 /// The body AWS's default responses send.
 pub use crate::gateway::responses::DEFAULT_TEMPLATE;

@@ -14,6 +14,7 @@ use crate::store::items::{Item, ItemKind};
 use crate::store::StoreError;
 
 pub mod authorizers;
+pub mod console;
 pub mod documentation;
 pub mod gateway_responses;
 pub mod models;

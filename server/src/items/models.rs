@@ -19,9 +19,6 @@ pub const EMPTY_SCHEMA: &str =
     "{\n  \"$schema\": \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Empty Schema\",\n  \"type\" : \"object\"\n}";
 pub const ERROR_SCHEMA: &str = "{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Error Schema\",\n  \"type\" : \"object\",\n  \"properties\" : {\n    \"message\" : { \"type\" : \"string\" }\n  }\n}";
 
-/// Longest schema accepted (AWS's limit on a model is 400 KB).
-const MAX_SCHEMA_BYTES: usize = 400 * 1024;
-
 /// CreateModel's input.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -53,30 +50,8 @@ pub fn defaults() -> Vec<(ItemKind, Item)> {
         .collect()
 }
 
-/// A model's name: letters and digits only, as AWS requires.
-pub(crate) fn check_name(name: &str) -> Result<(), AppError> {
-    if name.is_empty() {
-        return Err(AppError::invalid("name", "No Model Name specified"));
-    }
-    if name.len() > 128 || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(AppError::invalid("name", format!("Invalid model name specified: {name}. Model names must be alphanumeric.")));
-    }
-    Ok(())
-}
-
-/// A schema: JSON text holding an object (a JSON Schema draft 4 document).
-pub(crate) fn check_schema(schema: &str) -> Result<(), AppError> {
-    let bad =
-        |why: String| AppError::invalid("schema", format!("Invalid model specified: Validation Result: warnings : [], errors : [{why}]"));
-    if schema.len() > MAX_SCHEMA_BYTES {
-        return Err(bad(format!("Model schema is larger than {MAX_SCHEMA_BYTES} bytes")));
-    }
-    match serde_json::from_str::<Value>(schema) {
-        Ok(Value::Object(_)) => Ok(()),
-        Ok(_) => Err(bad("Invalid model schema specified. The schema must be a JSON object".into())),
-        Err(e) => Err(bad(format!("Invalid model schema specified. Unable to parse the schema as JSON: {e}"))),
-    }
-}
+/// The rules live with the console's, which checks them as the user types.
+pub(crate) use apigw_app::rules::{model_name as check_name, model_schema as check_schema};
 
 fn model(it: Item) -> Model {
     let mut m: Model = serde_json::from_value(it.body).unwrap_or(Model {
