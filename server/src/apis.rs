@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use apigw_app::error::AppError;
 use apigw_app::model::{
-    mock_request_template, CreateRestApiInput, Integration, IntegrationResponse, Method, MethodResponse, MethodSettings, PatchOperation,
-    PutIntegrationInput, PutIntegrationResponseInput, PutMethodInput, PutMethodResponseInput, Resource, RestApi,
+    CreateRestApiInput, Integration, IntegrationResponse, Method, MethodResponse, PatchOperation, PutIntegrationInput,
+    PutIntegrationResponseInput, PutMethodInput, PutMethodResponseInput, Resource, RestApi,
 };
 use apigw_app::rules::{self, PathPartKind};
 

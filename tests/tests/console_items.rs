@@ -32,7 +32,8 @@ async fn models_and_validators_from_the_console_are_the_control_apis() {
     let s = TestServer::start().await;
     let ctl = Ctl::new(&s).await;
     let (api, _root) = ctl.api("shop").await;
-    let model = |name: &str, schema: &str| json!({"name": name, "description": "a pet", "content_type": "application/json", "schema": schema});
+    let model =
+        |name: &str, schema: &str| json!({"name": name, "description": "a pet", "content_type": "application/json", "schema": schema});
 
     for (form, want) in [
         (model("pet-store", "{}"), "name"),
@@ -176,7 +177,8 @@ async fn a_method_request_saved_in_the_console_is_enforced_on_the_gateway() {
     assert_eq!(res.status(), 400);
     assert_eq!(res.text().await.unwrap(), r#"{"message": "Invalid request body"}"#);
     assert_eq!(echo.hits(), 0, "refused requests never reach the backend");
-    let res = http.post(format!("{url}?owner=ann")).header("content-type", "application/json").body(r#"{"name": "rex"}"#).send().await.unwrap();
+    let res =
+        http.post(format!("{url}?owner=ann")).header("content-type", "application/json").body(r#"{"name": "rex"}"#).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let seen: Value = res.json().await.unwrap();
     assert_eq!(seen["headers"]["x-owner"], "ann", "{seen}");
