@@ -94,6 +94,7 @@ pub fn ApiModelsPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
@@ -194,6 +195,7 @@ fn ModelsCard(
             }
         })}
     }
+    .into_any()
 }
 
 /// The form for a new model (`model` None) or an existing one, whose name
@@ -290,6 +292,7 @@ fn ModelEditor(
             </div>
         </form>
     }
+    .into_any()
 }
 
 #[component]
@@ -396,6 +399,7 @@ fn ValidatorsCard(
             }
         })}
     }
+    .into_any()
 }
 
 #[component]
@@ -449,4 +453,5 @@ fn ValidatorEditor(
             </div>
         </form>
     }
+    .into_any()
 }

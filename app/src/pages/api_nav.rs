@@ -22,4 +22,5 @@ pub fn ApiNav(#[prop(into)] api: String, current: &'static str) -> impl IntoView
             }).collect_view()}
         </nav>
     }
+    .into_any()
 }

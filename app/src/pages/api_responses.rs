@@ -141,6 +141,7 @@ pub fn GatewayResponsesPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// One response type's status, headers and JSON template; Save puts it,
@@ -257,6 +258,7 @@ fn ResponseEditor(
             />
         </Show>
     }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -191,4 +191,5 @@ pub fn MethodRequest(
             </Show>
         </section>
     }
+    .into_any()
 }
