@@ -177,6 +177,18 @@ async fn a_method_request_saved_in_the_console_is_enforced_on_the_gateway() {
     assert_eq!(res.status(), 400);
     assert_eq!(res.text().await.unwrap(), r#"{"message": "Invalid request body"}"#);
     assert_eq!(echo.hits(), 0, "refused requests never reach the backend");
+    // The access log says which parameter was missing and which rule the body broke.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let mut conn = {
+        use sqlx::ConnectOptions;
+        sqlx::sqlite::SqliteConnectOptions::new().filename(&s.db).read_only(true).connect().await.unwrap()
+    };
+    let logged: Vec<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT reason, detail FROM access_log ORDER BY reason").fetch_all(&mut conn).await.unwrap();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert_eq!(logged[1], (Some("BAD_REQUEST_PARAMETERS".into()), Some("Missing required request parameters: [owner]".into())));
+    assert_eq!(logged[0].0.as_deref(), Some("BAD_REQUEST_BODY"));
+    assert!(logged[0].1.as_deref().is_some_and(|d| d.contains("name")), "the rule, naming the property: {logged:?}");
     let res =
         http.post(format!("{url}?owner=ann")).header("content-type", "application/json").body(r#"{"name": "rex"}"#).send().await.unwrap();
     assert_eq!(res.status(), 200);

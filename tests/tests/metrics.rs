@@ -264,6 +264,21 @@ async fn every_refusal_says_why() {
     rows.sort();
     want.sort();
     assert_eq!(rows, want);
+    // Backend failures say what went wrong; answers the gateway did not refuse say nothing.
+    let details: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT path, detail FROM access_log WHERE reason LIKE 'BACKEND%' ORDER BY path")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(details.len(), 3, "{details:?}");
+    for (path, detail) in &details {
+        assert!(detail.as_deref().is_some_and(|d| !d.is_empty()), "{path}: {detail:?}");
+    }
+    let stray: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_log WHERE reason IS NULL AND detail IS NOT NULL")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stray, 0);
 
     // The JSON metrics count them, for the stage and per method.
     let m = ctl.req(Method::GET, &format!("/restapis/{api}/stages/dev/metrics?range=15m"), None, 200).await;

@@ -138,6 +138,10 @@ pub struct LogEntry {
     /// answer came from the integration.
     #[serde(default)]
     pub reason: Option<String>,
+    /// What exactly went wrong, when a reason code is not enough (which
+    /// parameters were missing, the rule a body broke, a template error).
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// Filters of the access log; empty fields filter nothing.

@@ -24,6 +24,16 @@ use crate::vtl;
 /// A refusal made while mapping, with its reason.
 type Failed = (Reason, Box<Response<GwBody>>);
 
+/// What went wrong, carried on a failed integration's answer to the
+/// request's access-log record (and taken off before the answer leaves).
+struct Detail(Box<str>);
+
+/// A failure with what went wrong attached for the access log.
+fn failed(reason: Reason, mut res: Response<GwBody>, detail: impl Into<Box<str>>) -> Failed {
+    res.extensions_mut().insert(Detail(detail.into()));
+    (reason, Box::new(res))
+}
+
 fn internal_error() -> Response<GwBody> {
     gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerErrorException", "Internal server error")
 }
@@ -34,7 +44,7 @@ fn config_error(method: &CompiledMethod, why: &str, log: Option<&mut execlog::Ex
     if let Some(log) = log {
         log.line(format!("Execution failed due to configuration error: {why}"));
     }
-    (Reason::IntegrationConfig, Box::new(internal_error()))
+    failed(Reason::IntegrationConfig, internal_error(), why)
 }
 
 /// A template that failed while rendering (out of bounds, a bad regex...).
@@ -43,7 +53,7 @@ fn mapping_error(method: &CompiledMethod, what: &str, e: &vtl::RenderError, log:
     if let Some(log) = log {
         log.line(format!("Execution failed due to configuration error: Unable to transform {what}: {e}"));
     }
-    (Reason::MappingFailed, Box::new(internal_error()))
+    failed(Reason::MappingFailed, internal_error(), format!("Unable to transform {what}: {e}"))
 }
 
 /// The integration request: the body a request template made (or the
@@ -71,8 +81,9 @@ impl Gateway {
         };
         match result {
             Ok(res) => res,
-            Err((reason, res)) => {
+            Err((reason, mut res)) => {
                 trace.reason = Some(reason);
+                trace.detail = res.extensions_mut().remove::<Detail>().map(|d| d.0);
                 *res
             }
         }
@@ -142,16 +153,18 @@ impl Gateway {
                     ProxyError::Failed(_) => Reason::BackendBadResponse,
                     ProxyError::BadUri(_) => Reason::IntegrationConfig,
                 };
-                let res = match e {
+                return Err(match e {
                     ProxyError::Timeout => {
-                        gateway_error(StatusCode::GATEWAY_TIMEOUT, "IntegrationTimeoutException", "Endpoint request timed out")
+                        let ms = trace.integration.unwrap_or_default().as_millis();
+                        let res = gateway_error(StatusCode::GATEWAY_TIMEOUT, "IntegrationTimeoutException", "Endpoint request timed out");
+                        failed(reason, res, format!("no answer from the backend within {ms} ms"))
                     }
                     ProxyError::Failed(why) | ProxyError::Unreachable(why) | ProxyError::BadUri(why) => {
                         tracing::warn!(resource = %method.resource_path, verb = %method.verb, error = %why, "backend call failed");
-                        gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error")
+                        let res = gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error");
+                        failed(reason, res, why)
                     }
-                };
-                return Err((reason, Box::new(res)));
+                });
             }
         };
         if *proxy {

@@ -26,6 +26,8 @@ pub struct Trace {
     pub(crate) bytes_in: u64,
     /// Why the gateway answered itself, set by the stage that did.
     pub(crate) reason: Option<Reason>,
+    /// What exactly went wrong, for the access log (see `Record::detail`).
+    pub(crate) detail: Option<Box<str>>,
 }
 
 /// Status recorded for a request whose caller hung up before the gateway
@@ -90,6 +92,7 @@ impl<'g> Unanswered<'g> {
                     path: trace.path,
                     request_id: rid,
                     reason: trace.reason,
+                    detail: trace.detail,
                 },
             })
         });
@@ -128,6 +131,7 @@ impl Drop for Unanswered<'_> {
                 path: std::mem::take(&mut self.trace.path),
                 request_id: self.rid,
                 reason: Some(Reason::ClientClosed),
+                detail: None,
             });
         }
     }

@@ -47,10 +47,11 @@ pub(crate) fn stage(
     };
     tracing::debug!(resource = %method.resource_path, verb = %method.verb, "request validation failed: {detail}");
     if let Some(log) = log {
-        log.line(detail);
+        log.line(detail.clone());
         log.line("Request validation failed");
     }
     trace.reason = Some(reason);
+    trace.detail = Some(detail.into());
     Err(Box::new(gateway_error(http::StatusCode::BAD_REQUEST, "BadRequestException", &message)))
 }
 

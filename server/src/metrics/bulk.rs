@@ -26,8 +26,8 @@ use super::Record;
 
 /// The access-log columns, bound in this order for each row.
 const ROW_COLUMNS: &str =
-    "at_us, stage_ref, route_ref, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id, reason";
-const PER_ROW: c_int = 12;
+    "at_us, stage_ref, route_ref, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id, reason, detail";
+const PER_ROW: c_int = 13;
 /// Rows per INSERT statement. One statement with many rows keeps its
 /// cursors on the last pages of the table and of the index between rows,
 /// where one row per statement opened them, sought down from the root and
@@ -98,7 +98,7 @@ pub fn insert_rows(handle: &mut LockedSqliteHandle<'_>, rows: &[Record], refs: &
 /// A row's `(stage_ref, route_ref)`: its ids in `log_stages` and `log_routes`.
 pub type LogRefs = (i64, i64);
 
-/// Binds one row's values to parameters `base + 1` to `base + 12`.
+/// Binds one row's values to parameters `base + 1` to `base + 13`.
 fn bind_row(stmt: &Statement, base: c_int, r: &Record, (stage_ref, route_ref): LogRefs) -> bool {
     stmt.int(base + 1, r.at_us)
         && stmt.int(base + 2, stage_ref)
@@ -117,6 +117,10 @@ fn bind_row(stmt: &Statement, base: c_int, r: &Record, (stage_ref, route_ref): L
         && match r.reason {
             Some(reason) => stmt.text(base + 12, reason.code()),
             None => stmt.null(base + 12),
+        }
+        && match &r.detail {
+            Some(d) => stmt.text(base + 13, d),
+            None => stmt.null(base + 13),
         }
 }
 

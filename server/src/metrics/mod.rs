@@ -56,6 +56,9 @@ pub struct Record {
     /// Why the gateway answered itself (or the backend call failed); None
     /// for an answer that came from the integration.
     pub reason: Option<reason::Reason>,
+    /// What exactly went wrong, when the reason code is not enough (the
+    /// validation failure, the template error, the backend's error).
+    pub detail: Option<Box<str>>,
 }
 
 /// A request id, formatted like AWS's (a UUID), kept inline: 36 ASCII bytes
@@ -383,6 +386,7 @@ mod tests {
             path: "/".into(),
             request_id: RequestId::fresh(),
             reason: None,
+            detail: None,
         }
     }
 

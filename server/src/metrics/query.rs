@@ -177,7 +177,7 @@ pub async fn stage_range(store: &Store, api: &str, stage: &str, range: &str, now
     Ok((counts, values(&total)))
 }
 
-type LogRow = (i64, i64, String, String, String, i64, i64, Option<i64>, Option<String>, i64, i64, String, Option<String>);
+type LogRow = (i64, i64, String, String, String, i64, i64, Option<i64>, Option<String>, i64, i64, String, Option<String>, Option<String>);
 
 /// Most entries one log page holds.
 pub const LOG_PAGE: i64 = 50;
@@ -205,7 +205,7 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
         return Err(AppError::invalid("pathContains", "pathContains must be at most 1024 characters."));
     }
     let mut sql = String::from(
-        "SELECT id, at_us, resource, method, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id, reason
+        "SELECT id, at_us, resource, method, path, status, latency_us, integration_us, key_id, bytes_in, bytes_out, request_id, reason, detail
          FROM access_log WHERE api_id = ?1 AND stage = ?2 AND id < ?3 AND status >= ?4 AND status < ?5",
     );
     if !method.is_empty() {
@@ -242,7 +242,7 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
     let entries: Vec<LogEntry> = rows
         .into_iter()
         .take(LOG_PAGE as usize)
-        .map(|(id, at_us, resource, method, path, status, lat, int, key_id, bin, bout, request_id, reason)| LogEntry {
+        .map(|(id, at_us, resource, method, path, status, lat, int, key_id, bin, bout, request_id, reason, detail)| LogEntry {
             id,
             at_us,
             resource,
@@ -256,6 +256,7 @@ pub async fn logs(store: &Store, api: &str, stage: &str, f: &LogFilter) -> Resul
             bytes_out: bout as u64,
             request_id,
             reason,
+            detail,
         })
         .collect();
     let next = if more { entries.last().map(|e| e.id) } else { None };
@@ -300,6 +301,7 @@ mod tests {
                 path: "/".into(),
                 request_id: RequestId::fresh(),
                 reason: None,
+                detail: None,
             };
             all.add(&r);
             if Arc::ptr_eq(k, &k1) {
@@ -361,6 +363,7 @@ mod tests {
                     path: "/".into(),
                     request_id: RequestId::fresh(),
                     reason: None,
+                    detail: None,
                 });
             }
             if batch.len() >= 20_000 {

@@ -411,6 +411,7 @@ mod tests {
             path: "/pets/1".into(),
             request_id: RequestId::from_text("00000000-0000-0000-0000-000000000000").unwrap(),
             reason: None,
+            detail: None,
         }
     }
 
