@@ -296,7 +296,10 @@ fn LogRow(e: LogEntry) -> impl IntoView {
                     let text = reason_text(&r);
                     view! { " " <span class="reason-code" title=text>{r}</span> }
                 })}
-                {e.detail.clone().map(|d| view! { <div class="log-detail" title=d.clone()>{d}</div> })}
+                {e.detail.clone().map(|d| {
+                    let title = d.clone();
+                    view! { <div class="log-detail" title=title>{d}</div> }
+                })}
             </td>
             <td class="num-col">{fmt_ms(Some(e.latency_ms))}</td>
             <td class="num-col" class:muted=e.integration_latency_ms.is_none()>{fmt_ms(e.integration_latency_ms)}</td>

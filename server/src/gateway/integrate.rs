@@ -26,6 +26,7 @@ type Failed = (Reason, Box<Response<GwBody>>);
 
 /// What went wrong, carried on a failed integration's answer to the
 /// request's access-log record (and taken off before the answer leaves).
+#[derive(Clone)]
 struct Detail(Box<str>);
 
 /// A failure with what went wrong attached for the access log.
