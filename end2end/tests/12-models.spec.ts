@@ -81,10 +81,10 @@ test('models, validators and gateway responses, enforced once deployed', async (
   const json = { 'content-type': 'application/json' };
   let res = await page.request.post(`${base}/`, { headers: json, data: '{"name": "rex"}' });
   expect(res.status()).toBe(400);
-  expect(await res.text()).toBe('{"message": "Missing required request parameters: [owner]"}');
+  expect(await res.text()).toBe('{"message":"Missing required request parameters: [owner]"}');
   res = await page.request.post(`${base}/?owner=ann`, { headers: json, data: '{"age": 3}' });
   expect(res.status()).toBe(400);
-  expect(await res.text()).toBe('{"message": "Invalid request body"}');
+  expect(await res.text()).toBe('{"message":"Invalid request body"}');
   res = await page.request.post(`${base}/?owner=ann`, { headers: json, data: '{"name": "rex"}' });
   expect(res.status()).toBe(200);
 

@@ -172,10 +172,10 @@ async fn a_method_request_saved_in_the_console_is_enforced_on_the_gateway() {
     let url = ctl.invoke(&api, "dev", "/pets");
     let res = http.post(&url).header("content-type", "application/json").body(r#"{"name": "rex"}"#).send().await.unwrap();
     assert_eq!(res.status(), 400);
-    assert_eq!(res.text().await.unwrap(), r#"{"message": "Missing required request parameters: [owner]"}"#);
+    assert_eq!(res.text().await.unwrap(), r#"{"message":"Missing required request parameters: [owner]"}"#);
     let res = http.post(format!("{url}?owner=ann")).header("content-type", "application/json").body(r#"{"age": 3}"#).send().await.unwrap();
     assert_eq!(res.status(), 400);
-    assert_eq!(res.text().await.unwrap(), r#"{"message": "Invalid request body"}"#);
+    assert_eq!(res.text().await.unwrap(), r#"{"message":"Invalid request body"}"#);
     assert_eq!(echo.hits(), 0, "refused requests never reach the backend");
     // The access log says which parameter was missing and which rule the body broke.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
