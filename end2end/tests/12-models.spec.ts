@@ -45,7 +45,7 @@ test('models, validators and gateway responses, enforced once deployed', async (
   await page.fill('#validator-name', 'body and parameters');
   await page.click('#validator-save');
   await expect(page.locator('#validator-table')).toContainText('body and parameters');
-  await page.screenshot({ path: `${SHOTS}/70-models-validators.png`, fullPage: true });
+  await page.screenshot({ path: `${SHOTS}/80-models-validators.png`, fullPage: true });
 
   // A method whose request is checked: the validator, the model, a required query string.
   await page.click('#api-tab-resources');
@@ -71,7 +71,7 @@ test('models, validators and gateway responses, enforced once deployed', async (
   await hydrated(page);
   await expect(page.locator('#request-model')).toHaveValue('Pet');
   await expect(page.locator('#request-params .param-row input[type=text]')).toHaveValue('owner');
-  await page.locator('#method-request').screenshot({ path: `${SHOTS}/71-method-request.png` });
+  await page.locator('#method-request').screenshot({ path: `${SHOTS}/81-method-request.png` });
 
   // Deploy, and the stage checks what was deployed.
   await page.click('#deploy-button');
@@ -104,7 +104,7 @@ test('models, validators and gateway responses, enforced once deployed', async (
   await page.click('#gr-save');
   await expect(page.locator('#gr-saved')).toBeVisible();
   await expect(page.locator('#gr-list button[data-type="MISSING_AUTHENTICATION_TOKEN"]')).toContainText('Customised');
-  await page.screenshot({ path: `${SHOTS}/72-gateway-responses.png`, fullPage: true });
+  await page.screenshot({ path: `${SHOTS}/82-gateway-responses.png`, fullPage: true });
 
   await page.click('#api-tab-resources');
   await hydrated(page);
