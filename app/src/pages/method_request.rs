@@ -17,28 +17,47 @@ const PLACES: [(&str, &str); 5] = [
     ("multivalueheader", "Header (all values)"),
 ];
 
-type ParamRow = (usize, RwSignal<String>, RwSignal<String>, RwSignal<bool>);
-
-/// Declared request parameters being edited: (place, name, required) rows.
+/// Rows being edited, each with a stable id for `<For>`: one row list for
+/// both the declared parameters and the mappings.
 #[derive(Clone, Copy)]
-pub struct ParamRows {
-    rows: RwSignal<Vec<ParamRow>>,
+pub struct Rows<T: Copy + Send + Sync + 'static> {
+    rows: RwSignal<Vec<(usize, T)>>,
     next: StoredValue<usize>,
 }
+
+impl<T: Copy + Send + Sync + 'static> Rows<T> {
+    fn from_items(items: Vec<T>) -> Self {
+        let rows: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+        Self { next: StoredValue::new(rows.len()), rows: RwSignal::new(rows) }
+    }
+
+    fn add(&self, item: T) {
+        let i = self.next.get_value();
+        self.next.set_value(i + 1);
+        self.rows.update(|r| r.push((i, item)));
+    }
+
+    fn remove(&self, id: usize) {
+        self.rows.update(|r| r.retain(|(i, _)| *i != id));
+    }
+}
+
+/// Declared request parameters being edited: (place, name, required) rows.
+pub type ParamRows = Rows<(RwSignal<String>, RwSignal<String>, RwSignal<bool>)>;
 
 impl ParamRows {
     /// From `method.request.{place}.{name}` → required.
     pub fn new(initial: &[(String, bool)]) -> Self {
-        let rows: Vec<ParamRow> = initial
-            .iter()
-            .enumerate()
-            .map(|(i, (key, required))| {
-                let rest = key.strip_prefix("method.request.").unwrap_or(key);
-                let (place, name) = rest.split_once('.').unwrap_or(("querystring", rest));
-                (i, RwSignal::new(place.to_string()), RwSignal::new(name.to_string()), RwSignal::new(*required))
-            })
-            .collect();
-        Self { next: StoredValue::new(rows.len()), rows: RwSignal::new(rows) }
+        Self::from_items(
+            initial
+                .iter()
+                .map(|(key, required)| {
+                    let rest = key.strip_prefix("method.request.").unwrap_or(key);
+                    let (place, name) = rest.split_once('.').unwrap_or(("querystring", rest));
+                    (RwSignal::new(place.to_string()), RwSignal::new(name.to_string()), RwSignal::new(*required))
+                })
+                .collect(),
+        )
     }
 
     /// The named rows as (`method.request.{place}.{name}`, required), in order.
@@ -46,32 +65,22 @@ impl ParamRows {
         self.rows
             .get()
             .iter()
-            .filter(|(_, _, n, _)| !n.get().trim().is_empty())
-            .map(|(_, p, n, r)| (format!("method.request.{}.{}", p.get(), n.get().trim()), r.get()))
+            .filter(|(_, (_, n, _))| !n.get().trim().is_empty())
+            .map(|(_, (p, n, r))| (format!("method.request.{}.{}", p.get(), n.get().trim()), r.get()))
             .collect()
     }
 
-    fn add(&self) {
-        let i = self.next.get_value();
-        self.next.set_value(i + 1);
-        self.rows.update(|r| r.push((i, RwSignal::new("querystring".into()), RwSignal::new(String::new()), RwSignal::new(false))));
+    fn add_empty(&self) {
+        self.add((RwSignal::new("querystring".into()), RwSignal::new(String::new()), RwSignal::new(false)));
     }
 }
 
-type MappingRow = (usize, RwSignal<String>, RwSignal<String>);
-
 /// Parameter mappings being edited: (target, source) rows.
-#[derive(Clone, Copy)]
-pub struct MappingRows {
-    rows: RwSignal<Vec<MappingRow>>,
-    next: StoredValue<usize>,
-}
+pub type MappingRows = Rows<(RwSignal<String>, RwSignal<String>)>;
 
 impl MappingRows {
     pub fn new(initial: &[(String, String)]) -> Self {
-        let rows: Vec<MappingRow> =
-            initial.iter().enumerate().map(|(i, (t, s))| (i, RwSignal::new(t.clone()), RwSignal::new(s.clone()))).collect();
-        Self { next: StoredValue::new(rows.len()), rows: RwSignal::new(rows) }
+        Self::from_items(initial.iter().map(|(t, s)| (RwSignal::new(t.clone()), RwSignal::new(s.clone()))).collect())
     }
 
     /// The rows with a target or a source, trimmed, in order (a half-filled
@@ -80,15 +89,13 @@ impl MappingRows {
         self.rows
             .get()
             .iter()
-            .map(|(_, t, s)| (t.get().trim().to_string(), s.get().trim().to_string()))
+            .map(|(_, (t, s))| (t.get().trim().to_string(), s.get().trim().to_string()))
             .filter(|(t, s)| !t.is_empty() || !s.is_empty())
             .collect()
     }
 
-    fn add(&self) {
-        let i = self.next.get_value();
-        self.next.set_value(i + 1);
-        self.rows.update(|r| r.push((i, RwSignal::new(String::new()), RwSignal::new(String::new()))));
+    fn add_empty(&self) {
+        self.add((RwSignal::new(String::new()), RwSignal::new(String::new())));
     }
 }
 
@@ -148,21 +155,21 @@ pub fn MethodRequest(
             <div class="throttle-rows" id="request-params">
                 <For each=move || params.rows.get() key=|r| r.0 let:row>
                     <div class="response-row param-row">
-                        <select aria-label="Where the parameter is" prop:value=move || row.1.get() on:change=move |ev| row.1.set(event_target_value(&ev))>
+                        <select aria-label="Where the parameter is" prop:value=move || row.1.0.get() on:change=move |ev| row.1.0.set(event_target_value(&ev))>
                             {PLACES.iter().map(|(v, label)| view! { <option value=*v>{*label}</option> }).collect_view()}
                         </select>
                         <input type="text" class="mono" aria-label="Parameter name" placeholder="page"
-                            prop:value=move || row.2.get() on:input=move |ev| row.2.set(event_target_value(&ev)) />
+                            prop:value=move || row.1.1.get() on:input=move |ev| row.1.1.set(event_target_value(&ev)) />
                         <label class="check">
-                            <input type="checkbox" prop:checked=move || row.3.get() on:change=move |ev| row.3.set(event_target_checked(&ev)) />
+                            <input type="checkbox" prop:checked=move || row.1.2.get() on:change=move |ev| row.1.2.set(event_target_checked(&ev)) />
                             " Required"
                         </label>
                         <button type="button" class="btn btn-small btn-ghost" aria-label="Remove this parameter"
-                            on:click=move |_| params.rows.update(|r| r.retain(|x| x.0 != row.0))>"✕"</button>
+                            on:click=move |_| params.remove(row.0)>"✕"</button>
                     </div>
                 </For>
             </div>
-            <button type="button" class="btn btn-small" id="add-request-param" on:click=move |_| params.add()>"Add parameter"</button>
+            <button type="button" class="btn btn-small" id="add-request-param" on:click=move |_| params.add_empty()>"Add parameter"</button>
             <ErrorLine message=Signal::derive(move || params_local().or_else(|| err(2).get())) />
             <Show when=move || show_mappings.get()>
                 <label>"Parameter mappings"</label>
@@ -177,16 +184,16 @@ pub fn MethodRequest(
                     <For each=move || mappings.rows.get() key=|r| r.0 let:row>
                         <div class="response-row mapping-row">
                             <input type="text" class="mono" aria-label="Mapping target" placeholder="integration.request.header.X-User"
-                                prop:value=move || row.1.get() on:input=move |ev| row.1.set(event_target_value(&ev)) />
+                                prop:value=move || row.1.0.get() on:input=move |ev| row.1.0.set(event_target_value(&ev)) />
                             <span class="muted" aria-hidden="true">"←"</span>
                             <input type="text" class="mono" aria-label="Mapping source" placeholder="method.request.querystring.user"
-                                prop:value=move || row.2.get() on:input=move |ev| row.2.set(event_target_value(&ev)) />
+                                prop:value=move || row.1.1.get() on:input=move |ev| row.1.1.set(event_target_value(&ev)) />
                             <button type="button" class="btn btn-small btn-ghost" aria-label="Remove this mapping"
-                                on:click=move |_| mappings.rows.update(|r| r.retain(|x| x.0 != row.0))>"✕"</button>
+                                on:click=move |_| mappings.remove(row.0)>"✕"</button>
                         </div>
                     </For>
                 </div>
-                <button type="button" class="btn btn-small" id="add-mapping" on:click=move |_| mappings.add()>"Add mapping"</button>
+                <button type="button" class="btn btn-small" id="add-mapping" on:click=move |_| mappings.add_empty()>"Add mapping"</button>
                 <ErrorLine message=err(3) />
             </Show>
         </section>
